@@ -1,0 +1,69 @@
+package dev.connpool;
+
+import java.util.List;
+
+/**
+ * Picks the server for a {@link MultiPool#borrow()} among those that may be used now
+ * ({@link ServerState#ACTIVE} and {@link ServerState#PROBING}).
+ *
+ * <p>Called on every borrow, from many threads at once: an implementation must be thread-safe, must not
+ * block, and should cost O(1) whatever the number of servers. The three built-in ones do.
+ */
+public interface Balancer {
+
+    /**
+     * Picks one of {@code candidates}.
+     *
+     * @param candidates the usable servers, never empty; an immutable list with O(1) {@code get}
+     * @param <S>        the candidate type
+     * @return one element of {@code candidates}
+     */
+    <S extends Candidate> S pick(List<S> candidates);
+
+    /** What a balancer may know of a server. */
+    interface Candidate {
+
+        /**
+         * Returns the server.
+         *
+         * @return its address
+         */
+        ServerAddress server();
+
+        /**
+         * Returns how many of its connections are lent out now (a plain volatile read).
+         *
+         * @return its leased connections
+         */
+        int activeConnections();
+    }
+
+    /**
+     * Each server in turn. Spreads load evenly when servers are alike; ignores how busy each one is.
+     *
+     * @return a new round-robin balancer
+     */
+    static Balancer roundRobin() {
+        return new RoundRobinBalancer();
+    }
+
+    /**
+     * A uniformly random server. No shared state between threads; ignores load, and evens out only on
+     * average.
+     *
+     * @return the random balancer
+     */
+    static Balancer random() {
+        return RandomBalancer.INSTANCE;
+    }
+
+    /**
+     * Power of two choices: two random servers, the one with fewer leased connections wins. Steers away
+     * from slow or saturated servers at O(1) cost; the default.
+     *
+     * @return the least-active balancer
+     */
+    static Balancer leastActive() {
+        return LeastActiveBalancer.INSTANCE;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.connpool;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool's own background thread: ends ejections and probes the server (so a recovered server comes
+ * back without user traffic), keeps min-idle filled, closes the idle connections of ejected and removed
+ * servers. commons-pool2's evictor (one thread for the whole JVM) only evicts; nothing that may block on
+ * a connect runs there.
+ */
+final class Housekeeper implements ServerRegistry.Actions {
+
+    private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
+
+    private final String pool;
+    private final PoolSettings settings;
+    private final ServerRegistry registry;
+    private final KeyedPoolAdapter<?> adapter;
+    private final ScheduledThreadPoolExecutor executor;
+
+    Housekeeper(PoolSettings settings, ServerRegistry registry, KeyedPoolAdapter<?> adapter) {
+        this.pool = settings.name();
+        this.settings = settings;
+        this.registry = registry;
+        this.adapter = adapter;
+        this.executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "connpool-" + pool + "-housekeeper");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    void start() {
+        if (settings.minIdle() > 0) {
+            long interval = settings.housekeepingInterval().toNanos();
+            executor.scheduleWithFixedDelay(this::refillAll, interval, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Stops the thread; a connect in progress is interrupted. Returns once the thread is gone (or after 5 s). */
+    void stop() {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("pool '{}': housekeeping thread did not stop within 5 s", pool);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void ejected(ServerEntry entry, long nanos) {
+        run(() -> adapter.clearIdle(entry));
+        schedule(() -> endEjection(entry), nanos);
+    }
+
+    @Override
+    public void usable(ServerEntry entry) {
+        if (settings.minIdle() > 0) {
+            run(() -> refill(entry));
+        }
+    }
+
+    @Override
+    public void draining(ServerEntry entry) {
+        adapter.clearIdle(entry);
+        registry.finishDrain(entry);
+    }
+
+    private void endEjection(ServerEntry entry) {
+        long left = registry.expire(entry);
+        if (left > 0) {
+            schedule(() -> endEjection(entry), left);
+        } else if (left == 0) {
+            probe(entry);
+        }
+    }
+
+    /** The trial of a probing server, unless a borrower runs one already: borrow a connection and return it. */
+    void probe(ServerEntry entry) {
+        if (!entry.tryStartTrial()) {
+            return;
+        }
+        try {
+            adapter.borrowAndReturn(entry);
+        } catch (PoolClosedException e) {
+            registry.trialAbandoned(entry);
+            return;
+        } catch (ConnectFailedException e) {
+            registry.failed(entry, e, true);
+            return;
+        } catch (RuntimeException e) {
+            log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
+            registry.trialAbandoned(entry);
+            return;
+        }
+        registry.trialSucceeded(entry);
+    }
+
+    private void refillAll() {
+        for (ServerEntry entry : registry.all()) {
+            if (executor.isShutdown()) {
+                return;
+            }
+            refill(entry);
+        }
+    }
+
+    /** Opens connections until the server has min-idle idle ones (or is full); a failure counts against it. */
+    private void refill(ServerEntry entry) {
+        for (int i = 0; i < settings.minIdle(); i++) {
+            if (entry.state() != ServerState.ACTIVE || adapter.isClosed()
+                    || adapter.idle(entry.address) >= settings.minIdle()
+                    || adapter.idle(entry.address) + adapter.active(entry.address) >= settings.maxActive()) {
+                return;
+            }
+            try {
+                adapter.addIdle(entry);
+            } catch (PoolClosedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.debug("pool '{}': filling min-idle of {} failed: {}", pool, entry.address, String.valueOf(e));
+                registry.failed(entry, e, false);
+                return;
+            }
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            executor.execute(guarded(task));
+        } catch (RejectedExecutionException e) {
+            log.debug("pool '{}': housekeeping task skipped, the pool is closing", pool);
+        }
+    }
+
+    private void schedule(Runnable task, long nanos) {
+        try {
+            executor.schedule(guarded(task), nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("pool '{}': housekeeping task skipped, the pool is closing", pool);
+        }
+    }
+
+    private Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("pool '{}': housekeeping task failed", pool, e);
+            }
+        };
+    }
+}

@@ -1,0 +1,359 @@
+package dev.connpool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.commons.pool2.KeyedPooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.EvictionConfig;
+import org.apache.commons.pool2.impl.EvictionPolicy;
+import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
+import org.apache.commons.pool2.impl.GenericKeyedObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only class that touches commons-pool2: one {@link GenericKeyedObjectPool} keyed by server, the
+ * factory adapter that wraps the user's {@link ConnectionFactory} (counting every create and destroy per
+ * server), the eviction policy (idle-timeout, max-lifetime, ejected servers) and the translation of
+ * commons-pool2's exceptions into connpool's.
+ */
+final class KeyedPoolAdapter<C> {
+
+    private static final Logger log = LoggerFactory.getLogger(KeyedPoolAdapter.class);
+
+    /** Why a create runs: set around the pool's own calls that must not, or need not, behave as a borrow. */
+    private enum CreateMode { PREFILL, FORBIDDEN }
+
+    private static final ThreadLocal<CreateMode> CREATE_MODE = new ThreadLocal<>();
+
+    /** Thrown (without a stack trace) to make commons-pool2 destroy a connection or skip a create. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static final Refused RETIRED = new Refused("retired: expired, or its server is ejected or draining");
+    private static final Refused NO_CREATE = new Refused("no new connection wanted here");
+
+    private final String pool;
+    private final PoolSettings settings;
+    private final ConnectionFactory<C> factory;
+    private final ServerRegistry registry;
+    private final Listeners listeners;
+    private final NanoClock clock;
+    private final GenericKeyedObjectPool<ServerAddress, PooledConnection<C>> objects;
+    private final long lifetimeNanos;
+    private final long idleTimeoutNanos;
+
+    KeyedPoolAdapter(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
+                     Listeners listeners, NanoClock clock) {
+        this.pool = settings.name();
+        this.settings = settings;
+        this.factory = factory;
+        this.registry = registry;
+        this.listeners = listeners;
+        this.clock = clock;
+        this.lifetimeNanos = settings.maxLifetime().toNanos();
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+
+        GenericKeyedObjectPoolConfig<PooledConnection<C>> config = new GenericKeyedObjectPoolConfig<>();
+        config.setMaxTotalPerKey(settings.maxActive());
+        config.setMaxIdlePerKey(settings.maxIdle());
+        config.setMinIdlePerKey(0); // min-idle is refilled by connpool's housekeeper, not the shared evictor
+        config.setMaxTotal(settings.maxTotal());
+        config.setMaxWait(settings.maxWait());
+        config.setBlockWhenExhausted(true);
+        config.setLifo(true);
+        config.setFairness(false);
+        config.setTestOnCreate(false); // a new connection is validated in makeObject, where a failure is a connect failure
+        config.setTestOnBorrow(settings.validateOnBorrow());
+        config.setTestOnReturn(false);
+        config.setTestWhileIdle(settings.validateWhileIdle());
+        config.setTimeBetweenEvictionRuns(settings.housekeepingInterval());
+        config.setNumTestsPerEvictionRun(-1); // every idle connection, every run
+        config.setEvictionPolicy(new Policy());
+        config.setJmxEnabled(false);
+        config.setCollectDetailedStatistics(false);
+        // Capacity only moves between servers when a pool-wide max-total exists; otherwise skip the scan of
+        // every server that commons-pool2 makes on each return when anyone waits.
+        config.setReuseCapacityOnReturn(settings.maxTotal() > 0);
+        config.setReuseCapacityOnMaintenance(settings.maxTotal() > 0);
+        this.objects = new GenericKeyedObjectPool<>(new Factory(), config);
+        this.objects.setSwallowedExceptionListener(
+                e -> log.debug("pool '{}': commons-pool2 swallowed {}", pool, String.valueOf(e)));
+    }
+
+    // ---- borrow and return ---------------------------------------------------------------------------
+
+    /** Takes a connection of {@code entry}'s server, idle or new, waiting up to max-wait. */
+    PooledConnection<C> borrow(ServerEntry entry) {
+        ServerAddress server = entry.address;
+        try {
+            return objects.borrowObject(server, settings.maxWait());
+        } catch (NoSuchElementException e) {
+            throw timeout(server);
+        } catch (InterruptedException e) {
+            if (objects.isClosed()) {
+                throw new PoolClosedException(pool);
+            }
+            Thread.currentThread().interrupt();
+            throw new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
+                    + server, e);
+        } catch (IllegalStateException e) {
+            if (objects.isClosed()) {
+                throw new PoolClosedException(pool);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ConnectFailedException(pool, server, "pool '" + pool + "': could not get a connection to "
+                    + server + ": " + e, e);
+        }
+    }
+
+    /** A probe: borrows a connection of the server (a new one, its idle ones having been closed) and returns it. */
+    void borrowAndReturn(ServerEntry entry) {
+        release(borrow(entry));
+    }
+
+    /** Gives a connection back; commons-pool2 destroys it if it is expired, its server is out, or the pool is closed. */
+    void release(PooledConnection<C> connection) {
+        try {
+            objects.returnObject(connection.entry.address, connection);
+        } catch (IllegalStateException e) {
+            log.debug("pool '{}': return of a {} ignored: {}", pool, connection, e.getMessage());
+        }
+    }
+
+    /** Destroys a lent connection instead of returning it. */
+    void destroy(PooledConnection<C> connection) {
+        try {
+            objects.invalidateObject(connection.entry.address, connection);
+        } catch (IllegalStateException e) {
+            log.debug("pool '{}': invalidation of a {} ignored: {}", pool, connection, e.getMessage());
+        } catch (Exception e) {
+            log.warn("pool '{}': destroying a {} failed", pool, connection, e);
+        }
+    }
+
+    // ---- housekeeping ----------------------------------------------------------------------------------
+
+    /** Closes every idle connection of a server now. */
+    void clearIdle(ServerEntry entry) {
+        objects.clear(entry.address, false);
+    }
+
+    /** Opens one more idle connection to a server, if it has room; failures are thrown. */
+    void addIdle(ServerEntry entry) {
+        CREATE_MODE.set(CreateMode.PREFILL);
+        try {
+            objects.addObject(entry.address);
+        } catch (IllegalStateException e) {
+            if (objects.isClosed()) {
+                throw new PoolClosedException(pool);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ConnectFailedException(pool, entry.address, "pool '" + pool + "': could not open an idle connection to "
+                    + entry.address + ": " + e, e);
+        } finally {
+            CREATE_MODE.remove();
+        }
+    }
+
+    /** Closes idle connections of a server beyond {@code keep}; opens none. Returns how many it closed. */
+    int retainIdle(ServerEntry entry, int keep) {
+        int excess = objects.getNumIdle(entry.address) - keep;
+        if (excess <= 0) {
+            return 0;
+        }
+        List<PooledConnection<C>> taken = new ArrayList<>(excess);
+        CREATE_MODE.set(CreateMode.FORBIDDEN);
+        try {
+            for (int i = 0; i < excess; i++) {
+                taken.add(objects.borrowObject(entry.address, Duration.ZERO));
+            }
+        } catch (Exception e) {
+            log.debug("pool '{}': retainIdle stopped early on {}: {}", pool, entry.address, String.valueOf(e));
+        } finally {
+            CREATE_MODE.remove();
+            taken.forEach(this::destroy);
+        }
+        return taken.size();
+    }
+
+    void close() {
+        objects.close();
+    }
+
+    boolean isClosed() {
+        return objects.isClosed();
+    }
+
+    // ---- counts ------------------------------------------------------------------------------------------
+
+    int active(ServerAddress server) {
+        return objects.getNumActive(server);
+    }
+
+    int idle(ServerAddress server) {
+        return objects.getNumIdle(server);
+    }
+
+    /** Waiting borrowers per server (commons-pool2 keys this map by {@code toString()}); one scan of all servers. */
+    Map<String, Integer> waitersByServer() {
+        return objects.getNumWaitersByKey();
+    }
+
+    private PoolTimeoutException timeout(ServerAddress server) {
+        Duration waited = settings.maxWait();
+        Integer waiting = objects.getNumWaitersByKey().get(server.toString());
+        return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
+                + " became free within max-wait " + waited.toMillis() + " ms (active " + objects.getNumActive(server)
+                + ", idle " + objects.getNumIdle(server) + ", waiting " + (waiting == null ? 0 : waiting)
+                + ", max-active " + settings.maxActive() + ")");
+    }
+
+    // ---- commons-pool2 callbacks -----------------------------------------------------------------------
+
+    private PooledConnection<C> create(ServerAddress server) throws Refused {
+        CreateMode mode = CREATE_MODE.get();
+        if (mode == CreateMode.FORBIDDEN) {
+            throw NO_CREATE;
+        }
+        ServerEntry entry = registry.get(server);
+        if (entry == null) {
+            throw new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
+                    + " is no longer in the pool", null);
+        }
+        C connection;
+        try {
+            connection = factory.create(server);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ConnectFailedException(pool, server, "pool '" + pool + "': could not connect to " + server
+                    + ": " + e, e);
+        }
+        if (connection == null) {
+            throw new ConnectFailedException(pool, server, "pool '" + pool + "': connection factory " + factory
+                    + " returned null for " + server, null);
+        }
+        long now = clock.nanoTime();
+        PooledConnection<C> pooled = new PooledConnection<>(connection, entry, now, jitteredLifetime());
+        entry.connections.add(pooled);
+        entry.created.increment();
+        listeners.connectionCreated(server);
+        if (settings.validateOnBorrow()) {
+            Throwable error = null;
+            boolean valid = false;
+            try {
+                valid = factory.validate(server, connection);
+            } catch (RuntimeException e) {
+                error = e;
+            }
+            if (!valid) {
+                destroyNow(pooled);
+                throw new ConnectFailedException(pool, server, "pool '" + pool + "': a new connection to " + server
+                        + " failed validation", error);
+            }
+            // On the borrow path commons-pool2 validates the new connection again at once: skip that one.
+            pooled.skipNextValidation = mode != CreateMode.PREFILL;
+        }
+        return pooled;
+    }
+
+    /** Max-lifetime shortened by up to 2.5% at random, so connections made together do not expire together. */
+    private long jitteredLifetime() {
+        if (lifetimeNanos <= 0) {
+            return 0;
+        }
+        long spread = lifetimeNanos / 40;
+        return lifetimeNanos - (spread > 0 ? ThreadLocalRandom.current().nextLong(spread) : 0);
+    }
+
+    private void destroyNow(PooledConnection<C> pooled) {
+        if (!pooled.destroyed.compareAndSet(false, true)) {
+            log.error("pool '{}': a {} was about to be destroyed twice; skipped (a connpool bug)", pool, pooled);
+            return;
+        }
+        try {
+            factory.destroy(pooled.entry.address, pooled.connection);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("pool '{}': closing a {} failed; it counts as closed", pool, pooled, e);
+        } finally {
+            pooled.entry.connections.remove(pooled);
+            pooled.entry.destroyed.increment();
+            listeners.connectionDestroyed(pooled.entry.address);
+        }
+    }
+
+    private boolean retired(PooledConnection<C> pooled) {
+        return !pooled.entry.state().isUsable() || lifetimeNanos > 0 && pooled.expired(clock.nanoTime());
+    }
+
+    private final class Factory implements KeyedPooledObjectFactory<ServerAddress, PooledConnection<C>> {
+
+        @Override
+        public PooledObject<PooledConnection<C>> makeObject(ServerAddress server) throws Refused {
+            return new DefaultPooledObject<>(create(server));
+        }
+
+        @Override
+        public void destroyObject(ServerAddress server, PooledObject<PooledConnection<C>> p) {
+            destroyNow(p.getObject());
+        }
+
+        @Override
+        public boolean validateObject(ServerAddress server, PooledObject<PooledConnection<C>> p) {
+            PooledConnection<C> pooled = p.getObject();
+            if (pooled.skipNextValidation) {
+                pooled.skipNextValidation = false;
+                return true;
+            }
+            return factory.validate(server, pooled.connection);
+        }
+
+        @Override
+        public void activateObject(ServerAddress server, PooledObject<PooledConnection<C>> p) throws Refused {
+            if (lifetimeNanos > 0 && p.getObject().expired(clock.nanoTime())) {
+                throw RETIRED; // commons-pool2 destroys it and takes the next idle one, or creates one
+            }
+        }
+
+        @Override
+        public void passivateObject(ServerAddress server, PooledObject<PooledConnection<C>> p) throws Refused {
+            if (retired(p.getObject())) {
+                throw RETIRED; // commons-pool2 destroys it instead of keeping it idle
+            }
+        }
+    }
+
+    /** Idle connections go when older than idle-timeout (above min-idle), expired, or their server is out. */
+    private final class Policy implements EvictionPolicy<PooledConnection<C>> {
+
+        @Override
+        public boolean evict(EvictionConfig config, PooledObject<PooledConnection<C>> underTest, int idleCount) {
+            if (retired(underTest.getObject())) {
+                return true;
+            }
+            return idleTimeoutNanos > 0 && idleCount > settings.minIdle()
+                    && underTest.getIdleDuration().toNanos() > idleTimeoutNanos;
+        }
+    }
+}

@@ -1,0 +1,889 @@
+package dev.connpool;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pools connections to a set of backend servers: one commons-pool2 pool per server, a {@link Balancer}
+ * to pick a healthy server on each borrow, retries with exponential back-off on another server when a
+ * connection cannot be made, and ejection of servers that keep failing.
+ *
+ * <pre>{@code
+ * MultiPool<SocketConnection> pool = MultiPool.builder(SocketConnectionFactory.builder().build())
+ *         .name("orders")
+ *         .servers(List.of(ServerAddress.parse("10.0.0.1:9090"), ServerAddress.parse("10.0.0.2:9090")))
+ *         .build();
+ * try (Lease<SocketConnection> lease = pool.borrow()) {
+ *     lease.connection().output().write(request);
+ * }
+ * String reply = pool.execute(c -> c.roundTrip("PING"));   // retried elsewhere on IOException
+ * pool.close();
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> every method may be called from any thread. A successful borrow and return
+ * take no lock of connpool's own; commons-pool2 takes its per-server locks.
+ *
+ * <p><b>Time bounds:</b> one borrow attempt waits at most {@code max-wait} for a free connection plus
+ * the time the factory takes to connect (its connect timeout). {@link #borrow()} and
+ * {@link #execute(PoolCallback)} make at most {@code retry.attempts} attempts with a back-off pause of
+ * at most {@code retry.backoff.max} between two; so a borrow returns or fails within
+ * {@code attempts x (max-wait + connect timeout) + (attempts - 1) x backoff.max}.
+ *
+ * <p><b>Errors</b> are unchecked {@link PoolException}s. A failure to connect is retried on a server not
+ * yet tried in this borrow while one exists; the last failure is thrown with the earlier ones attached
+ * as suppressed exceptions. A {@link PoolTimeoutException} (every connection of the chosen server in
+ * use for {@code max-wait}) is not retried.
+ *
+ * @param <C> the connection type
+ */
+public final class MultiPool<C> implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MultiPool.class);
+
+    private final String name;
+    private final PoolSettings settings;
+    private final Balancer balancer;
+    private final Backoff backoff;
+    private final NanoClock clock;
+    private final Listeners listeners;
+    private final ServerRegistry registry;
+    private final KeyedPoolAdapter<C> adapter;
+    private final Housekeeper housekeeper;
+    private final ReentrantLock closeLock = new ReentrantLock();
+    private final Condition leasesBack = closeLock.newCondition();
+    private volatile boolean closed;
+
+    private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
+                      NanoClock clock) {
+        this.name = settings.name();
+        this.settings = settings;
+        this.balancer = settings.balancer();
+        this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), settings.backoffFactor(),
+                settings.backoffJitter());
+        this.clock = clock;
+        this.listeners = new Listeners(name, listeners);
+        this.registry = new ServerRegistry(settings, clock, this.listeners);
+        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
+        this.housekeeper = new Housekeeper(settings, registry, adapter);
+        registry.bind(housekeeper);
+        settings.servers().forEach(registry::add);
+        housekeeper.start();
+        log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
+                settings.servers().size(), settings.maxActive(), balancer);
+    }
+
+    /**
+     * Starts building a pool of the connections {@code factory} makes.
+     *
+     * @param factory makes, checks and closes connections
+     * @param <C>     the connection type
+     * @return a builder with every setting at its default
+     */
+    public static <C> Builder<C> builder(ConnectionFactory<C> factory) {
+        return new Builder<>(Objects.requireNonNull(factory, "factory"));
+    }
+
+    /**
+     * Returns the pool's name, as used in logs, errors, metrics and health.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    // ---- borrowing -------------------------------------------------------------------------------------
+
+    /**
+     * Lends a connection to a server the balancer picks among the usable ones. A server that cannot be
+     * connected to is charged a failure and the borrow moves on to another, after a back-off pause.
+     *
+     * @return the lease; close it to give the connection back
+     * @throws NoServerAvailableException when no server may be used
+     * @throws ConnectFailedException     when every attempt failed to connect (earlier ones suppressed)
+     * @throws PoolTimeoutException       when the chosen server had no free connection within max-wait
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public Lease<C> borrow() {
+        return run(null);
+    }
+
+    /**
+     * Lends a connection to {@code server} only (for sharding: the same key to the same server). One
+     * attempt, no retry.
+     *
+     * @param server a server of this pool
+     * @return the lease
+     * @throws NoServerAvailableException when the server is not in the pool, ejected, draining, or on trial
+     * @throws ConnectFailedException     when no connection could be made
+     * @throws PoolTimeoutException       when no connection became free within max-wait
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public Lease<C> borrow(ServerAddress server) {
+        ensureOpen();
+        ServerEntry entry = usableEntry(server);
+        PooledConnection<C> pooled = take(entry);
+        if (pooled == null) {
+            throw removed(server);
+        }
+        return lease(pooled, entry.ownsTrial());
+    }
+
+    /**
+     * Lends a newly opened connection to {@code server}, never an idle one: for when the idle ones may all
+     * be dead (the server restarted). Counts against max-active like any other; when the server is full
+     * of idle connections one of them is closed to make room.
+     *
+     * @param server a server of this pool
+     * @return the lease on a new connection
+     * @throws NoServerAvailableException when the server is not in the pool, ejected, draining, or on trial
+     * @throws ConnectFailedException     when no connection could be made
+     * @throws PoolTimeoutException       when the server had no room within max-wait
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public Lease<C> borrowNew(ServerAddress server) {
+        ensureOpen();
+        ServerEntry entry = usableEntry(server);
+        long start = clock.nanoTime();
+        List<PooledConnection<C>> idleOnes = new ArrayList<>();
+        try {
+            for (int i = 0; i <= settings.maxActive(); i++) {
+                PooledConnection<C> pooled = take(entry);
+                if (pooled == null) {
+                    throw removed(server);
+                }
+                if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
+                    return lease(pooled, entry.ownsTrial());
+                }
+                idleOnes.add(pooled); // an idle one: keep it aside so the next take must create
+                if (adapter.idle(server) == 0 && adapter.active(server) >= settings.maxActive()) {
+                    adapter.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
+                }
+            }
+            throw new ConnectFailedException(name, server, "pool '" + name + "': could not get a new connection to "
+                    + server + " past its idle ones", null);
+        } finally {
+            idleOnes.forEach(adapter::release);
+        }
+    }
+
+    /**
+     * Borrows a connection, runs {@code work} with it and gives it back. When {@code work} throws an
+     * {@link IOException}, the connection is destroyed, its server is charged a failure and the work runs
+     * again on another server, after a back-off pause, up to {@code retry.attempts} attempts in all
+     * (failures to connect count too). The work must therefore be idempotent.
+     *
+     * <p>Any other exception ends the call at once: the connection is destroyed (its protocol state is
+     * unknown) without charging the server; a {@link RuntimeException} is rethrown as it is, a checked
+     * one wrapped in {@link CallbackFailedException}.
+     *
+     * @param work what to do with the connection
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws CallbackFailedException when the last attempt's work threw an IOException
+     * @throws PoolException           as {@link #borrow()}
+     */
+    public <R> R execute(PoolCallback<C, R> work) {
+        return run(Objects.requireNonNull(work, "work"));
+    }
+
+    /** The attempt loop of {@link #borrow()} ({@code work == null}: return the lease) and {@link #execute}. */
+    @SuppressWarnings("unchecked")
+    private <R> R run(PoolCallback<C, R> work) {
+        ensureOpen();
+        ServerEntry[] tried = null;
+        List<PoolException> failures = null;
+        int attempts = settings.retryAttempts();
+        for (int attempt = 1; ; attempt++) {
+            ServerEntry entry = registry.pick(balancer, tried, attempt - 1);
+            if (entry == null) {
+                throw noServer(failures);
+            }
+            PoolException failure = null;
+            PooledLease<C> lease = null;
+            try {
+                PooledConnection<C> pooled = take(entry);
+                if (pooled == null) { // removed while we borrowed: it is out of the usable list now
+                    attempt--;
+                    continue;
+                }
+                lease = lease(pooled, entry.ownsTrial());
+            } catch (ConnectFailedException e) {
+                failure = e;
+            }
+            if (lease != null) {
+                if (work == null) {
+                    return (R) lease;
+                }
+                try {
+                    R result = work.apply(lease.connection());
+                    lease.close();
+                    return result;
+                } catch (IOException e) {
+                    lease.invalidate(e);
+                    failure = new CallbackFailedException(name, entry.address, "pool '" + name + "': work on "
+                            + entry.address + " failed (attempt " + attempt + " of " + attempts + "): " + e, e);
+                } catch (RuntimeException | Error e) {
+                    lease.discard();
+                    throw e;
+                } catch (Exception e) {
+                    lease.discard();
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new CallbackFailedException(name, entry.address, "pool '" + name + "': work on "
+                            + entry.address + " failed: " + e, e);
+                }
+            }
+            failures = failures == null ? new ArrayList<>(attempts) : failures;
+            failures.add(failure);
+            if (attempt >= attempts) {
+                throw lastOf(failures);
+            }
+            tried = remember(tried, attempt - 1, entry, attempts);
+            pause(attempt, failures);
+        }
+    }
+
+    private void pause(int attempt, List<PoolException> failures) {
+        long nanos = backoff.delayNanos(attempt, ThreadLocalRandom.current().nextDouble());
+        if (nanos <= 0) {
+            return;
+        }
+        try {
+            clock.sleepNanos(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            PoolException interrupted = new PoolException(name, null, "pool '" + name
+                    + "': interrupted while backing off before a retry", e);
+            failures.forEach(interrupted::addSuppressed);
+            throw interrupted;
+        }
+        ensureOpen();
+    }
+
+    /**
+     * Borrows from one server. Returns null when the server was removed meanwhile (the connection goes
+     * back and is closed). Charges the server for a failed connect; throws what the borrow threw.
+     */
+    private PooledConnection<C> take(ServerEntry entry) {
+        boolean trial = entry.ownsTrial();
+        PooledConnection<C> pooled;
+        try {
+            pooled = adapter.borrow(entry);
+        } catch (ConnectFailedException e) {
+            registry.failed(entry, e, trial);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            if (trial) {
+                registry.trialAbandoned(entry);
+            }
+            throw e;
+        }
+        if (closed || entry.state() == ServerState.DRAINING) {
+            adapter.release(pooled);
+            if (trial) {
+                registry.trialAbandoned(entry);
+            }
+            ensureOpen();
+            return null;
+        }
+        return pooled;
+    }
+
+    private PooledLease<C> lease(PooledConnection<C> pooled, boolean trial) {
+        int id = ++pooled.timesLeased;
+        if (id == PooledConnection.NO_OWNER) {
+            id = ++pooled.timesLeased;
+        }
+        pooled.owner.set(id);
+        pooled.entry.leased.incrementAndGet();
+        pooled.entry.borrowed.increment();
+        return new PooledLease<>(this, pooled, id, trial);
+    }
+
+    // ---- leases coming back ------------------------------------------------------------------------------
+
+    void returned(PooledConnection<C> pooled, boolean trial) {
+        ServerEntry entry = pooled.entry;
+        entry.leased.decrementAndGet();
+        entry.recordSuccess();
+        adapter.release(pooled);
+        if (trial) {
+            registry.trialSucceeded(entry);
+        }
+        afterRelease(entry);
+    }
+
+    void invalidated(PooledConnection<C> pooled, boolean trial, Throwable cause) {
+        ServerEntry entry = pooled.entry;
+        entry.leased.decrementAndGet();
+        adapter.destroy(pooled);
+        registry.failed(entry, cause, trial);
+        afterRelease(entry);
+    }
+
+    void discarded(PooledConnection<C> pooled, boolean trial) {
+        ServerEntry entry = pooled.entry;
+        entry.leased.decrementAndGet();
+        adapter.destroy(pooled);
+        if (trial) {
+            registry.trialAbandoned(entry);
+        }
+        afterRelease(entry);
+    }
+
+    private void afterRelease(ServerEntry entry) {
+        if (entry.state() == ServerState.DRAINING) {
+            registry.finishDrain(entry);
+        }
+        if (closed) {
+            closeLock.lock();
+            try {
+                leasesBack.signalAll();
+            } finally {
+                closeLock.unlock();
+            }
+        }
+    }
+
+    // ---- servers -------------------------------------------------------------------------------------------
+
+    /**
+     * Returns the servers of the pool, draining ones excepted, in the order they joined.
+     *
+     * @return an immutable snapshot
+     */
+    public Set<ServerAddress> servers() {
+        Set<ServerAddress> servers = new LinkedHashSet<>();
+        for (ServerEntry entry : registry.all()) {
+            if (entry.state() != ServerState.DRAINING) {
+                servers.add(entry.address);
+            }
+        }
+        return Set.copyOf(servers);
+    }
+
+    /**
+     * Adds a server; a draining one is taken back. Its min-idle is filled in the background.
+     *
+     * @param server the server
+     * @throws PoolClosedException after {@link #close()}
+     */
+    public void addServer(ServerAddress server) {
+        ensureOpen();
+        registry.add(Objects.requireNonNull(server, "server"));
+    }
+
+    /**
+     * Removes a server: no new leases, its idle connections are closed now, its leased ones when they come
+     * back.
+     *
+     * @param server the server
+     * @return whether it was in the pool
+     * @throws PoolClosedException after {@link #close()}
+     */
+    public boolean removeServer(ServerAddress server) {
+        ensureOpen();
+        return registry.remove(Objects.requireNonNull(server, "server"));
+    }
+
+    /**
+     * Makes the pool's servers exactly {@code servers}: adds the new ones and drains the ones not listed.
+     *
+     * @param servers the wanted servers
+     * @throws PoolClosedException after {@link #close()}
+     */
+    public void updateServers(Collection<ServerAddress> servers) {
+        ensureOpen();
+        Set<ServerAddress> wanted = new LinkedHashSet<>(servers);
+        for (ServerEntry entry : registry.all()) {
+            if (!wanted.contains(entry.address)) {
+                registry.remove(entry.address);
+            }
+        }
+        wanted.forEach(registry::add);
+    }
+
+    /**
+     * Closes idle connections beyond {@code perServer} on every server; opens none.
+     *
+     * @param perServer how many idle connections each server keeps at most
+     * @throws IllegalArgumentException when negative
+     * @throws PoolClosedException      after {@link #close()}
+     */
+    public void retainIdle(int perServer) {
+        if (perServer < 0) {
+            throw new IllegalArgumentException("pool '" + name + "': retainIdle needs a count >= 0, got " + perServer);
+        }
+        ensureOpen();
+        for (ServerEntry entry : registry.all()) {
+            adapter.retainIdle(entry, perServer);
+        }
+    }
+
+    // ---- observing -----------------------------------------------------------------------------------------
+
+    /**
+     * Returns a snapshot of every server's state and counts; works after {@link #close()} too.
+     *
+     * @return the snapshot
+     */
+    public PoolStats stats() {
+        Map<String, Integer> waiting = adapter.waitersByServer();
+        long now = clock.nanoTime();
+        List<ServerStats> servers = new ArrayList<>();
+        for (ServerEntry e : registry.all()) {
+            ServerState state = e.state();
+            Instant until = state == ServerState.EJECTED
+                    ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
+            servers.add(new ServerStats(e.address, state, adapter.active(e.address), adapter.idle(e.address),
+                    waiting.getOrDefault(e.address.toString(), 0), e.created.sum(), e.destroyed.sum(),
+                    e.borrowed.sum(), e.failures.get(), e.ejections(), until));
+        }
+        return new PoolStats(name, servers);
+    }
+
+    /**
+     * Adds a listener of server and connection events.
+     *
+     * @param listener the listener
+     * @throws PoolClosedException after {@link #close()}
+     */
+    public void addListener(PoolListener listener) {
+        ensureOpen();
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    // ---- closing -------------------------------------------------------------------------------------------
+
+    /**
+     * Stops lending (borrowers waiting now get {@link PoolClosedException}), closes idle connections, waits
+     * up to {@code shutdown-timeout} for leased ones to come back (closing each as it does), then closes
+     * those still out: their leases become unusable. Every connection is closed exactly once. Idempotent.
+     */
+    @Override
+    public void close() {
+        closeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            closeLock.unlock();
+        }
+        log.info("pool '{}' closing", name);
+        housekeeper.stop();
+        adapter.close();
+        awaitLeases();
+        int forced = 0;
+        for (ServerEntry entry : registry.all()) {
+            for (PooledConnection<?> pooled : entry.connections) {
+                int owner = pooled.owner.get();
+                if (owner != PooledConnection.NO_OWNER && pooled.owner.compareAndSet(owner, PooledConnection.NO_OWNER)) {
+                    entry.leased.decrementAndGet();
+                    @SuppressWarnings("unchecked")
+                    PooledConnection<C> mine = (PooledConnection<C>) pooled;
+                    adapter.destroy(mine);
+                    forced++;
+                }
+            }
+        }
+        if (forced > 0) {
+            log.warn("pool '{}': {} lease(s) not returned within shutdown-timeout {} ms; their connections were closed",
+                    name, forced, settings.shutdownTimeout().toMillis());
+        }
+        log.info("pool '{}' closed", name);
+    }
+
+    private void awaitLeases() {
+        long deadline = clock.nanoTime() + settings.shutdownTimeout().toNanos();
+        closeLock.lock();
+        try {
+            while (leased() > 0) {
+                long left = deadline - clock.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                leasesBack.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeLock.unlock();
+        }
+    }
+
+    private int leased() {
+        int leased = 0;
+        for (ServerEntry entry : registry.all()) {
+            leased += entry.leased.get();
+        }
+        return leased;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new PoolClosedException(name);
+        }
+    }
+
+    private ServerEntry usableEntry(ServerAddress server) {
+        Objects.requireNonNull(server, "server");
+        ServerEntry entry = registry.get(server);
+        if (entry == null) {
+            throw new NoServerAvailableException(name, server, "pool '" + name + "' has no server " + server
+                    + " (its servers: " + servers() + ")");
+        }
+        switch (entry.state()) {
+            case ACTIVE:
+                return entry;
+            case PROBING:
+                if (entry.tryStartTrial()) {
+                    return entry;
+                }
+                throw new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
+                        + " is on trial after an ejection; one borrow at a time may reach it");
+            case EJECTED:
+                throw new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
+                        + " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
+                        entry.ejectedUntilNanos - clock.nanoTime())) + " ms after repeated failures (last: "
+                        + entry.lastFailure() + ")");
+            default:
+                throw removed(server);
+        }
+    }
+
+    private NoServerAvailableException removed(ServerAddress server) {
+        return new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
+                + " is being removed from the pool");
+    }
+
+    private NoServerAvailableException noServer(List<PoolException> failures) {
+        List<ServerEntry> all = registry.all();
+        String why = all.isEmpty() ? "it has no servers" : "none of its " + all.size() + " server(s) may be used now "
+                + all;
+        NoServerAvailableException e = new NoServerAvailableException(name, null, "pool '" + name + "': " + why);
+        if (failures != null) {
+            failures.forEach(e::addSuppressed);
+        }
+        return e;
+    }
+
+    private static PoolException lastOf(List<PoolException> failures) {
+        PoolException last = failures.get(failures.size() - 1);
+        for (int i = 0; i < failures.size() - 1; i++) {
+            last.addSuppressed(failures.get(i));
+        }
+        return last;
+    }
+
+    private static ServerEntry[] remember(ServerEntry[] tried, int count, ServerEntry entry, int attempts) {
+        ServerEntry[] array = tried == null ? new ServerEntry[attempts] : tried;
+        array[count] = entry;
+        return array;
+    }
+
+    @Override
+    public String toString() {
+        return "MultiPool[" + name + ", " + registry.all() + "]";
+    }
+
+    /**
+     * Builds a {@link MultiPool}. Every method sets one setting (the YAML key is named in its doc); values
+     * are checked together by {@link #build()}, which throws {@link InvalidSettingException} naming the
+     * first bad one. Not thread-safe; build once.
+     *
+     * @param <C> the connection type
+     */
+    public static final class Builder<C> {
+
+        private static final AtomicInteger UNNAMED = new AtomicInteger();
+
+        private final ConnectionFactory<C> factory;
+        private final List<PoolListener> listeners = new ArrayList<>();
+        private String name;
+        private List<ServerAddress> servers = List.of();
+        private int maxActive = 8;
+        private int maxIdle = 8;
+        private int minIdle = 0;
+        private int maxTotal = -1;
+        private Duration maxWait = Duration.ofSeconds(1);
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private Duration maxLifetime = Duration.ZERO;
+        private boolean validateOnBorrow = true;
+        private boolean validateWhileIdle = true;
+        private Balancer balancer = Balancer.leastActive();
+        private int retryAttempts = 3;
+        private Duration backoffMin = Duration.ofMillis(10);
+        private Duration backoffMax = Duration.ofSeconds(1);
+        private double backoffFactor = 2.0;
+        private double backoffJitter = 0.2;
+        private int ejectionFailures = 3;
+        private Duration ejectionBaseTime = Duration.ofSeconds(1);
+        private Duration ejectionMaxTime = Duration.ofSeconds(30);
+        private int ejectionMaxPercent = 50;
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private Duration housekeepingInterval;
+        private NanoClock clock = NanoClock.SYSTEM;
+
+        private Builder(ConnectionFactory<C> factory) {
+            this.factory = factory;
+        }
+
+        /**
+         * The pool's name in logs, errors, metrics and health. Default {@code pool-N}.
+         *
+         * @param name a non-blank name
+         * @return this builder
+         */
+        public Builder<C> name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * The servers to start with ({@code servers}). Default none; add them later with
+         * {@link MultiPool#addServer}.
+         *
+         * @param servers distinct servers
+         * @return this builder
+         */
+        public Builder<C> servers(Collection<ServerAddress> servers) {
+            this.servers = List.copyOf(servers);
+            return this;
+        }
+
+        /**
+         * Connections per server, leased and idle together ({@code max-active}). Default 8.
+         *
+         * @param maxActive at least 1
+         * @return this builder
+         */
+        public Builder<C> maxActive(int maxActive) {
+            this.maxActive = maxActive;
+            return this;
+        }
+
+        /**
+         * Idle connections kept per server; more are closed when returned ({@code max-idle}). Default 8.
+         *
+         * @param maxIdle 0 to max-active
+         * @return this builder
+         */
+        public Builder<C> maxIdle(int maxIdle) {
+            this.maxIdle = maxIdle;
+            return this;
+        }
+
+        /**
+         * Idle connections kept open per usable server, opened at start and after a re-admission, and never
+         * closed for idleness ({@code min-idle}). Default 0.
+         *
+         * @param minIdle 0 to max-idle
+         * @return this builder
+         */
+        public Builder<C> minIdle(int minIdle) {
+            this.minIdle = minIdle;
+            return this;
+        }
+
+        /**
+         * Connections over all servers ({@code max-total}); -1, the default, for no limit. When the limit is
+         * reached and a server has no idle connection, commons-pool2 closes the oldest 15% of the idle
+         * connections of other servers to make room.
+         *
+         * @param maxTotal -1 or at least 1
+         * @return this builder
+         */
+        public Builder<C> maxTotal(int maxTotal) {
+            this.maxTotal = maxTotal;
+            return this;
+        }
+
+        /**
+         * How long a borrow waits for a connection of a full server ({@code max-wait}). Default 1 s.
+         *
+         * @param maxWait zero or more
+         * @return this builder
+         */
+        public Builder<C> maxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        /**
+         * Idle connections beyond min-idle are closed after this long unused ({@code idle-timeout}); zero
+         * for never. Default 5 min.
+         *
+         * @param idleTimeout zero or more
+         * @return this builder
+         */
+        public Builder<C> idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /**
+         * A connection older than this is closed when idle or returned ({@code max-lifetime}), each one up
+         * to 2.5% earlier at random; zero, the default, for no limit.
+         *
+         * @param maxLifetime zero or more
+         * @return this builder
+         */
+        public Builder<C> maxLifetime(Duration maxLifetime) {
+            this.maxLifetime = maxLifetime;
+            return this;
+        }
+
+        /**
+         * Validate a connection (new or idle) before lending it ({@code validate-on-borrow}). Default true.
+         *
+         * @param validateOnBorrow whether to
+         * @return this builder
+         */
+        public Builder<C> validateOnBorrow(boolean validateOnBorrow) {
+            this.validateOnBorrow = validateOnBorrow;
+            return this;
+        }
+
+        /**
+         * Validate idle connections in the background ({@code validate-while-idle}). Default true.
+         *
+         * @param validateWhileIdle whether to
+         * @return this builder
+         */
+        public Builder<C> validateWhileIdle(boolean validateWhileIdle) {
+            this.validateWhileIdle = validateWhileIdle;
+            return this;
+        }
+
+        /**
+         * How {@link MultiPool#borrow()} picks a server ({@code balancer}). Default
+         * {@link Balancer#leastActive()}.
+         *
+         * @param balancer the balancer
+         * @return this builder
+         */
+        public Builder<C> balancer(Balancer balancer) {
+            this.balancer = balancer;
+            return this;
+        }
+
+        /**
+         * Attempts per borrow or execute, the first included ({@code retry.attempts}). Default 3.
+         *
+         * @param retryAttempts at least 1 (1: no retry)
+         * @return this builder
+         */
+        public Builder<C> retryAttempts(int retryAttempts) {
+            this.retryAttempts = retryAttempts;
+            return this;
+        }
+
+        /**
+         * The pause before retry n: {@code min x factor^(n-1)}, capped at {@code max}, spread by
+         * {@code +-jitter} ({@code retry.backoff.*}). Default 10 ms, 1 s, 2.0, 0.2.
+         *
+         * @param min    the first pause, zero or more
+         * @param max    the longest pause, at least min
+         * @param factor the growth per retry, at least 1.0
+         * @param jitter the random spread as a fraction, 0.0 to 1.0
+         * @return this builder
+         */
+        public Builder<C> backoff(Duration min, Duration max, double factor, double jitter) {
+            this.backoffMin = min;
+            this.backoffMax = max;
+            this.backoffFactor = factor;
+            this.backoffJitter = jitter;
+            return this;
+        }
+
+        /**
+         * When a server is ejected and for how long ({@code ejection.*}): after {@code consecutiveFailures}
+         * failures in a row, for {@code baseTime x 2^(n-1)} (n: its ejection count, which decays by one per
+         * {@code maxTime} spent healthy), capped at {@code maxTime}; never more than {@code maxPercent} of
+         * the servers at once (at least one when it is above 0), and never all. Default 3, 1 s, 30 s, 50.
+         *
+         * @param consecutiveFailures at least 1
+         * @param baseTime            the first ejection's length, positive
+         * @param maxTime             the cap, at least baseTime
+         * @param maxPercent          0 (never eject) to 100
+         * @return this builder
+         */
+        public Builder<C> ejection(int consecutiveFailures, Duration baseTime, Duration maxTime, int maxPercent) {
+            this.ejectionFailures = consecutiveFailures;
+            this.ejectionBaseTime = baseTime;
+            this.ejectionMaxTime = maxTime;
+            this.ejectionMaxPercent = maxPercent;
+            return this;
+        }
+
+        /**
+         * How long {@link MultiPool#close()} waits for leased connections ({@code shutdown-timeout}).
+         * Default 10 s.
+         *
+         * @param shutdownTimeout zero or more
+         * @return this builder
+         */
+        public Builder<C> shutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+            return this;
+        }
+
+        /**
+         * Adds a listener of server and connection events; it hears the initial servers being added.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder<C> listener(PoolListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** How often idle connections are checked and min-idle refilled; derived from the timeouts by default. */
+        Builder<C> housekeepingInterval(Duration interval) {
+            this.housekeepingInterval = interval;
+            return this;
+        }
+
+        Builder<C> clock(NanoClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Checks every setting and starts the pool (min-idle is filled in the background).
+         *
+         * @return the running pool
+         * @throws InvalidSettingException naming the first bad setting
+         */
+        public MultiPool<C> build() {
+            String poolName = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
+            PoolSettings settings = new PoolSettings(poolName, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait,
+                    idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
+                    backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
+                    ejectionMaxPercent, shutdownTimeout, housekeepingInterval);
+            return new MultiPool<>(settings, factory, listeners, clock);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.connpool;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One server of a pool: its health state and counters. The fields the hot path touches are atomics;
+ * state transitions happen under {@link ServerRegistry}'s lock.
+ */
+final class ServerEntry implements Balancer.Candidate {
+
+    final ServerAddress address;
+    /** Connections lent out through leases (what least-active compares). */
+    final AtomicInteger leased = new AtomicInteger();
+    /** Consecutive failures; reset by a lease closed normally. */
+    final AtomicInteger failures = new AtomicInteger();
+    final LongAdder created = new LongAdder();
+    final LongAdder destroyed = new LongAdder();
+    final LongAdder borrowed = new LongAdder();
+    /** Every live connection of this server, leased or idle; touched only on create and destroy. */
+    final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
+    /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
+    private final AtomicReference<Thread> trialOwner = new AtomicReference<>();
+
+    private volatile ServerState state = ServerState.ACTIVE;
+    private volatile long ejections;
+    private volatile long lastFailureNanos;
+    private volatile Throwable lastFailure;
+
+    // Guarded by the registry's lock.
+    int ejectionLevel;
+    volatile long ejectedUntilNanos;
+    long activeSinceNanos;
+
+    ServerEntry(ServerAddress address, long nowNanos) {
+        this.address = address;
+        this.activeSinceNanos = nowNanos;
+    }
+
+    @Override
+    public ServerAddress server() {
+        return address;
+    }
+
+    @Override
+    public int activeConnections() {
+        return leased.get();
+    }
+
+    ServerState state() {
+        return state;
+    }
+
+    void state(ServerState newState) {
+        this.state = newState;
+    }
+
+    long ejections() {
+        return ejections;
+    }
+
+    void countEjection() {
+        ejections++; // written under the registry's lock only
+    }
+
+    long lastFailureNanos() {
+        return lastFailureNanos;
+    }
+
+    Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    /** Charges one failure; returns the consecutive count. */
+    int recordFailure(Throwable cause, long nowNanos) {
+        lastFailure = cause;
+        lastFailureNanos = nowNanos;
+        return failures.incrementAndGet();
+    }
+
+    /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */
+    void recordSuccess() {
+        if (failures.get() != 0) {
+            failures.set(0);
+        }
+    }
+
+    /** Takes the trial permit of a {@link ServerState#PROBING} server for the current thread. */
+    boolean tryStartTrial() {
+        return trialOwner.compareAndSet(null, Thread.currentThread());
+    }
+
+    /** Whether the current thread holds the trial permit. */
+    boolean ownsTrial() {
+        return trialOwner.get() == Thread.currentThread();
+    }
+
+    void endTrial() {
+        trialOwner.set(null);
+    }
+
+    @Override
+    public String toString() {
+        return address + "(" + state + ")";
+    }
+}
