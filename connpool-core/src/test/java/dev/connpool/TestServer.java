@@ -1,0 +1,187 @@
+package dev.connpool;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-process TCP server on 127.0.0.1 that a test controls. It speaks a line protocol: each line
+ * received is answered with the same line ({@code PING} with {@code PONG}).
+ *
+ * <p>The test can {@link #stop()} it (connections refused, open ones closed), {@link #restart()} it on
+ * the same port, make it {@link #hang()} (accept and read, never answer), {@link #resetAll() reset} or
+ * {@link #closeAll() close} its open connections, and count them.
+ */
+final class TestServer implements AutoCloseable {
+
+    /** The port, chosen by the system at the first start and kept across restarts. */
+    private volatile int port;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean hanging;
+    private volatile ServerSocket listener;
+    private volatile Thread acceptor;
+
+    private TestServer(int port) throws IOException {
+        this.port = port;
+        listen();
+    }
+
+    /** Starts a server on a free port. */
+    static TestServer start() throws IOException {
+        return new TestServer(0);
+    }
+
+    ServerAddress address() {
+        return ServerAddress.of("127.0.0.1", port());
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Connections the server holds open now. */
+    int openConnections() {
+        return open.size();
+    }
+
+    /** Connections accepted since the server was made. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    boolean isRunning() {
+        ServerSocket s = listener;
+        return s != null && !s.isClosed();
+    }
+
+    /** From now on, read but never answer (new and open connections alike). */
+    void hang() {
+        hanging = true;
+    }
+
+    /** Answer again. */
+    void answer() {
+        hanging = false;
+    }
+
+    /** Closes every open connection with a FIN (the server closing idle connections); keeps listening. */
+    void closeAll() {
+        for (Socket socket : open) {
+            closeQuietly(socket);
+        }
+    }
+
+    /** Resets every open connection (RST, SO_LINGER 0); keeps listening. */
+    void resetAll() {
+        for (Socket socket : open) {
+            try {
+                socket.setSoLinger(true, 0);
+            } catch (SocketException ignored) {
+                // already closed
+            }
+            closeQuietly(socket);
+        }
+    }
+
+    /** Stops listening (new connects are refused) and closes every open connection. */
+    synchronized void stop() {
+        ServerSocket s = listener;
+        listener = null;
+        if (s != null) {
+            closeQuietly(s);
+        }
+        Thread t = acceptor;
+        if (t != null) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeAll();
+    }
+
+    /** Listens again on the same port. */
+    synchronized void restart() throws IOException {
+        if (!isRunning()) {
+            listen();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void listen() throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        port = s.getLocalPort();
+        listener = s;
+        Thread t = new Thread(() -> acceptLoop(s), "test-server-" + s.getLocalPort() + "-accept");
+        t.setDaemon(true);
+        acceptor = t;
+        t.start();
+    }
+
+    private void acceptLoop(ServerSocket s) {
+        while (!s.isClosed()) {
+            Socket socket;
+            try {
+                socket = s.accept();
+            } catch (IOException e) {
+                return;
+            }
+            accepted.incrementAndGet();
+            open.add(socket);
+            Thread t = new Thread(() -> serve(socket), "test-server-" + s.getLocalPort() + "-conn");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = socket.getOutputStream();
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (hanging) {
+                    continue;
+                }
+                String reply = line.equals("PING") ? "PONG" : line;
+                out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the peer went away or the test closed the socket
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TestServer[" + port + (isRunning() ? "" : ", stopped") + "]";
+    }
+}
