@@ -878,12 +878,16 @@ public final class MultiPool<C> implements AutoCloseable {
          * @throws InvalidSettingException naming the first bad setting
          */
         public MultiPool<C> build() {
+            return new MultiPool<>(settings(), factory, listeners, clock);
+        }
+
+        /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */
+        PoolSettings settings() {
             String poolName = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
-            PoolSettings settings = new PoolSettings(poolName, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait,
+            return new PoolSettings(poolName, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait,
                     idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
                     backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
                     ejectionMaxPercent, shutdownTimeout, housekeepingInterval);
-            return new MultiPool<>(settings, factory, listeners, clock);
         }
     }
 }

@@ -1,0 +1,136 @@
+package dev.connpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class BuilderValidationTest {
+
+    private static final ConnectionFactory<Object> FACTORY = new ConnectionFactory<>() {
+        @Override
+        public Object create(ServerAddress server) {
+            return new Object();
+        }
+
+        @Override
+        public void destroy(ServerAddress server, Object connection) {
+        }
+    };
+
+    private static final Duration MINUS_ONE = Duration.ofMillis(-1);
+
+    static Stream<Arguments> badSettings() {
+        return Stream.of(
+                bad("max-active", "0", b -> b.maxActive(0)),
+                bad("max-idle", "-1", b -> b.maxIdle(-1)),
+                bad("max-idle", "9", b -> b.maxIdle(9)),
+                bad("min-idle", "-1", b -> b.minIdle(-1)),
+                bad("min-idle", "5", b -> b.maxIdle(4).minIdle(5)),
+                bad("max-total", "0", b -> b.maxTotal(0)),
+                bad("max-total", "-2", b -> b.maxTotal(-2)),
+                bad("max-wait", "PT-0.001S", b -> b.maxWait(MINUS_ONE)),
+                bad("max-wait", "null", b -> b.maxWait(null)),
+                bad("idle-timeout", "PT-0.001S", b -> b.idleTimeout(MINUS_ONE)),
+                bad("max-lifetime", "PT-0.001S", b -> b.maxLifetime(MINUS_ONE)),
+                bad("balancer", "null", b -> b.balancer(null)),
+                bad("retry.attempts", "0", b -> b.retryAttempts(0)),
+                bad("retry.backoff.min", "PT-0.001S", b -> b.backoff(MINUS_ONE, Duration.ofSeconds(1), 2, 0.2)),
+                bad("retry.backoff.max", "PT0.005S", b -> b.backoff(Duration.ofMillis(10), Duration.ofMillis(5), 2, 0.2)),
+                bad("retry.backoff.factor", "0.5", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), 0.5, 0.2)),
+                bad("retry.backoff.factor", "NaN", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), Double.NaN, 0.2)),
+                bad("retry.backoff.jitter", "1.5", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), 2, 1.5)),
+                bad("retry.backoff.jitter", "-0.1", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), 2, -0.1)),
+                bad("ejection.consecutive-failures", "0", b -> b.ejection(0, Duration.ofSeconds(1), Duration.ofSeconds(30), 50)),
+                bad("ejection.base-time", "PT0S", b -> b.ejection(3, Duration.ZERO, Duration.ofSeconds(30), 50)),
+                bad("ejection.max-time", "PT0.5S", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofMillis(500), 50)),
+                bad("ejection.max-percent", "101", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 101)),
+                bad("ejection.max-percent", "-1", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), -1)),
+                bad("shutdown-timeout", "PT-0.001S", b -> b.shutdownTimeout(MINUS_ONE)),
+                bad("servers", "db:1", b -> b.servers(List.of(ServerAddress.parse("db:1"), ServerAddress.parse("DB:1")))),
+                bad("name", " ", b -> b.name(" ")));
+    }
+
+    private static Arguments bad(String key, String value, UnaryOperator<MultiPool.Builder<Object>> change) {
+        return Arguments.of(key, value, change);
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @MethodSource("badSettings")
+    void rejectsBadValueNamingSettingAndValue(String key, String value, UnaryOperator<MultiPool.Builder<Object>> change) {
+        MultiPool.Builder<Object> b = change.apply(MultiPool.builder(FACTORY).name("orders"));
+        assertThatThrownBy(b::build)
+                .isInstanceOfSatisfying(InvalidSettingException.class, e -> {
+                    assertThat(e.setting()).isEqualTo(key);
+                    assertThat(e.value()).isEqualTo(value);
+                })
+                .hasMessageContaining(key)
+                .hasMessageContaining(value);
+    }
+
+    @Test
+    void defaultsAreValidAndDocumented() {
+        PoolSettings s = MultiPool.builder(FACTORY).name("d").settings();
+        assertThat(s.maxActive()).isEqualTo(8);
+        assertThat(s.maxIdle()).isEqualTo(8);
+        assertThat(s.minIdle()).isZero();
+        assertThat(s.maxTotal()).isEqualTo(-1);
+        assertThat(s.maxWait()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.maxLifetime()).isZero();
+        assertThat(s.retryAttempts()).isEqualTo(3);
+        assertThat(s.ejectionFailures()).isEqualTo(3);
+        assertThat(s.ejectionMaxPercent()).isEqualTo(50);
+        assertThat(s.balancer()).hasToString("least-active");
+        assertThat(s.housekeepingInterval()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void housekeepingFollowsTheShortestTimeout() {
+        assertThat(PoolSettings.defaultHousekeepingInterval(Duration.ofMillis(400), Duration.ZERO))
+                .isEqualTo(Duration.ofMillis(100));
+        assertThat(PoolSettings.defaultHousekeepingInterval(Duration.ofMinutes(5), Duration.ofSeconds(2)))
+                .isEqualTo(Duration.ofMillis(500));
+        assertThat(PoolSettings.defaultHousekeepingInterval(Duration.ZERO, Duration.ZERO))
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(PoolSettings.defaultHousekeepingInterval(Duration.ofMillis(1), Duration.ZERO))
+                .isEqualTo(Duration.ofMillis(10));
+    }
+
+    @Test
+    void ejectionCapNeverCoversEveryServer() {
+        PoolSettings half = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 50).settings();
+        assertThat(half.maxEjected(1)).isZero();
+        assertThat(half.maxEjected(2)).isEqualTo(1);
+        assertThat(half.maxEjected(3)).isEqualTo(1);
+        assertThat(half.maxEjected(10)).isEqualTo(5);
+        PoolSettings all = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 100).settings();
+        assertThat(all.maxEjected(3)).isEqualTo(2);
+        PoolSettings few = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 10).settings();
+        assertThat(few.maxEjected(3)).isEqualTo(1);
+        PoolSettings none = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 0).settings();
+        assertThat(none.maxEjected(10)).isZero();
+    }
+
+    @Test
+    void ejectionTimeDoublesAndIsCapped() {
+        PoolSettings s = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 50).settings();
+        assertThat(s.ejectionNanos(1)).isEqualTo(Duration.ofSeconds(1).toNanos());
+        assertThat(s.ejectionNanos(2)).isEqualTo(Duration.ofSeconds(2).toNanos());
+        assertThat(s.ejectionNanos(5)).isEqualTo(Duration.ofSeconds(16).toNanos());
+        assertThat(s.ejectionNanos(6)).isEqualTo(Duration.ofSeconds(30).toNanos());
+        assertThat(s.ejectionNanos(100)).isEqualTo(Duration.ofSeconds(30).toNanos());
+    }
+
+    @Test
+    void factoryIsRequired() {
+        assertThatThrownBy(() -> MultiPool.builder(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("factory");
+    }
+}

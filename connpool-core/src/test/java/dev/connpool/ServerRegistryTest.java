@@ -1,0 +1,276 @@
+package dev.connpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The health state machine on a fake clock: ejection, its back-off and cap, trials, decay, max-percent. */
+class ServerRegistryTest {
+
+    private static final ConnectionFactory<Object> NO_FACTORY = new ConnectionFactory<>() {
+        @Override
+        public Object create(ServerAddress server) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void destroy(ServerAddress server, Object connection) {
+        }
+    };
+
+    private final FakeClock clock = new FakeClock();
+    private final List<String> actions = new CopyOnWriteArrayList<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+
+    private ServerRegistry registry(int failures, int maxPercent, String... servers) {
+        PoolSettings settings = MultiPool.builder(NO_FACTORY).name("reg")
+                .ejection(failures, Duration.ofSeconds(1), Duration.ofSeconds(10), maxPercent).settings();
+        Listeners listeners = new Listeners("reg", List.of(new PoolListener() {
+            @Override
+            public void serverEjected(String pool, ServerAddress server, Duration duration, Throwable lastFailure) {
+                events.add("ejected " + server + " " + duration.toMillis());
+            }
+
+            @Override
+            public void serverReadmitted(String pool, ServerAddress server) {
+                events.add("readmitted " + server);
+            }
+        }));
+        ServerRegistry registry = new ServerRegistry(settings, clock, listeners);
+        registry.bind(new ServerRegistry.Actions() {
+            @Override
+            public void ejected(ServerEntry entry, long nanos) {
+                actions.add("ejected " + entry.address);
+            }
+
+            @Override
+            public void usable(ServerEntry entry) {
+                actions.add("usable " + entry.address);
+            }
+
+            @Override
+            public void draining(ServerEntry entry) {
+                actions.add("draining " + entry.address);
+            }
+        });
+        for (String s : servers) {
+            registry.add(ServerAddress.parse(s));
+        }
+        return registry;
+    }
+
+    private static ServerEntry entry(ServerRegistry registry, String server) {
+        return registry.get(ServerAddress.parse(server));
+    }
+
+    private static void fail(ServerRegistry registry, ServerEntry e, int times) {
+        for (int i = 0; i < times; i++) {
+            registry.failed(e, new IOException("refused"), false);
+        }
+    }
+
+    @Test
+    void ejectsAfterConsecutiveFailuresOnly() {
+        ServerRegistry registry = registry(3, 50, "a:1", "b:1", "c:1");
+        ServerEntry a = entry(registry, "a:1");
+        fail(registry, a, 2);
+        a.recordSuccess(); // a lease closed normally ends the streak
+        fail(registry, a, 2);
+        assertThat(a.state()).isEqualTo(ServerState.ACTIVE);
+        fail(registry, a, 1);
+        assertThat(a.state()).isEqualTo(ServerState.EJECTED);
+        assertThat(a.ejections()).isEqualTo(1);
+        assertThat(registry.usable()).extracting(e -> e.address.toString()).containsExactly("b:1", "c:1");
+        assertThat(actions).contains("ejected a:1");
+        assertThat(events).contains("ejected a:1 1000");
+    }
+
+    @Test
+    void ejectionTimeDoublesOnEachFailedTrialAndIsCapped() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1", "c:1");
+        ServerEntry a = entry(registry, "a:1");
+        fail(registry, a, 1);
+        long[] expectedMillis = {1000, 2000, 4000, 8000, 10_000, 10_000};
+        for (int i = 0; i < expectedMillis.length; i++) {
+            long left = a.ejectedUntilNanos - clock.nanoTime();
+            assertThat(Duration.ofNanos(left).toMillis()).as("ejection #%d", i + 1).isEqualTo(expectedMillis[i]);
+            assertThat(registry.expire(a)).as("too early").isEqualTo(left);
+            clock.advance(Duration.ofNanos(left));
+            assertThat(registry.expire(a)).isZero();
+            assertThat(a.state()).isEqualTo(ServerState.PROBING);
+            assertThat(a.tryStartTrial()).isTrue();
+            registry.failed(a, new IOException("still down"), true);
+            assertThat(a.state()).isEqualTo(ServerState.EJECTED);
+        }
+        assertThat(a.ejections()).isEqualTo(7);
+    }
+
+    @Test
+    void successfulTrialReadmits() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(registry.expire(a)).isZero();
+        assertThat(registry.usable()).contains(a);
+        assertThat(a.tryStartTrial()).isTrue();
+        assertThat(a.tryStartTrial()).as("one trial at a time").isFalse();
+        registry.trialSucceeded(a);
+        assertThat(a.state()).isEqualTo(ServerState.ACTIVE);
+        assertThat(a.failures.get()).isZero();
+        assertThat(a.tryStartTrial()).as("permit released").isTrue();
+        assertThat(events).contains("readmitted a:1");
+        assertThat(actions).contains("usable a:1");
+    }
+
+    @Test
+    void probingServerIsPickedOnlyByTheTrialHolder() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        registry.expire(a);
+        Balancer alwaysA = new Balancer() {
+            @Override
+            public <S extends Candidate> S pick(List<S> candidates) {
+                return candidates.stream().filter(c -> c.server().toString().equals("a:1")).findFirst().orElse(candidates.get(0));
+            }
+        };
+        assertThat(registry.pick(alwaysA, null, 0)).isSameAs(a);
+        assertThat(a.ownsTrial()).isTrue();
+        // A second borrower (another thread) cannot take the trial; it gets the other server.
+        ServerEntry[] other = new ServerEntry[1];
+        Thread t = new Thread(() -> other[0] = registry.pick(alwaysA, null, 0));
+        t.start();
+        assertThat(joined(t)).isTrue();
+        assertThat(other[0]).isSameAs(b);
+    }
+
+    @Test
+    void ejectionLevelDecaysAfterHealthyStretches() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1", "c:1");
+        ServerEntry a = entry(registry, "a:1");
+        fail(registry, a, 1);                               // level 1: 1 s
+        clock.advance(Duration.ofSeconds(1));
+        registry.expire(a);
+        a.tryStartTrial();
+        registry.failed(a, null, true);                    // level 2: 2 s
+        clock.advance(Duration.ofSeconds(2));
+        registry.expire(a);
+        a.tryStartTrial();
+        registry.trialSucceeded(a);
+        fail(registry, a, 1);                               // at once: level 3, 4 s
+        assertThat(Duration.ofNanos(a.ejectedUntilNanos - clock.nanoTime())).isEqualTo(Duration.ofSeconds(4));
+        clock.advance(Duration.ofSeconds(4));
+        registry.expire(a);
+        a.tryStartTrial();
+        registry.trialSucceeded(a);
+        clock.advance(Duration.ofSeconds(20));              // two max-times healthy: level 3 -> 1
+        fail(registry, a, 1);                               // level 2: 2 s
+        assertThat(Duration.ofNanos(a.ejectedUntilNanos - clock.nanoTime())).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void neverEjectsMoreThanMaxPercent() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1", "c:1", "d:1");
+        for (String s : List.of("a:1", "b:1", "c:1", "d:1")) {
+            fail(registry, entry(registry, s), 1);
+        }
+        assertThat(registry.all()).filteredOn(e -> e.state() == ServerState.EJECTED).hasSize(2);
+        assertThat(registry.usable()).hasSize(2);
+    }
+
+    @Test
+    void zeroPercentNeverEjects() {
+        ServerRegistry registry = registry(1, 0, "a:1", "b:1");
+        fail(registry, entry(registry, "a:1"), 5);
+        assertThat(registry.usable()).hasSize(2);
+    }
+
+    @Test
+    void withEveryServerFailingTheLeastRecentlyFailedStaysIn() {
+        ServerRegistry registry = registry(1, 100, "a:1", "b:1", "c:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        ServerEntry c = entry(registry, "c:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofMillis(10));
+        fail(registry, b, 1);
+        clock.advance(Duration.ofMillis(10));
+        assertThat(registry.usable()).containsExactly(c);
+        fail(registry, c, 1);  // c is the last one: a, which failed least recently, takes its place
+        assertThat(c.state()).isEqualTo(ServerState.EJECTED);
+        assertThat(a.state()).isEqualTo(ServerState.PROBING);
+        assertThat(registry.usable()).containsExactly(a);
+        a.tryStartTrial();
+        registry.failed(a, null, true); // a fails its trial: b (least recently failed now) comes in
+        assertThat(registry.usable()).containsExactly(b);
+        assertThat(registry.all()).filteredOn(e -> e.state().isUsable()).hasSize(1);
+    }
+
+    @Test
+    void singleServerIsNeverEjected() {
+        ServerRegistry registry = registry(1, 100, "a:1");
+        fail(registry, entry(registry, "a:1"), 10);
+        assertThat(registry.usable()).hasSize(1);
+    }
+
+    @Test
+    void pickPrefersServersNotTriedInThisBorrow() {
+        ServerRegistry registry = registry(3, 50, "a:1", "b:1", "c:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        Balancer first = new Balancer() {
+            @Override
+            public <S extends Candidate> S pick(List<S> candidates) {
+                return candidates.get(0);
+            }
+        };
+        assertThat(registry.pick(first, new ServerEntry[] {a, b}, 2)).isSameAs(entry(registry, "c:1"));
+        ServerEntry[] all = {a, b, entry(registry, "c:1")};
+        assertThat(registry.pick(first, all, 3)).as("all tried: any usable one").isNotNull();
+    }
+
+    @Test
+    void removeDrainsAndForgetsOnceLeasesAreBack() {
+        ServerRegistry registry = registry(3, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        a.leased.incrementAndGet();
+        assertThat(registry.remove(a.address)).isTrue();
+        assertThat(registry.remove(a.address)).isFalse();
+        assertThat(a.state()).isEqualTo(ServerState.DRAINING);
+        assertThat(registry.usable()).extracting(e -> e.address.toString()).containsExactly("b:1");
+        registry.finishDrain(a);
+        assertThat(registry.get(a.address)).as("a lease is still out").isSameAs(a);
+        a.leased.decrementAndGet();
+        registry.finishDrain(a);
+        assertThat(registry.get(a.address)).isNull();
+        assertThat(actions).contains("draining a:1");
+    }
+
+    @Test
+    void addingADrainingServerRevivesIt() {
+        ServerRegistry registry = registry(3, 50, "a:1");
+        ServerEntry a = entry(registry, "a:1");
+        a.leased.incrementAndGet();
+        registry.remove(a.address);
+        assertThat(registry.add(a.address)).isTrue();
+        assertThat(registry.add(a.address)).isFalse();
+        assertThat(a.state()).isEqualTo(ServerState.ACTIVE);
+        assertThat(registry.usable()).containsExactly(a);
+    }
+
+    private static boolean joined(Thread t) {
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
+    }
+}
