@@ -232,6 +232,11 @@ final class KeyedPoolAdapter<C> {
         if (mode == CreateMode.FORBIDDEN) {
             throw NO_CREATE;
         }
+        if (objects.isClosed()) {
+            // commons-pool2 may still try: invalidateObject() reuses the freed capacity for a waiter even
+            // after close, and the new connection would sit idle in a closed pool, never destroyed.
+            throw new PoolClosedException(pool);
+        }
         ServerEntry entry = registry.get(server);
         if (entry == null) {
             throw new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server

@@ -623,7 +623,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private String name;
         private List<ServerAddress> servers = List.of();
         private int maxActive = 8;
-        private int maxIdle = 8;
+        private Integer maxIdle; // null: same as max-active
         private int minIdle = 0;
         private int maxTotal = -1;
         private Duration maxWait = Duration.ofSeconds(1);
@@ -684,7 +684,8 @@ public final class MultiPool<C> implements AutoCloseable {
         }
 
         /**
-         * Idle connections kept per server; more are closed when returned ({@code max-idle}). Default 8.
+         * Idle connections kept per server; more are closed when returned ({@code max-idle}). Default: the
+         * same as max-active.
          *
          * @param maxIdle 0 to max-active
          * @return this builder
@@ -884,7 +885,7 @@ public final class MultiPool<C> implements AutoCloseable {
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */
         PoolSettings settings() {
             String poolName = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
-            return new PoolSettings(poolName, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait,
+            return new PoolSettings(poolName, servers, maxActive, maxIdle != null ? maxIdle : maxActive, minIdle, maxTotal, maxWait,
                     idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
                     backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
                     ejectionMaxPercent, shutdownTimeout, housekeepingInterval);
