@@ -119,6 +119,15 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** {@link #restart()} for lambdas; an error to bind is a test failure. */
+    void restartQuietly() {
+        try {
+            restart();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         stop();
