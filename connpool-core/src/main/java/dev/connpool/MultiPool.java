@@ -137,11 +137,12 @@ public final class MultiPool<C> implements AutoCloseable {
     public Lease<C> borrow(ServerAddress server) {
         ensureOpen();
         ServerEntry entry = usableEntry(server);
-        PooledConnection<C> pooled = take(entry);
+        boolean trial = entry.ownsTrial();
+        PooledConnection<C> pooled = take(entry, trial);
         if (pooled == null) {
             throw removed(server);
         }
-        return lease(pooled, entry.ownsTrial());
+        return lease(pooled, trial);
     }
 
     /**
@@ -159,16 +160,17 @@ public final class MultiPool<C> implements AutoCloseable {
     public Lease<C> borrowNew(ServerAddress server) {
         ensureOpen();
         ServerEntry entry = usableEntry(server);
+        boolean trial = entry.ownsTrial();
         long start = clock.nanoTime();
         List<PooledConnection<C>> idleOnes = new ArrayList<>();
         try {
             for (int i = 0; i <= settings.maxActive(); i++) {
-                PooledConnection<C> pooled = take(entry);
+                PooledConnection<C> pooled = take(entry, trial);
                 if (pooled == null) {
                     throw removed(server);
                 }
                 if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
-                    return lease(pooled, entry.ownsTrial());
+                    return lease(pooled, trial);
                 }
                 idleOnes.add(pooled); // an idle one: keep it aside so the next take must create
                 if (adapter.idle(server) == 0 && adapter.active(server) >= settings.maxActive()) {
@@ -216,13 +218,14 @@ public final class MultiPool<C> implements AutoCloseable {
             }
             PoolException failure = null;
             PooledLease<C> lease = null;
+            boolean trial = entry.ownsTrial();
             try {
-                PooledConnection<C> pooled = take(entry);
+                PooledConnection<C> pooled = take(entry, trial);
                 if (pooled == null) { // removed while we borrowed: it is out of the usable list now
                     attempt--;
                     continue;
                 }
-                lease = lease(pooled, entry.ownsTrial());
+                lease = lease(pooled, trial);
             } catch (ConnectFailedException e) {
                 failure = e;
             }
@@ -281,8 +284,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * Borrows from one server. Returns null when the server was removed meanwhile (the connection goes
      * back and is closed). Charges the server for a failed connect; throws what the borrow threw.
      */
-    private PooledConnection<C> take(ServerEntry entry) {
-        boolean trial = entry.ownsTrial();
+    private PooledConnection<C> take(ServerEntry entry, boolean trial) {
         PooledConnection<C> pooled;
         try {
             pooled = adapter.borrow(entry);
