@@ -236,6 +236,7 @@ class MultiPoolTest {
     @Test
     void idleConnectionsAreClosedAfterIdleTimeoutDownToMinIdle() {
         MultiPool<SocketConnection> pool = track(builder(1).minIdle(1).idleTimeout(Duration.ofMillis(200)).build());
+        await().atMost(Duration.ofSeconds(5)).until(() -> stats(pool, servers.get(0)).idle() == 1); // prefilled
         List<Lease<SocketConnection>> leases = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             leases.add(pool.borrow());
