@@ -276,4 +276,51 @@ class FailoverTest {
         assertThat(stats.servers().stream().mapToLong(ServerStats::destroyed).sum())
                 .as("a connection in an unknown state is not reused").isEqualTo(2);
     }
+    @Test
+    void ejectionClosesIdleConnectionsAndReadmissionRefillsMinIdle() {
+        AtomicBoolean refuse = new AtomicBoolean();
+        SocketConnectionFactory sockets = SocketConnectionFactory.builder().build();
+        CountingFactory<SocketConnection> flaky = new CountingFactory<>(new ConnectionFactory<>() {
+            @Override
+            public SocketConnection create(ServerAddress server) throws IOException {
+                if (refuse.get() && server.equals(servers.get(0).address())) {
+                    throw new java.net.ConnectException("refused by the test");
+                }
+                return sockets.create(server);
+            }
+
+            @Override
+            public boolean validate(ServerAddress server, SocketConnection connection) {
+                return sockets.validate(server, connection);
+            }
+
+            @Override
+            public void destroy(ServerAddress server, SocketConnection connection) throws IOException {
+                sockets.destroy(server, connection);
+            }
+        });
+        pool = MultiPool.builder(flaky).name("refill").listener(recorder)
+                .servers(List.of(servers.get(0).address(), servers.get(1).address()))
+                .minIdle(2).ejection(3, Duration.ofMillis(300), Duration.ofSeconds(1), 50).build();
+        TestServer a = servers.get(0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().server(a.address()).idle() == 2);
+
+        refuse.set(true);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> pool.borrowNew(a.address())).isInstanceOf(ConnectFailedException.class)
+                    .hasMessageContaining("refused by the test");
+        }
+        assertThat(state(a)).isEqualTo(ServerState.EJECTED);
+        // Its idle connections were healthy; ejection closes them anyway.
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().server(a.address()).idle() == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+
+        refuse.set(false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> state(a) == ServerState.ACTIVE);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().server(a.address()).idle() == 2);
+        assertThat(events).containsSubsequence("ejected " + a.address(), "readmitted " + a.address());
+        pool.close();
+        assertThat(flaky.created.get()).isEqualTo(flaky.destroyed.get());
+        assertThat(flaky.errors).isEmpty();
+    }
 }
