@@ -12,6 +12,9 @@ public record PoolStats(String pool, List<ServerStats> servers) {
 
     /**
      * Copies the list.
+     *
+     * @param pool    the pool's name
+     * @param servers one entry per server
      */
     public PoolStats {
         servers = List.copyOf(servers);

@@ -17,6 +17,9 @@ public record ServerAddress(String host, int port) {
     /**
      * Checks and normalises the components.
      *
+     * @param host a host name or IP literal
+     * @param port a TCP port
+     *
      * @throws IllegalArgumentException if the host is null, blank or contains white space, or the port is
      *                                  outside 1..65535; the message quotes the bad value
      */
