@@ -21,7 +21,7 @@ public final class SocketConnection {
     private final ServerAddress server;
     private final SocketChannel channel;
     private final Socket socket;
-    private final BufferedInputStream input;
+    private final Input input;
     private final BufferedOutputStream output;
     private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
 
@@ -29,7 +29,7 @@ public final class SocketConnection {
         this.server = server;
         this.channel = channel;
         this.socket = socket;
-        this.input = new BufferedInputStream(socket.getInputStream());
+        this.input = new Input(socket.getInputStream());
         this.output = new BufferedOutputStream(socket.getOutputStream());
     }
 
@@ -85,7 +85,7 @@ public final class SocketConnection {
             return false;
         }
         try {
-            if (input.available() > 0) {
+            if (input.buffered()) {
                 return false;
             }
             synchronized (channel.blockingLock()) {
@@ -108,6 +108,18 @@ public final class SocketConnection {
             socket.close();
         } finally {
             channel.close();
+        }
+    }
+
+    /** A buffered stream that tells whether it holds unread bytes without asking the socket (no system call). */
+    private static final class Input extends BufferedInputStream {
+
+        Input(InputStream in) {
+            super(in);
+        }
+
+        boolean buffered() {
+            return count > pos;
         }
     }
 
