@@ -8,6 +8,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.pool2.KeyedPooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.PooledObjectState;
 import org.apache.commons.pool2.impl.DefaultPooledObject;
 import org.apache.commons.pool2.impl.EvictionConfig;
 import org.apache.commons.pool2.impl.EvictionPolicy;
@@ -242,6 +243,12 @@ final class KeyedPoolAdapter<C> {
             throw new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
                     + " is no longer in the pool", null);
         }
+        if (!entry.state().isUsable()) {
+            // commons-pool2 creates on its own for waiting borrowers (after a destroy); not for a server
+            // that is ejected or being removed.
+            throw new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + " is "
+                    + entry.state().name().toLowerCase(java.util.Locale.ROOT) + "; no new connection is made to it");
+        }
         C connection;
         try {
             connection = factory.create(server);
@@ -343,7 +350,11 @@ final class KeyedPoolAdapter<C> {
 
         @Override
         public void passivateObject(ServerAddress server, PooledObject<PooledConnection<C>> p) throws Refused {
-            if (retired(p.getObject())) {
+            // Refuse only on return and eviction, where commons-pool2 destroys what passivation refuses.
+            // addIdleObject (after addObject, or a create for a waiter) does not: a refused new connection would
+            // stay in its list of all objects, neither idle nor lent, never destroyed. Such a connection goes
+            // idle here and the evictor retires it.
+            if (p.getState() != PooledObjectState.IDLE && retired(p.getObject())) {
                 throw RETIRED; // commons-pool2 destroys it instead of keeping it idle
             }
         }
