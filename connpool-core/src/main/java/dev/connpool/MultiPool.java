@@ -140,7 +140,7 @@ public final class MultiPool<C> implements AutoCloseable {
         boolean trial = entry.ownsTrial();
         PooledConnection<C> pooled = take(entry, trial);
         if (pooled == null) {
-            throw removed(server);
+            throw unusable(entry);
         }
         return lease(pooled, trial);
     }
@@ -167,7 +167,7 @@ public final class MultiPool<C> implements AutoCloseable {
             for (int i = 0; i <= settings.maxActive(); i++) {
                 PooledConnection<C> pooled = take(entry, trial);
                 if (pooled == null) {
-                    throw removed(server);
+                    throw unusable(entry);
                 }
                 if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
                     return lease(pooled, trial);
@@ -221,7 +221,7 @@ public final class MultiPool<C> implements AutoCloseable {
             boolean trial = entry.ownsTrial();
             try {
                 PooledConnection<C> pooled = take(entry, trial);
-                if (pooled == null) { // removed while we borrowed: it is out of the usable list now
+                if (pooled == null) { // ejected or removed while we borrowed: out of the usable list now
                     attempt--;
                     continue;
                 }
@@ -281,8 +281,9 @@ public final class MultiPool<C> implements AutoCloseable {
     }
 
     /**
-     * Borrows from one server. Returns null when the server was removed meanwhile (the connection goes
-     * back and is closed). Charges the server for a failed connect; throws what the borrow threw.
+     * Borrows from one server. Returns null when the server was ejected or removed meanwhile (a connection
+     * already taken goes back and is closed). Charges the server for a failed connect; throws what the
+     * borrow threw.
      */
     private PooledConnection<C> take(ServerEntry entry, boolean trial) {
         PooledConnection<C> pooled;
@@ -291,6 +292,11 @@ public final class MultiPool<C> implements AutoCloseable {
         } catch (ConnectFailedException e) {
             registry.failed(entry, e, trial);
             throw e;
+        } catch (NoServerAvailableException e) { // ejected or removed after it was picked: no new connection
+            if (trial) {
+                registry.trialAbandoned(entry);
+            }
+            return null;
         } catch (RuntimeException | Error e) {
             if (trial) {
                 registry.trialAbandoned(entry);
@@ -555,28 +561,34 @@ public final class MultiPool<C> implements AutoCloseable {
             throw new NoServerAvailableException(name, server, "pool '" + name + "' has no server " + server
                     + " (its servers: " + servers() + ")");
         }
-        switch (entry.state()) {
-            case ACTIVE:
-                return entry;
-            case PROBING:
-                if (entry.tryStartTrial()) {
-                    return entry;
-                }
-                throw new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
-                        + " is on trial after an ejection; one borrow at a time may reach it");
-            case EJECTED:
-                throw new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
-                        + " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
-                        entry.ejectedUntilNanos - clock.nanoTime())) + " ms after repeated failures (last: "
-                        + entry.lastFailure() + ")");
-            default:
-                throw removed(server);
+        ServerState state = entry.state();
+        if (state == ServerState.ACTIVE || state == ServerState.PROBING && entry.tryStartTrial()) {
+            return entry;
         }
+        throw unusable(entry);
     }
 
-    private NoServerAvailableException removed(ServerAddress server) {
-        return new NoServerAvailableException(name, server, "pool '" + name + "': server " + server
-                + " is being removed from the pool");
+    /** Why a borrow cannot use {@code entry} now. */
+    private NoServerAvailableException unusable(ServerEntry entry) {
+        ServerAddress server = entry.address;
+        String why;
+        switch (entry.state()) {
+            case PROBING:
+                why = " is on trial after an ejection; one borrow at a time may reach it";
+                break;
+            case EJECTED:
+                why = " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
+                        entry.ejectedUntilNanos - clock.nanoTime())) + " ms after repeated failures (last: "
+                        + entry.lastFailure() + ")";
+                break;
+            case DRAINING:
+                why = " is being removed from the pool";
+                break;
+            default:
+                why = " was ejected or removed while the borrow was under way";
+                break;
+        }
+        return new NoServerAvailableException(name, server, "pool '" + name + "': server " + server + why);
     }
 
     private NoServerAvailableException noServer(List<PoolException> failures) {
