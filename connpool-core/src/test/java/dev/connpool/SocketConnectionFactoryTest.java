@@ -33,6 +33,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +48,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SocketConnectionFactoryTest {
 
     private static final Duration AWAIT = Duration.ofSeconds(5);
+
+    /** Polls every few milliseconds, for at most {@link #AWAIT}. */
+    private static ConditionFactory soon() {
+        return await().atMost(AWAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
+    }
 
     private TestServer server;
     private final List<SocketConnection> opened = new ArrayList<>();
@@ -96,11 +102,11 @@ class SocketConnectionFactoryTest {
         assertThat(socket.getKeepAlive()).as("SO_KEEPALIVE").isEqualTo(keepAlive);
         assertThat(socket.getSoTimeout()).as("SO_TIMEOUT").isEqualTo(readTimeoutMillis);
         assertThat(Lines.roundTrip(c, "PING")).isEqualTo("PONG");
-        await().atMost(AWAIT).until(() -> server.accepted() == 1);
+        soon().until(() -> server.accepted() == 1);
 
         factory.destroy(server.address(), c);
         assertThat(socket.isClosed()).isTrue();
-        await().atMost(AWAIT).until(() -> server.openConnections() == 0);
+        soon().until(() -> server.openConnections() == 0);
     }
 
     @Test
@@ -133,7 +139,7 @@ class SocketConnectionFactoryTest {
 
         server.closeAll(); // FIN
 
-        await().atMost(AWAIT).until(() -> !factory.validate(server.address(), c));
+        soon().until(() -> !factory.validate(server.address(), c));
         assertThat(factory.validate(server.address(), c)).as("still false on a second look").isFalse();
     }
 
@@ -146,7 +152,7 @@ class SocketConnectionFactoryTest {
 
         server.resetAll(); // RST
 
-        await().atMost(AWAIT).until(() -> !factory.validate(server.address(), c));
+        soon().until(() -> !factory.validate(server.address(), c));
         assertThat(factory.validate(server.address(), c)).as("still false on a second look").isFalse();
     }
 
@@ -160,7 +166,7 @@ class SocketConnectionFactoryTest {
         c.output().write("PING\n".getBytes(StandardCharsets.UTF_8));
         c.output().flush();
 
-        await().atMost(AWAIT).until(() -> !factory.validate(server.address(), c));
+        soon().until(() -> !factory.validate(server.address(), c));
         assertThat(server.openConnections()).as("the server did not close it").isEqualTo(1);
     }
 
@@ -174,7 +180,7 @@ class SocketConnectionFactoryTest {
         c.output().flush();
         assertThat(Lines.roundTrip(c, "second")).isEqualTo("first");
 
-        await().atMost(AWAIT).until(() -> !factory.validate(server.address(), c));
+        soon().until(() -> !factory.validate(server.address(), c));
     }
 
     @Test
