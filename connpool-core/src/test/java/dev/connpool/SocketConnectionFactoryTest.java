@@ -380,6 +380,59 @@ class SocketConnectionFactoryTest {
             }
         }
 
+        // ---- validate() of TLS connections ----------------------------------------------------------
+        // With TLS 1.3 (the JDK's default) the server sends NewSessionTicket records right after the
+        // handshake; the client's SSLSocket reads them only with its next read. They wait in the socket under
+        // the TLS layer, where SocketConnection.isAlive() looks with a one-byte non-blocking channel read.
+
+        @Test
+        void validateIsTrueForAHealthyIdleTlsConnection() throws Exception {
+            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            SocketConnectionFactory factory = tlsFactory().build();
+            SocketConnection c = factory.create(tls.address());
+            closeLater(c::close);
+            soon().until(() -> tls.handshakes() == 1); // the server is done with the handshake (and its tickets)
+
+            assertThat(factory.validate(tls.address(), c))
+                    .as("validate() of a healthy, idle %s connection", ((SSLSocket) c.socket()).getSession().getProtocol())
+                    .isTrue();
+        }
+
+        @Test
+        void validateLeavesATlsConnectionUsable() throws Exception {
+            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            SocketConnectionFactory factory = tlsFactory().readTimeout(Duration.ofSeconds(1)).build();
+            SocketConnection c = factory.create(tls.address());
+            closeLater(c::close);
+            soon().until(() -> tls.handshakes() == 1);
+
+            factory.validate(tls.address(), c); // whatever it says, it must not eat the connection's bytes
+
+            assertThat(Lines.roundTrip(c, "PING")).as("a round trip after validate()").isEqualTo("PONG");
+        }
+
+        @Test
+        void aPoolValidatingOnBorrowReusesAnIdleTlsConnection() throws Exception {
+            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            CountingFactory<SocketConnection> factory = new CountingFactory<>(tlsFactory().build());
+            // validate-on-borrow on, the default
+            MultiPool<SocketConnection> pool = closeLater(MultiPool.builder(factory).name("tls-validated")
+                    .servers(List.of(tls.address())).build());
+
+            SocketConnection first;
+            try (Lease<SocketConnection> lease = pool.borrow()) {
+                first = lease.connection();
+            }
+            soon().until(() -> tls.handshakes() == 1);
+
+            try (Lease<SocketConnection> lease = pool.borrow()) {
+                assertThat(lease.connection()).as("the healthy idle TLS connection is lent again").isSameAs(first);
+                assertThat(Lines.roundTrip(lease.connection(), "PING")).isEqualTo("PONG");
+            }
+            assertThat(factory.created.get()).isEqualTo(1);
+            assertThat(factory.errors).isEmpty();
+        }
+
         private List<Throwable> causes(Throwable e) {
             List<Throwable> chain = new ArrayList<>();
             for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
