@@ -123,8 +123,8 @@ final class Housekeeper implements ServerRegistry.Actions {
             }
             try {
                 adapter.addIdle(entry);
-            } catch (PoolClosedException e) {
-                return;
+            } catch (PoolClosedException | NoServerAvailableException e) {
+                return; // closed, or ejected / removed meanwhile: not a failure of the server
             } catch (RuntimeException e) {
                 log.debug("pool '{}': filling min-idle of {} failed: {}", pool, entry.address, String.valueOf(e));
                 registry.failed(entry, e, false);

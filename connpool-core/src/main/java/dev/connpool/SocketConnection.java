@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLSocket;
@@ -23,12 +24,15 @@ public final class SocketConnection {
     private final Socket socket;
     private final Input input;
     private final BufferedOutputStream output;
+    /** The stream of the TCP socket under TLS (for its byte count only), or {@code null} without TLS. */
+    private final InputStream rawInput;
     private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
 
     SocketConnection(ServerAddress server, SocketChannel channel, Socket socket) throws IOException {
         this.server = server;
         this.channel = channel;
         this.socket = socket;
+        this.rawInput = socket instanceof SSLSocket ? channel.socket().getInputStream() : null;
         this.input = new Input(socket.getInputStream());
         this.output = new BufferedOutputStream(socket.getOutputStream());
     }
@@ -76,7 +80,10 @@ public final class SocketConnection {
      * nothing. An idle connection of a request/response protocol has nothing to read; bytes there mean a
      * late answer (the protocol is out of step), end of stream means the peer closed it.
      *
-     * <p>With TLS, any bytes waiting below the TLS layer (which cannot be put back) make it invalid too.
+     * <p>With TLS, bytes waiting under the TLS layer are not read raw (that would break the TLS stream):
+     * the TLS layer reads them, with a 1 ms timeout. TLS 1.3 servers send session tickets after the
+     * handshake, which a client only reads with its next read; those are consumed and the read times out,
+     * so the connection is alive. Application data or the end of the stream make it invalid.
      *
      * @return whether the connection looks usable
      */
@@ -88,6 +95,10 @@ public final class SocketConnection {
             if (input.buffered()) {
                 return false;
             }
+            if (rawInput != null && rawInput.available() > 0) {
+                return onlyTlsRecordsWaiting();
+            }
+            // Nothing (or end of stream) waits: a non-blocking read cannot take a byte of a TLS record.
             synchronized (channel.blockingLock()) {
                 channel.configureBlocking(false);
                 try {
@@ -99,6 +110,21 @@ public final class SocketConnection {
             }
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    private boolean onlyTlsRecordsWaiting() throws IOException {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try {
+            input.read(); // application data (out of step) or -1 (closed): not usable
+            return false;
+        } catch (SocketTimeoutException e) {
+            return true; // the TLS layer consumed what was waiting; no data for the application
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(timeout);
+            }
         }
     }
 

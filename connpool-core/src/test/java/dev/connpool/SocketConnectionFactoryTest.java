@@ -412,6 +412,20 @@ class SocketConnectionFactoryTest {
         }
 
         @Test
+        void validateIsFalseOnceTheServerClosedAnIdleTlsConnection() throws Exception {
+            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            SocketConnectionFactory factory = tlsFactory().build();
+            SocketConnection c = factory.create(tls.address());
+            closeLater(c::close);
+            assertThat(Lines.roundTrip(c, "PING")).isEqualTo("PONG");
+            assertThat(factory.validate(tls.address(), c)).isTrue();
+
+            tls.closeAll();
+
+            soon().until(() -> !factory.validate(tls.address(), c));
+        }
+
+        @Test
         void aPoolValidatingOnBorrowReusesAnIdleTlsConnection() throws Exception {
             TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
             CountingFactory<SocketConnection> factory = new CountingFactory<>(tlsFactory().build());
@@ -478,6 +492,13 @@ class SocketConnectionFactoryTest {
                 Thread t = new Thread(() -> serve(socket), "tls-echo-" + listener.getLocalPort() + "-conn");
                 t.setDaemon(true);
                 t.start();
+            }
+        }
+
+        /** Closes every open connection (TLS close_notify, then FIN); keeps listening. */
+        void closeAll() throws IOException {
+            for (Socket s : open) {
+                s.close();
             }
         }
 
