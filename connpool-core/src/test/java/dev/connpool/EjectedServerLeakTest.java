@@ -116,7 +116,7 @@ class EjectedServerLeakTest {
         CountDownLatch refilling = new CountDownLatch(1);
         CountDownLatch ejected = new CountDownLatch(1);
         AtomicBoolean first = new AtomicBoolean(true);
-        ConnectionFactory<SocketConnection> gated = new ConnectionFactory<>() {
+        ConnectionFactory<SocketConnection> gated = new ForwardingFactory<>(factory) {
             @Override
             public SocketConnection create(ServerAddress server) throws Exception {
                 if (server.equals(a.address()) && Thread.currentThread().getName().startsWith("connpool-")
@@ -124,17 +124,7 @@ class EjectedServerLeakTest {
                     refilling.countDown();
                     assertThat(ejected.await(5, TimeUnit.SECONDS)).isTrue();
                 }
-                return factory.create(server);
-            }
-
-            @Override
-            public boolean validate(ServerAddress server, SocketConnection connection) {
-                return factory.validate(server, connection);
-            }
-
-            @Override
-            public void destroy(ServerAddress server, SocketConnection connection) throws Exception {
-                factory.destroy(server, connection);
+                return super.create(server);
             }
         };
         pool = builder(gated).minIdle(1).build();

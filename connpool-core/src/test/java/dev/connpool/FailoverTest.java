@@ -279,26 +279,16 @@ class FailoverTest {
     @Test
     void ejectionClosesIdleConnectionsAndReadmissionRefillsMinIdle() {
         AtomicBoolean refuse = new AtomicBoolean();
-        SocketConnectionFactory sockets = SocketConnectionFactory.builder().build();
-        CountingFactory<SocketConnection> flaky = new CountingFactory<>(new ConnectionFactory<>() {
-            @Override
-            public SocketConnection create(ServerAddress server) throws IOException {
-                if (refuse.get() && server.equals(servers.get(0).address())) {
-                    throw new java.net.ConnectException("refused by the test");
-                }
-                return sockets.create(server);
-            }
-
-            @Override
-            public boolean validate(ServerAddress server, SocketConnection connection) {
-                return sockets.validate(server, connection);
-            }
-
-            @Override
-            public void destroy(ServerAddress server, SocketConnection connection) throws IOException {
-                sockets.destroy(server, connection);
-            }
-        });
+        CountingFactory<SocketConnection> flaky = new CountingFactory<>(
+                new ForwardingFactory<>(SocketConnectionFactory.builder().build()) {
+                    @Override
+                    public SocketConnection create(ServerAddress server) throws Exception {
+                        if (refuse.get() && server.equals(servers.get(0).address())) {
+                            throw new java.net.ConnectException("refused by the test");
+                        }
+                        return super.create(server);
+                    }
+                });
         pool = MultiPool.builder(flaky).name("refill").listener(recorder)
                 .servers(List.of(servers.get(0).address(), servers.get(1).address()))
                 .minIdle(2).ejection(3, Duration.ofMillis(300), Duration.ofSeconds(1), 50).build();

@@ -377,24 +377,13 @@ class MultiPoolTest {
 
     @Test
     void newConnectionFailingValidationIsAConnectFailureAndIsDestroyed() {
-        CountingFactory<SocketConnection> refusing = new CountingFactory<>(new ConnectionFactory<>() {
-            private final SocketConnectionFactory sockets = SocketConnectionFactory.builder().build();
-
-            @Override
-            public SocketConnection create(ServerAddress server) throws IOException {
-                return sockets.create(server);
-            }
-
-            @Override
-            public boolean validate(ServerAddress server, SocketConnection connection) {
-                return false;
-            }
-
-            @Override
-            public void destroy(ServerAddress server, SocketConnection connection) throws IOException {
-                sockets.destroy(server, connection);
-            }
-        });
+        CountingFactory<SocketConnection> refusing = new CountingFactory<>(
+                new ForwardingFactory<>(SocketConnectionFactory.builder().build()) {
+                    @Override
+                    public boolean validate(ServerAddress server, SocketConnection connection) {
+                        return false;
+                    }
+                });
         MultiPool<SocketConnection> pool = track(MultiPool.builder(refusing).name("v")
                 .servers(List.of(servers.get(0).address())).retryAttempts(1).build());
         assertThatThrownBy(pool::borrow).isInstanceOf(ConnectFailedException.class).hasMessageContaining("failed validation");
