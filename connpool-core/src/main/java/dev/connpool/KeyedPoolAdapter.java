@@ -309,6 +309,7 @@ final class KeyedPoolAdapter<C> {
             }
             log.warn("pool '{}': closing a {} failed; it counts as closed", pool, pooled, e);
         } finally {
+            pooled.entry.borrowedOnClosed.add(pooled.timesLeased);
             pooled.entry.connections.remove(pooled);
             pooled.entry.destroyed.increment();
             listeners.connectionDestroyed(pooled.entry.address);

@@ -319,9 +319,8 @@ public final class MultiPool<C> implements AutoCloseable {
         if (id == PooledConnection.NO_OWNER) {
             id = ++pooled.timesLeased;
         }
-        pooled.owner.set(id);
+        pooled.owner.lazySet(id); // the lease reaches other threads only through a hand-off of their own
         pooled.entry.leased.incrementAndGet();
-        pooled.entry.borrowed.increment();
         return new PooledLease<>(this, pooled, id, trial);
     }
 
@@ -462,7 +461,7 @@ public final class MultiPool<C> implements AutoCloseable {
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
             servers.add(new ServerStats(e.address, state, adapter.active(e.address), adapter.idle(e.address),
                     waiting.getOrDefault(e.address.toString(), 0), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed.sum(), e.failures.get(), e.ejections(), until));
+                    e.borrowed(), e.failures.get(), e.ejections(), until));
         }
         return new PoolStats(name, servers);
     }

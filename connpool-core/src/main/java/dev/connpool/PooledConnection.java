@@ -24,7 +24,7 @@ final class PooledConnection<C> {
     /** Set once, when the factory's destroy is called. */
     final AtomicBoolean destroyed = new AtomicBoolean();
 
-    /** Leases handed out so far; written by the one thread that holds it (after commons-pool2's allocate). */
+    /** Leases handed out so far (also the lease id); written by the one thread that holds it, read by stats. */
     int timesLeased;
     /** The validation commons-pool2 runs right after create repeats the one create already did: skip it. */
     volatile boolean skipNextValidation;

@@ -19,7 +19,8 @@ final class ServerEntry implements Balancer.Candidate {
     final AtomicInteger failures = new AtomicInteger();
     final LongAdder created = new LongAdder();
     final LongAdder destroyed = new LongAdder();
-    final LongAdder borrowed = new LongAdder();
+    /** Leases handed out on connections already destroyed; see {@link #borrowed()}. */
+    final LongAdder borrowedOnClosed = new LongAdder();
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
@@ -38,6 +39,19 @@ final class ServerEntry implements Balancer.Candidate {
     ServerEntry(ServerAddress address, long nowNanos) {
         this.address = address;
         this.activeSinceNanos = nowNanos;
+    }
+
+    /**
+     * Leases handed out since the server joined: those on closed connections plus those on live ones. The
+     * borrow path only bumps the connection's own counter (no shared atomic); a snapshot may trail by a
+     * lease or two of another thread.
+     */
+    long borrowed() {
+        long sum = borrowedOnClosed.sum();
+        for (PooledConnection<?> pooled : connections) {
+            sum += pooled.timesLeased;
+        }
+        return sum;
     }
 
     @Override

@@ -61,7 +61,7 @@ public class BorrowBenchmark {
     static final Duration HOUSEKEEPING_INTERVAL = Duration.ofSeconds(30);
 
     static final ServerAddress[] SERVERS = {
-            ServerAddress.of("10.0.0.1", 9001), ServerAddress.of("10.0.0.2", 9001), ServerAddress.of("10.0.0.3", 9001)};
+            ServerAddress.of("127.0.0.1", 9001), ServerAddress.of("127.0.0.1", 9002), ServerAddress.of("127.0.0.1", 9003)};
 
     /** Connections that are plain objects: nothing to open, always valid. */
     static final class ObjectFactory implements ConnectionFactory<Object> {
