@@ -107,6 +107,15 @@ public final class MultiPool<C> implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Returns the pool's effective settings: what was configured, with every default filled in.
+     *
+     * @return the immutable settings
+     */
+    public PoolSettings settings() {
+        return settings;
+    }
+
     // ---- borrowing -------------------------------------------------------------------------------------
 
     /**
@@ -824,9 +833,49 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoff(Duration min, Duration max, double factor, double jitter) {
+            return backoffMin(min).backoffMax(max).backoffFactor(factor).backoffJitter(jitter);
+        }
+
+        /**
+         * The first retry pause ({@code retry.backoff.min}). Default 10 ms.
+         *
+         * @param min zero or more
+         * @return this builder
+         */
+        public Builder<C> backoffMin(Duration min) {
             this.backoffMin = min;
+            return this;
+        }
+
+        /**
+         * The longest retry pause ({@code retry.backoff.max}). Default 1 s.
+         *
+         * @param max at least the min
+         * @return this builder
+         */
+        public Builder<C> backoffMax(Duration max) {
             this.backoffMax = max;
+            return this;
+        }
+
+        /**
+         * The growth of the pause per retry ({@code retry.backoff.factor}). Default 2.0.
+         *
+         * @param factor at least 1.0
+         * @return this builder
+         */
+        public Builder<C> backoffFactor(double factor) {
             this.backoffFactor = factor;
+            return this;
+        }
+
+        /**
+         * The random spread of each pause, as a fraction ({@code retry.backoff.jitter}). Default 0.2.
+         *
+         * @param jitter 0.0 to 1.0
+         * @return this builder
+         */
+        public Builder<C> backoffJitter(double jitter) {
             this.backoffJitter = jitter;
             return this;
         }
@@ -844,9 +893,50 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejection(int consecutiveFailures, Duration baseTime, Duration maxTime, int maxPercent) {
+            return ejectionConsecutiveFailures(consecutiveFailures).ejectionBaseTime(baseTime)
+                    .ejectionMaxTime(maxTime).ejectionMaxPercent(maxPercent);
+        }
+
+        /**
+         * Failures in a row that eject a server ({@code ejection.consecutive-failures}). Default 3.
+         *
+         * @param consecutiveFailures at least 1
+         * @return this builder
+         */
+        public Builder<C> ejectionConsecutiveFailures(int consecutiveFailures) {
             this.ejectionFailures = consecutiveFailures;
+            return this;
+        }
+
+        /**
+         * The first ejection's length ({@code ejection.base-time}). Default 1 s.
+         *
+         * @param baseTime positive
+         * @return this builder
+         */
+        public Builder<C> ejectionBaseTime(Duration baseTime) {
             this.ejectionBaseTime = baseTime;
+            return this;
+        }
+
+        /**
+         * The longest ejection ({@code ejection.max-time}). Default 30 s.
+         *
+         * @param maxTime at least the base time
+         * @return this builder
+         */
+        public Builder<C> ejectionMaxTime(Duration maxTime) {
             this.ejectionMaxTime = maxTime;
+            return this;
+        }
+
+        /**
+         * The most servers ejected at once, in percent ({@code ejection.max-percent}). Default 50.
+         *
+         * @param maxPercent 0 (never eject) to 100
+         * @return this builder
+         */
+        public Builder<C> ejectionMaxPercent(int maxPercent) {
             this.ejectionMaxPercent = maxPercent;
             return this;
         }

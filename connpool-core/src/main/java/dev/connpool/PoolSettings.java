@@ -6,11 +6,38 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The immutable, validated settings of one pool; what {@link MultiPool.Builder#build()} produces.
- * Each rule is checked once, here, and a broken one throws {@link InvalidSettingException} naming the
- * YAML key.
+ * The effective settings of one pool, immutable and validated: what {@link MultiPool.Builder#build()}
+ * made of the builder's values and defaults, returned by {@link MultiPool#settings()}. Each component is
+ * the setting of the same name in YAML ({@code maxActive} is {@code max-active}). Build pools with
+ * {@link MultiPool#builder}; the constructor checks every rule and throws {@link InvalidSettingException}
+ * naming the first one broken.
+ *
+ * @param name                 the pool's name
+ * @param servers              the servers it started with
+ * @param maxActive            connections per server
+ * @param maxIdle              idle connections kept per server
+ * @param minIdle              idle connections kept open per usable server
+ * @param maxTotal             connections over all servers, -1 for no limit
+ * @param maxWait              how long a borrow waits for a full server
+ * @param idleTimeout          idle time after which connections beyond min-idle close (0: never)
+ * @param maxLifetime          age after which connections close (0: never)
+ * @param validateOnBorrow     whether connections are validated before they are lent
+ * @param validateWhileIdle    whether idle connections are validated in the background
+ * @param balancer             how a server is picked
+ * @param retryAttempts        attempts per borrow, the first included
+ * @param backoffMin           the first retry pause
+ * @param backoffMax           the longest retry pause
+ * @param backoffFactor        the growth of the pause per retry
+ * @param backoffJitter        the random spread of a pause
+ * @param ejectionFailures     failures in a row that eject a server
+ * @param ejectionBaseTime     the first ejection's length
+ * @param ejectionMaxTime      the longest ejection
+ * @param ejectionMaxPercent   the most servers ejected at once, in percent
+ * @param shutdownTimeout      how long close() waits for leases
+ * @param housekeepingInterval how often idle connections are checked and min-idle refilled; {@code null}
+ *                             to derive it from idle-timeout and max-lifetime
  */
-record PoolSettings(
+public record PoolSettings(
         String name,
         List<ServerAddress> servers,
         int maxActive,
@@ -40,7 +67,12 @@ record PoolSettings(
     /** The shortest pause between two housekeeping runs. */
     static final Duration MIN_HOUSEKEEPING_INTERVAL = Duration.ofMillis(10);
 
-    PoolSettings {
+    /**
+     * Checks every rule.
+     *
+     * @throws InvalidSettingException naming the first setting that breaks one
+     */
+    public PoolSettings {
         servers = List.copyOf(servers);
         validate(name, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait, idleTimeout, maxLifetime, balancer,
                 retryAttempts, backoffMin, backoffMax, backoffFactor, backoffJitter, ejectionFailures,

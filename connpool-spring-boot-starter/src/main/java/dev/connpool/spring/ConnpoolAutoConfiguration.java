@@ -1,0 +1,44 @@
+package dev.connpool.spring;
+
+import dev.connpool.MultiPool;
+import java.util.List;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Creates a {@link MultiPool} bean for each pool under {@code connpool.pools} and a
+ * {@link MultiPoolRegistry} of every pool. Switched off by {@code connpool.enabled=false}.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "connpool.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ConnpoolProperties.class)
+public final class ConnpoolAutoConfiguration {
+
+    @Bean
+    static PoolBeanRegistrar connpoolPoolBeanRegistrar() {
+        return new PoolBeanRegistrar();
+    }
+
+    @Bean
+    PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
+                                    ObjectProvider<SslBundles> sslBundles,
+                                    ObjectProvider<MultiPoolBuilderCustomizer> customizers) {
+        return new PoolCreator(properties, beanFactory, sslBundles, customizers);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    MultiPoolRegistry multiPoolRegistry(ListableBeanFactory beanFactory) {
+        @SuppressWarnings("unchecked")
+        List<MultiPool<?>> pools = List.copyOf((java.util.Collection<MultiPool<?>>) (java.util.Collection<?>)
+                beanFactory.getBeansOfType(MultiPool.class).values());
+        return new MultiPoolRegistry(pools);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.connpool.spring;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code connpool.*} configuration: settings shared by every pool ({@code connpool.defaults}) and the
+ * pools themselves ({@code connpool.pools.<name>}), each setting of a pool overriding the default. A
+ * setting set nowhere takes connpool's built-in default (see the README).
+ */
+@ConfigurationProperties(prefix = "connpool", ignoreUnknownFields = false)
+public class ConnpoolProperties {
+
+    /** Whether to create the configured pools at all. */
+    private boolean enabled = true;
+
+    /** Settings every pool takes unless it sets them itself. */
+    private PoolProperties defaults = new PoolProperties();
+
+    /** The pools, by name; each becomes a {@code MultiPool} bean of that name. */
+    private Map<String, PoolProperties> pools = new LinkedHashMap<>();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public PoolProperties getDefaults() {
+        return defaults;
+    }
+
+    public void setDefaults(PoolProperties defaults) {
+        this.defaults = defaults;
+    }
+
+    public Map<String, PoolProperties> getPools() {
+        return pools;
+    }
+
+    public void setPools(Map<String, PoolProperties> pools) {
+        this.pools = pools;
+    }
+}

@@ -1,0 +1,246 @@
+package dev.connpool.spring;
+
+import dev.connpool.Balancer;
+import dev.connpool.ConnectionFactory;
+import dev.connpool.InvalidSettingException;
+import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import dev.connpool.SocketConnectionFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundles;
+
+/**
+ * Turns the configuration of one pool (its own settings over {@code connpool.defaults}) into a running
+ * {@link MultiPool}: the one place where properties become builder calls. A bad value throws
+ * {@link ConnpoolConfigurationException} naming the property where it was set.
+ */
+final class PoolCreator {
+
+    static final String PREFIX = "connpool";
+    static final List<String> BALANCERS = List.of("least-active", "round-robin", "random");
+
+    private final ConnpoolProperties properties;
+    private final BeanFactory beanFactory;
+    private final ObjectProvider<SslBundles> sslBundles;
+    private final ObjectProvider<MultiPoolBuilderCustomizer> customizers;
+
+    PoolCreator(ConnpoolProperties properties, BeanFactory beanFactory, ObjectProvider<SslBundles> sslBundles,
+                ObjectProvider<MultiPoolBuilderCustomizer> customizers) {
+        this.properties = properties;
+        this.beanFactory = beanFactory;
+        this.sslBundles = sslBundles;
+        this.customizers = customizers;
+    }
+
+    MultiPool<?> create(String name) {
+        PoolProperties pool = properties.getPools().get(name);
+        if (pool == null) {
+            throw new ConnpoolConfigurationException(path(name, null), null, "no such pool is configured",
+                    "Configure it under connpool.pools." + name, null);
+        }
+        Settings settings = new Settings(name, pool, properties.getDefaults());
+        MultiPool.Builder<?> builder = MultiPool.builder(factory(settings)).name(name);
+        apply(settings, builder);
+        customizers.orderedStream().forEach(c -> c.customize(name, builder));
+        try {
+            return builder.build();
+        } catch (InvalidSettingException e) {
+            Settings.Source source = settings.sourceOf(e.setting());
+            throw new ConnpoolConfigurationException(source.path(e.setting()), e.value(), e.getMessage(),
+                    "Update " + source.path(e.setting()) + " in your configuration (" + rule(e) + ").", e);
+        }
+    }
+
+    private static String rule(InvalidSettingException e) {
+        String message = e.getMessage();
+        int colon = message.lastIndexOf(": ");
+        return colon >= 0 ? "it " + message.substring(colon + 2) : message;
+    }
+
+    private void apply(Settings s, MultiPool.Builder<?> b) {
+        b.servers(servers(s));
+        s.set("max-active", PoolProperties::getMaxActive, b::maxActive);
+        s.set("max-idle", PoolProperties::getMaxIdle, b::maxIdle);
+        s.set("min-idle", PoolProperties::getMinIdle, b::minIdle);
+        s.set("max-total", PoolProperties::getMaxTotal, b::maxTotal);
+        s.set("max-wait", PoolProperties::getMaxWait, b::maxWait);
+        s.set("idle-timeout", PoolProperties::getIdleTimeout, b::idleTimeout);
+        s.set("max-lifetime", PoolProperties::getMaxLifetime, b::maxLifetime);
+        s.set("validate-on-borrow", PoolProperties::getValidateOnBorrow, b::validateOnBorrow);
+        s.set("validate-while-idle", PoolProperties::getValidateWhileIdle, b::validateWhileIdle);
+        s.set("shutdown-timeout", PoolProperties::getShutdownTimeout, b::shutdownTimeout);
+        s.set("retry.attempts", p -> p.getRetry().getAttempts(), b::retryAttempts);
+        s.set("retry.backoff.min", p -> p.getRetry().getBackoff().getMin(), b::backoffMin);
+        s.set("retry.backoff.max", p -> p.getRetry().getBackoff().getMax(), b::backoffMax);
+        s.set("retry.backoff.factor", p -> p.getRetry().getBackoff().getFactor(), b::backoffFactor);
+        s.set("retry.backoff.jitter", p -> p.getRetry().getBackoff().getJitter(), b::backoffJitter);
+        s.set("ejection.consecutive-failures", p -> p.getEjection().getConsecutiveFailures(),
+                b::ejectionConsecutiveFailures);
+        s.set("ejection.base-time", p -> p.getEjection().getBaseTime(), b::ejectionBaseTime);
+        s.set("ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
+        s.set("ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
+        s.set("balancer", PoolProperties::getBalancer, text -> b.balancer(balancer(s, text)));
+    }
+
+    private static List<ServerAddress> servers(Settings s) {
+        Settings.Source source = s.sourceOf("servers");
+        List<String> texts = source.value(PoolProperties::getServers);
+        if (texts == null || texts.isEmpty()) {
+            throw new ConnpoolConfigurationException(path(s.name, "servers"), null,
+                    "pool '" + s.name + "' has no servers",
+                    "List its servers as host:port under " + path(s.name, "servers") + ".", null);
+        }
+        List<ServerAddress> servers = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            String property = source.path("servers") + "[" + i + "]";
+            try {
+                servers.add(ServerAddress.parse(texts.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new ConnpoolConfigurationException(property, texts.get(i), e.getMessage(),
+                        "Write " + property + " as host:port (or [ipv6]:port), with a port from 1 to 65535.", e);
+            }
+        }
+        return servers;
+    }
+
+    private static Balancer balancer(Settings s, String text) {
+        switch (text.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "least-active":
+            case "leastactive":
+                return Balancer.leastActive();
+            case "round-robin":
+            case "roundrobin":
+                return Balancer.roundRobin();
+            case "random":
+                return Balancer.random();
+            default:
+                String property = s.sourceOf("balancer").path("balancer");
+                throw new ConnpoolConfigurationException(property, text, "unknown balancer",
+                        "Set " + property + " to one of " + BALANCERS + ".", null);
+        }
+    }
+
+    private ConnectionFactory<?> factory(Settings s) {
+        Settings.Source source = s.sourceOf("factory");
+        String beanName = source.value(PoolProperties::getFactory);
+        if (beanName != null) {
+            String property = source.path("factory");
+            Object bean;
+            try {
+                bean = beanFactory.getBean(beanName);
+            } catch (NoSuchBeanDefinitionException e) {
+                throw new ConnpoolConfigurationException(property, beanName, "there is no bean named '" + beanName + "'",
+                        "Define a ConnectionFactory bean named '" + beanName + "', or remove " + property
+                                + " to use the built-in TCP socket factory.", e);
+            }
+            if (!(bean instanceof ConnectionFactory<?> factory)) {
+                throw new ConnpoolConfigurationException(property, beanName, "bean '" + beanName + "' is a "
+                        + bean.getClass().getName() + ", not a " + ConnectionFactory.class.getName(),
+                        "Point " + property + " at a bean that implements ConnectionFactory.", null);
+            }
+            return factory;
+        }
+        SocketConnectionFactory.Builder sockets = SocketConnectionFactory.builder();
+        s.set("socket.connect-timeout", p -> p.getSocket().getConnectTimeout(),
+                d -> positive(s, "socket.connect-timeout", d, sockets::connectTimeout));
+        s.set("socket.read-timeout", p -> p.getSocket().getReadTimeout(),
+                d -> positive(s, "socket.read-timeout", d, sockets::readTimeout));
+        s.set("socket.tcp-no-delay", p -> p.getSocket().getTcpNoDelay(), sockets::tcpNoDelay);
+        s.set("socket.keep-alive", p -> p.getSocket().getKeepAlive(), sockets::keepAlive);
+        s.set("socket.ssl-bundle", p -> p.getSocket().getSslBundle(), bundle -> {
+            String property = s.sourceOf("socket.ssl-bundle").path("socket.ssl-bundle");
+            SslBundles bundles = sslBundles.getIfAvailable();
+            if (bundles == null) {
+                throw new ConnpoolConfigurationException(property, bundle, "SSL bundles are not available",
+                        "Define the bundle under spring.ssl.bundle.", null);
+            }
+            try {
+                sockets.sslContext(bundles.getBundle(bundle).createSslContext());
+            } catch (NoSuchSslBundleException e) {
+                throw new ConnpoolConfigurationException(property, bundle, "there is no SSL bundle named '" + bundle + "'",
+                        "Define it under spring.ssl.bundle.jks." + bundle + " or spring.ssl.bundle.pem." + bundle
+                                + ", or remove " + property + ".", e);
+            }
+        });
+        return sockets.build();
+    }
+
+    private static void positive(Settings s, String key, Duration value, Consumer<Duration> setter) {
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            String property = s.sourceOf(key).path(key);
+            throw new ConnpoolConfigurationException(property, value, e.getMessage(),
+                    "Update " + property + " in your configuration.", e);
+        }
+    }
+
+    static String path(String pool, String key) {
+        return PREFIX + ".pools." + pool + (key == null ? "" : "." + key);
+    }
+
+    /** One pool's settings over the defaults, remembering where each value came from. */
+    private static final class Settings {
+
+        /** Where a setting's value is read: the pool itself, or the defaults. */
+        record Source(String prefix, PoolProperties properties) {
+            String path(String key) {
+                return prefix + "." + key;
+            }
+
+            <T> T value(Function<PoolProperties, T> getter) {
+                return properties == null ? null : getter.apply(properties);
+            }
+        }
+
+        private final String name;
+        private final Source pool;
+        private final Source defaults;
+        private final Map<String, Source> sources = new HashMap<>();
+
+        Settings(String name, PoolProperties pool, PoolProperties defaults) {
+            this.name = name;
+            this.pool = new Source(PREFIX + ".pools." + name, pool);
+            this.defaults = new Source(PREFIX + ".defaults", defaults);
+        }
+
+        /** Applies the pool's value, else the default's, when either is set; remembers which. */
+        <T> void set(String key, Function<PoolProperties, T> getter, Consumer<T> setter) {
+            T value = pool.value(getter);
+            Source source = pool;
+            if (value == null) {
+                value = defaults.value(getter);
+                source = defaults;
+            }
+            if (value != null) {
+                sources.put(key, source);
+                setter.accept(value);
+            }
+        }
+
+        /** Where the value of {@code key} came from; the pool's own path when it was set nowhere. */
+        Source sourceOf(String key) {
+            Source known = sources.get(key);
+            if (known != null) {
+                return known;
+            }
+            if (key.equals("servers") || key.equals("factory")) {
+                Function<PoolProperties, Object> getter = key.equals("servers")
+                        ? PoolProperties::getServers : PoolProperties::getFactory;
+                return pool.value(getter) != null || defaults.value(getter) == null ? pool : defaults;
+            }
+            return pool;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.connpool.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.connpool.Balancer;
+import dev.connpool.ConnectionFactory;
+import dev.connpool.MultiPool;
+import dev.connpool.PoolClosedException;
+import dev.connpool.PoolListener;
+import dev.connpool.PoolSettings;
+import dev.connpool.ServerAddress;
+import dev.connpool.SocketConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class ConnpoolAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ConnpoolAutoConfiguration.class));
+
+    private static final String ORDERS = "connpool.pools.orders.servers=127.0.0.1:9001,127.0.0.1:9002";
+
+    @Test
+    void runWhenAPoolIsConfiguredShouldRegisterAMultiPoolBeanNamedAfterIt() {
+        runner.withPropertyValues(ORDERS).run(context -> {
+            assertThat(context).hasSingleBean(MultiPool.class).hasBean("orders");
+            MultiPool<?> orders = context.getBean("orders", MultiPool.class);
+            assertThat(orders.name()).isEqualTo("orders");
+            assertThat(orders.servers()).containsExactlyInAnyOrder(ServerAddress.parse("127.0.0.1:9001"),
+                    ServerAddress.parse("127.0.0.1:9002"));
+            assertThat(context.getBean(MultiPoolRegistry.class).names()).containsExactly("orders");
+        });
+    }
+
+    @Test
+    void runWhenOnePoolIsConfiguredShouldInjectItByItsGenericTypeWithoutQualifier() {
+        runner.withPropertyValues(ORDERS).withUserConfiguration(SocketUser.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(SocketUser.class).pool).isSameAs(context.getBean("orders"));
+        });
+    }
+
+    @Test
+    void runWhenSeveralPoolsAreConfiguredShouldInjectEachByQualifier() {
+        runner.withPropertyValues(ORDERS, "connpool.pools.users.servers=127.0.0.1:9003")
+                .withUserConfiguration(QualifiedUser.class).run(context -> {
+                    QualifiedUser user = context.getBean(QualifiedUser.class);
+                    assertThat(user.orders.name()).isEqualTo("orders");
+                    assertThat(user.users.name()).isEqualTo("users");
+                    assertThat(context.getBean(MultiPoolRegistry.class).names()).containsExactlyInAnyOrder("orders", "users");
+                });
+    }
+
+    @Test
+    void runWithoutSettingsShouldUseConnpoolDefaults() {
+        runner.withPropertyValues(ORDERS).run(context -> {
+            PoolSettings s = context.getBean("orders", MultiPool.class).settings();
+            assertThat(s.maxActive()).isEqualTo(8);
+            assertThat(s.maxIdle()).isEqualTo(8);
+            assertThat(s.maxWait()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(s.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(s.retryAttempts()).isEqualTo(3);
+            assertThat(s.balancer()).hasToString("least-active");
+            assertThat(s.ejectionMaxPercent()).isEqualTo(50);
+        });
+    }
+
+    @Test
+    void runWithDefaultsAndOverridesShouldGiveEachPoolItsOwnAndTheSharedOnes() {
+        runner.withPropertyValues(ORDERS, "connpool.pools.users.servers=127.0.0.1:9003",
+                "connpool.defaults.max-active=16", "connpool.defaults.max-wait=250ms",
+                "connpool.defaults.retry.backoff.factor=1.5", "connpool.defaults.balancer=round-robin",
+                "connpool.pools.orders.max-active=4", "connpool.pools.orders.ejection.max-time=1m",
+                "connpool.pools.orders.retry.backoff.min=5ms", "connpool.pools.orders.balancer=random",
+                "connpool.pools.users.idle-timeout=30s", "connpool.pools.users.validate-while-idle=false")
+                .run(context -> {
+                    PoolSettings orders = context.getBean("orders", MultiPool.class).settings();
+                    PoolSettings users = context.getBean("users", MultiPool.class).settings();
+                    assertThat(orders.maxActive()).isEqualTo(4);
+                    assertThat(users.maxActive()).isEqualTo(16);
+                    assertThat(orders.maxWait()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(users.maxWait()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(orders.ejectionMaxTime()).isEqualTo(Duration.ofMinutes(1));
+                    assertThat(users.ejectionMaxTime()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(orders.backoffMin()).isEqualTo(Duration.ofMillis(5));
+                    assertThat(orders.backoffFactor()).isEqualTo(1.5);
+                    assertThat(users.backoffMin()).isEqualTo(Duration.ofMillis(10));
+                    assertThat(orders.balancer()).hasToString("random");
+                    assertThat(users.balancer()).hasToString("round-robin");
+                    assertThat(users.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(users.validateWhileIdle()).isFalse();
+                    assertThat(orders.validateWhileIdle()).isTrue();
+                });
+    }
+
+    @Test
+    void runWithRelaxedNamesShouldBindThemToo() {
+        runner.withPropertyValues("connpool.pools.orders.servers[0]=127.0.0.1:9001",
+                "connpool.pools.orders.maxActive=3", "connpool.pools.orders.retry.backoff.jitter=0.5",
+                "connpool.pools.orders.balancer=LEAST_ACTIVE").run(context -> {
+                    PoolSettings s = context.getBean("orders", MultiPool.class).settings();
+                    assertThat(s.maxActive()).isEqualTo(3);
+                    assertThat(s.backoffJitter()).isEqualTo(0.5);
+                    assertThat(s.balancer()).hasToString("least-active");
+                });
+    }
+
+    @Test
+    void runWhenDisabledShouldCreateNothing() {
+        runner.withPropertyValues(ORDERS, "connpool.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(MultiPool.class);
+            assertThat(context).doesNotHaveBean(MultiPoolRegistry.class);
+        });
+    }
+
+    @Test
+    void runWithoutPoolsShouldGiveAnEmptyRegistry() {
+        runner.run(context -> {
+            assertThat(context).doesNotHaveBean(MultiPool.class);
+            assertThat(context.getBean(MultiPoolRegistry.class).names()).isEmpty();
+            assertThatThrownBy(() -> context.getBean(MultiPoolRegistry.class).get("orders"))
+                    .isInstanceOf(NoSuchElementException.class).hasMessageContaining("orders");
+        });
+    }
+
+    @Test
+    void runWithAFactoryBeanShouldUseItAndTypeThePoolByWhatItYields() {
+        runner.withPropertyValues("connpool.pools.words.servers=127.0.0.1:9001", "connpool.pools.words.factory=wordFactory")
+                .withUserConfiguration(WordFactoryConfig.class, WordUser.class).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    MultiPool<String> words = context.getBean(WordUser.class).pool;
+                    try (var lease = words.borrow()) {
+                        assertThat(lease.connection()).isEqualTo("word-for-127.0.0.1:9001");
+                    }
+                });
+    }
+
+    @Test
+    void runWithACustomizerShouldApplyItToEveryPool() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        runner.withPropertyValues(ORDERS, "connpool.pools.users.servers=127.0.0.1:9003")
+                .withBean(MultiPoolBuilderCustomizer.class, () -> (name, builder) -> {
+                    seen.add(name);
+                    builder.balancer(Balancer.roundRobin()).listener(new PoolListener() { });
+                })
+                .run(context -> {
+                    assertThat(seen).containsExactlyInAnyOrder("orders", "users");
+                    assertThat(context.getBean("users", MultiPool.class).settings().balancer()).hasToString("round-robin");
+                });
+    }
+
+    @Test
+    void runWithAUserRegistryShouldKeepIt() {
+        MultiPoolRegistry mine = new MultiPoolRegistry(List.of());
+        runner.withPropertyValues(ORDERS).withBean(MultiPoolRegistry.class, () -> mine)
+                .run(context -> assertThat(context.getBean(MultiPoolRegistry.class)).isSameAs(mine));
+    }
+
+    @Test
+    void closingTheContextShouldCloseThePools() {
+        MultiPool<?>[] pool = new MultiPool<?>[1];
+        runner.withPropertyValues(ORDERS).run(context -> pool[0] = context.getBean("orders", MultiPool.class));
+        assertThatThrownBy(pool[0]::borrow).isInstanceOf(PoolClosedException.class);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SocketUser {
+        @Autowired
+        MultiPool<SocketConnection> pool;
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class QualifiedUser {
+        @Autowired
+        @Qualifier("orders")
+        MultiPool<SocketConnection> orders;
+
+        @Autowired
+        @Qualifier("users")
+        MultiPool<SocketConnection> users;
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class WordFactoryConfig {
+        @Bean
+        ConnectionFactory<String> wordFactory() {
+            return new ConnectionFactory<>() {
+                @Override
+                public String create(ServerAddress server) {
+                    return "word-for-" + server;
+                }
+
+                @Override
+                public void destroy(ServerAddress server, String connection) {
+                }
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class WordUser {
+        @Autowired
+        MultiPool<String> pool;
+    }
+}
