@@ -60,6 +60,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final Balancer balancer;
     private final Backoff backoff;
     private final NanoClock clock;
+    private final PoolMetrics metrics;
     private final Listeners listeners;
     private final ServerRegistry registry;
     private final KeyedPoolAdapter<C> adapter;
@@ -69,13 +70,14 @@ public final class MultiPool<C> implements AutoCloseable {
     private volatile boolean closed;
 
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
-                      NanoClock clock) {
+                      PoolMetrics metrics, NanoClock clock) {
         this.name = settings.name();
         this.settings = settings;
         this.balancer = settings.balancer();
         this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), settings.backoffFactor(),
                 settings.backoffJitter());
         this.clock = clock;
+        this.metrics = metrics;
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
         this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
@@ -295,9 +297,19 @@ public final class MultiPool<C> implements AutoCloseable {
      * borrow threw.
      */
     private PooledConnection<C> take(ServerEntry entry, boolean trial) {
+        boolean measured = metrics != PoolMetrics.NONE;
+        long start = measured ? clock.nanoTime() : 0;
         PooledConnection<C> pooled;
         try {
             pooled = adapter.borrow(entry);
+        } catch (PoolTimeoutException e) {
+            if (measured) {
+                metrics.timedOut(entry.address);
+            }
+            if (trial) {
+                registry.trialAbandoned(entry);
+            }
+            throw e;
         } catch (ConnectFailedException e) {
             registry.failed(entry, e, trial);
             throw e;
@@ -319,6 +331,9 @@ public final class MultiPool<C> implements AutoCloseable {
             }
             ensureOpen();
             return null;
+        }
+        if (measured) {
+            metrics.acquired(entry.address, clock.nanoTime() - start);
         }
         return pooled;
     }
@@ -434,6 +449,43 @@ public final class MultiPool<C> implements AutoCloseable {
             }
         }
         wanted.forEach(registry::add);
+    }
+
+    /**
+     * Ejects a server now, as if it had failed too often (an operator's action): no borrow reaches it for
+     * its next ejection time, its idle connections are closed, and it comes back through a trial as usual.
+     *
+     * @param server a server of this pool
+     * @return whether it was ejected: false when it was not usable anyway, or when ejecting it would leave
+     *         the pool without a usable server
+     * @throws NoServerAvailableException when the server is not in the pool
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public boolean eject(ServerAddress server) {
+        ensureOpen();
+        return registry.ejectNow(member(server));
+    }
+
+    /**
+     * Re-admits an ejected or probing server now, without a trial (an operator's action).
+     *
+     * @param server a server of this pool
+     * @return whether it was re-admitted: false when it was not ejected or probing
+     * @throws NoServerAvailableException when the server is not in the pool
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public boolean readmit(ServerAddress server) {
+        ensureOpen();
+        return registry.readmitNow(member(server));
+    }
+
+    private ServerEntry member(ServerAddress server) {
+        ServerEntry entry = registry.get(Objects.requireNonNull(server, "server"));
+        if (entry == null) {
+            throw new NoServerAvailableException(name, server, "pool '" + name + "' has no server " + server
+                    + " (its servers: " + servers() + ")");
+        }
+        return entry;
     }
 
     /**
@@ -665,6 +717,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private int ejectionMaxPercent = 50;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration housekeepingInterval;
+        private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
 
         private Builder(ConnectionFactory<C> factory) {
@@ -964,6 +1017,18 @@ public final class MultiPool<C> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where per-borrow measurements go (acquire time, timeouts). Default {@link PoolMetrics#NONE}, which
+         * costs nothing.
+         *
+         * @param metrics the recorder
+         * @return this builder
+         */
+        public Builder<C> metrics(PoolMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
         /** How often idle connections are checked and min-idle refilled; derived from the timeouts by default. */
         Builder<C> housekeepingInterval(Duration interval) {
             this.housekeepingInterval = interval;
@@ -982,7 +1047,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @throws InvalidSettingException naming the first bad setting
          */
         public MultiPool<C> build() {
-            return new MultiPool<>(settings(), factory, listeners, clock);
+            return new MultiPool<>(settings(), factory, listeners, metrics, clock);
         }
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */

@@ -234,6 +234,56 @@ final class ServerRegistry {
         }
     }
 
+    /** An operator's ejection: like a failure streak, but within the never-all rule only (not max-percent). */
+    boolean ejectNow(ServerEntry entry) {
+        long now = clock.nanoTime();
+        long nanos;
+        lock.lock();
+        try {
+            ServerState state = entry.state();
+            if (!state.isUsable() || ordered.get(entry.address) != entry) {
+                return false;
+            }
+            boolean otherUsable = false;
+            for (ServerEntry e : ordered.values()) {
+                otherUsable |= e != entry && e.state().isUsable();
+            }
+            if (!otherUsable) {
+                return false;
+            }
+            nanos = eject(entry, state, now);
+            publish();
+        } finally {
+            lock.unlock();
+        }
+        log.warn("pool '{}': server {} ejected by request for {} ms", pool, entry.address,
+                Duration.ofNanos(nanos).toMillis());
+        listeners.serverEjected(entry.address, Duration.ofNanos(nanos), null);
+        actions.ejected(entry, nanos);
+        return true;
+    }
+
+    /** An operator's re-admission of an ejected or probing server, without a trial. */
+    boolean readmitNow(ServerEntry entry) {
+        lock.lock();
+        try {
+            ServerState state = entry.state();
+            if ((state != ServerState.EJECTED && state != ServerState.PROBING) || ordered.get(entry.address) != entry) {
+                return false;
+            }
+            entry.state(ServerState.ACTIVE);
+            entry.activeSinceNanos = clock.nanoTime();
+            entry.failures.set(0);
+            publish();
+        } finally {
+            lock.unlock();
+        }
+        log.info("pool '{}': server {} re-admitted by request", pool, entry.address);
+        listeners.serverReadmitted(entry.address);
+        actions.usable(entry);
+        return true;
+    }
+
     /** The trial ended without a verdict (a timeout, the caller's own error): the next borrow tries again. */
     void trialAbandoned(ServerEntry entry) {
         entry.endTrial();

@@ -487,4 +487,75 @@ class MultiPoolTest {
         held.close();
         assertThat(factory.created.get()).isEqualTo(factory.destroyed.get());
     }
+    @Test
+    void metricsHearEveryAcquisitionAndEveryTimeout() {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        PoolMetrics metrics = new PoolMetrics() {
+            @Override
+            public void acquired(ServerAddress server, long nanos) {
+                assertThat(nanos).isPositive();
+                heard.add("acquired " + server);
+            }
+
+            @Override
+            public void timedOut(ServerAddress server) {
+                heard.add("timeout " + server);
+            }
+        };
+        MultiPool<SocketConnection> pool = track(builder(1).maxActive(1).maxWait(Duration.ofMillis(50)).metrics(metrics).build());
+        String s0 = servers.get(0).address().toString();
+        Lease<SocketConnection> held = pool.borrow();
+        assertThatThrownBy(pool::borrow).isInstanceOf(PoolTimeoutException.class);
+        held.close();
+        pool.execute(c -> Lines.roundTrip(c, "m"));
+        assertThat(heard).containsExactly("acquired " + s0, "timeout " + s0, "acquired " + s0);
+    }
+
+    @Test
+    void anOperatorCanEjectAndReadmitAServerButNeverTheLastOne() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        MultiPool<SocketConnection> pool = track(builder(2).listener(new PoolListener() {
+            @Override
+            public void serverEjected(String pool, ServerAddress server, Duration duration, Throwable lastFailure) {
+                events.add("ejected " + server);
+            }
+
+            @Override
+            public void serverReadmitted(String pool, ServerAddress server) {
+                events.add("readmitted " + server);
+            }
+        }).build());
+        ServerAddress a = servers.get(0).address();
+        ServerAddress b = servers.get(1).address();
+        pool.borrow(a).close();
+        assertThat(pool.eject(a)).isTrue();
+        assertThat(stats(pool, servers.get(0)).state()).isEqualTo(ServerState.EJECTED);
+        assertThat(stats(pool, servers.get(0)).idle()).isZero();
+        assertThat(pool.eject(a)).as("already out").isFalse();
+        assertThat(pool.eject(b)).as("the last usable server stays").isFalse();
+        for (int i = 0; i < 10; i++) {
+            try (Lease<SocketConnection> lease = pool.borrow()) {
+                assertThat(lease.server()).isEqualTo(b);
+            }
+        }
+        assertThat(pool.readmit(a)).isTrue();
+        assertThat(pool.readmit(a)).isFalse();
+        assertThat(stats(pool, servers.get(0)).state()).isEqualTo(ServerState.ACTIVE);
+        try (Lease<SocketConnection> lease = pool.borrow(a)) {
+            assertThat(Lines.roundTrip(lease.connection(), "back")).isEqualTo("back");
+        }
+        assertThat(events).containsExactly("ejected " + a, "readmitted " + a);
+        assertThatThrownBy(() -> pool.eject(ServerAddress.of("127.0.0.1", 1)))
+                .isInstanceOf(NoServerAvailableException.class).hasMessageContaining("127.0.0.1:1");
+    }
+
+    @Test
+    void settingsShowWhatThePoolRunsWith() {
+        MultiPool<SocketConnection> pool = track(builder(2).maxActive(5).build());
+        PoolSettings settings = pool.settings();
+        assertThat(settings.name()).isEqualTo("test");
+        assertThat(settings.maxActive()).isEqualTo(5);
+        assertThat(settings.maxIdle()).isEqualTo(5);
+        assertThat(settings.servers()).hasSize(2);
+    }
 }
