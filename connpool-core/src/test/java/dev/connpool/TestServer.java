@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the same port, make it {@link #hang()} (accept and read, never answer), {@link #resetAll() reset} or
  * {@link #closeAll() close} its open connections, and count them.
  */
-final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable {
 
     /** The port, chosen by the system at the first start and kept across restarts. */
     private volatile int port;
@@ -38,52 +38,52 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Starts a server on a free port. */
-    static TestServer start() throws IOException {
+    public static TestServer start() throws IOException {
         return new TestServer(0);
     }
 
-    ServerAddress address() {
+    public ServerAddress address() {
         return ServerAddress.of("127.0.0.1", port());
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Connections the server holds open now. */
-    int openConnections() {
+    public int openConnections() {
         return open.size();
     }
 
     /** Connections accepted since the server was made. */
-    int accepted() {
+    public int accepted() {
         return accepted.get();
     }
 
-    boolean isRunning() {
+    public boolean isRunning() {
         ServerSocket s = listener;
         return s != null && !s.isClosed();
     }
 
     /** From now on, read but never answer (new and open connections alike). */
-    void hang() {
+    public void hang() {
         hanging = true;
     }
 
     /** Answer again. */
-    void answer() {
+    public void answer() {
         hanging = false;
     }
 
     /** Closes every open connection with a FIN (the server closing idle connections); keeps listening. */
-    void closeAll() {
+    public void closeAll() {
         for (Socket socket : open) {
             closeQuietly(socket);
         }
     }
 
     /** Resets every open connection (RST, SO_LINGER 0); keeps listening. */
-    void resetAll() {
+    public void resetAll() {
         for (Socket socket : open) {
             try {
                 socket.setSoLinger(true, 0);
@@ -95,7 +95,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Stops listening (new connects are refused) and closes every open connection. */
-    synchronized void stop() {
+    public synchronized void stop() {
         ServerSocket s = listener;
         listener = null;
         if (s != null) {
@@ -113,14 +113,14 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Listens again on the same port. */
-    synchronized void restart() throws IOException {
+    public synchronized void restart() throws IOException {
         if (!isRunning()) {
             listen();
         }
     }
 
     /** {@link #restart()} for lambdas; an error to bind is a test failure. */
-    void restartQuietly() {
+    public void restartQuietly() {
         try {
             restart();
         } catch (IOException e) {
