@@ -11,6 +11,7 @@ public class ConnpoolConfigurationException extends RuntimeException {
 
     private final String property;
     private final String value;
+    private final String reason;
     private final String action;
 
     /**
@@ -26,6 +27,7 @@ public class ConnpoolConfigurationException extends RuntimeException {
         super(property + " = " + value + ": " + reason, cause);
         this.property = property;
         this.value = value == null ? null : String.valueOf(value);
+        this.reason = reason;
         this.action = action;
     }
 
@@ -45,6 +47,15 @@ public class ConnpoolConfigurationException extends RuntimeException {
      */
     public String value() {
         return value;
+    }
+
+    /**
+     * Returns what is wrong with the value.
+     *
+     * @return the reason
+     */
+    public String reason() {
+        return reason;
     }
 
     /**

@@ -8,10 +8,8 @@ final class ConnpoolConfigurationFailureAnalyzer extends AbstractFailureAnalyzer
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ConnpoolConfigurationException cause) {
-        String reason = cause.getCause() != null && cause.getCause().getMessage() != null
-                ? cause.getMessage().substring(cause.getMessage().indexOf(": ") + 2) : cause.getMessage();
         String description = "Invalid connpool configuration:\n\n    Property: " + cause.property() + "\n    Value: "
-                + (cause.value() == null ? "(not set)" : "\"" + cause.value() + "\"") + "\n    Reason: " + reason;
+                + (cause.value() == null ? "(not set)" : "\"" + cause.value() + "\"") + "\n    Reason: " + cause.reason();
         return new FailureAnalysis(description, cause.action(), cause);
     }
 }

@@ -163,7 +163,8 @@ final class PoolCreator {
             SslBundles bundles = sslBundles.getIfAvailable();
             if (bundles == null) {
                 throw new ConnpoolConfigurationException(property, bundle, "SSL bundles are not available",
-                        "Define the bundle under spring.ssl.bundle.", null);
+                        "Define an SSL bundle named '" + bundle + "' under spring.ssl.bundle (Spring Boot's SSL "
+                                + "auto-configuration provides them), or remove " + property + ".", null);
             }
             try {
                 sockets.sslContext(bundles.getBundle(bundle).createSslContext());

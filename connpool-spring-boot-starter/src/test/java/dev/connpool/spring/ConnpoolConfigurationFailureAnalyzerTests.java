@@ -1,0 +1,113 @@
+package dev.connpool.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.support.SpringFactoriesLoader;
+
+/** Bad configuration fails start-up with a description naming the property and value, and an action. */
+class ConnpoolConfigurationFailureAnalyzerTests {
+
+    private static final String SERVERS = "connpool.pools.orders.servers=db-0:9090,db-1:9090";
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ConnpoolAutoConfiguration.class))
+            .withUserConfiguration(Beans.class);
+
+    static Stream<Arguments> badConfigurations() {
+        return Stream.of(
+                bad("a bad address", "connpool.pools.orders.servers[1]", "db-1:notaport", "not a number",
+                        "connpool.pools.orders.servers=db-0:9090,db-1:notaport"),
+                bad("a port out of range", "connpool.pools.orders.servers[0]", "db-0:70000", "outside 1..65535",
+                        "connpool.pools.orders.servers=db-0:70000"),
+                bad("a negative duration", "connpool.pools.orders.max-wait", "PT-1S", "must not be negative",
+                        SERVERS, "connpool.pools.orders.max-wait=-1s"),
+                bad("a zero ejection time", "connpool.pools.orders.ejection.base-time", "PT0S", "must be positive",
+                        SERVERS, "connpool.pools.orders.ejection.base-time=0s"),
+                bad("max-idle above max-active", "connpool.pools.orders.max-idle", "9", "must not exceed max-active",
+                        SERVERS, "connpool.pools.orders.max-active=8", "connpool.pools.orders.max-idle=9"),
+                bad("a bad shared default", "connpool.defaults.retry.backoff.jitter", "1.5", "between 0.0 and 1.0",
+                        SERVERS, "connpool.defaults.retry.backoff.jitter=1.5"),
+                bad("an unknown balancer", "connpool.pools.orders.balancer", "fastest", "unknown balancer",
+                        SERVERS, "connpool.pools.orders.balancer=fastest"),
+                bad("a missing factory bean", "connpool.pools.orders.factory", "nope", "no bean named 'nope'",
+                        SERVERS, "connpool.pools.orders.factory=nope"),
+                bad("a factory bean of the wrong type", "connpool.pools.orders.factory", "notAFactory",
+                        "not a dev.connpool.ConnectionFactory", SERVERS, "connpool.pools.orders.factory=notAFactory"),
+                bad("a pool without servers", "connpool.pools.orders.servers", null, "has no servers",
+                        "connpool.pools.orders.max-active=4"),
+                bad("a zero connect timeout", "connpool.pools.orders.socket.connect-timeout", "PT0S", "must be positive",
+                        SERVERS, "connpool.pools.orders.socket.connect-timeout=0ms"),
+                bad("a missing SSL bundle", "connpool.pools.orders.socket.ssl-bundle", "nope", "SSL bundle",
+                        SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope"));
+    }
+
+    private static Arguments bad(String what, String property, String value, String reason, String... properties) {
+        return Arguments.of(what, property, value, reason, properties);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigurations")
+    void runWithBadConfigurationShouldFailNamingPropertyValueAndAction(String what, String property, String value,
+                                                                        String reason, String[] properties) {
+        runner.withPropertyValues(properties).run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = analyze(context.getStartupFailure());
+            assertThat(analysis).as("a FailureAnalyzer reports it").isNotNull();
+            assertThat(analysis.getDescription()).contains("Property: " + property)
+                    .contains(value == null ? "(not set)" : "\"" + value + "\"").contains(reason);
+            assertThat(analysis.getAction()).isNotBlank().contains(property.replaceAll("\\[\\d+]$", ""));
+        });
+    }
+
+    @Test
+    void runWithAnUnknownKeyUnderAPoolShouldFailInsteadOfIgnoringIt() {
+        runner.withPropertyValues(SERVERS, "connpool.pools.orders.max-activ=4").run(context -> {
+            assertThat(context).hasFailed();
+            // Spring Boot's own analyzer of UnboundConfigurationPropertiesException reports it at start-up.
+            assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(
+                    org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException.class);
+            assertThat(context.getStartupFailure().getCause()).hasStackTraceContaining("connpool.pools.orders.max-activ");
+        });
+    }
+
+    @Test
+    void runWithSslBundlesButNotTheNamedOneShouldNameTheBundle() {
+        runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+                .withPropertyValues(SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope").run(context -> {
+                    FailureAnalysis analysis = analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("Property: connpool.pools.orders.socket.ssl-bundle")
+                            .contains("no SSL bundle named 'nope'");
+                    assertThat(analysis.getAction()).contains("spring.ssl.bundle.pem.nope");
+                });
+    }
+
+    @Test
+    void theAnalyzerIsRegisteredForSpringBootToFind() {
+        assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
+                .contains(ConnpoolConfigurationFailureAnalyzer.class.getName());
+    }
+
+    private static FailureAnalysis analyze(Throwable failure) {
+        return new ConnpoolConfigurationFailureAnalyzer().analyze(failure);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Beans {
+        @Bean
+        String notAFactory() {
+            return "not a factory";
+        }
+    }
+}
