@@ -83,6 +83,22 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     }
 
     @Test
+    void runWithABadAddressShouldReportItAsTheReadmeShows() {
+        runner.withPropertyValues("connpool.pools.orders.servers=db-0:9090,db-1:notaport").run(context -> {
+            FailureAnalysis analysis = analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).isEqualTo("""
+                    Invalid connpool configuration:
+
+                        Property: connpool.pools.orders.servers[1]
+                        Value: "db-1:notaport"
+                        Reason: invalid server address "db-1:notaport": port "notaport" is not a number; \
+                    expected "host:port" or "[ipv6]:port\"""");
+            assertThat(analysis.getAction()).isEqualTo("Write connpool.pools.orders.servers[1] as host:port "
+                    + "(or [ipv6]:port), with a port from 1 to 65535.");
+        });
+    }
+
+    @Test
     void runWithSslBundlesButNotTheNamedOneShouldNameTheBundle() {
         runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
                 .withPropertyValues(SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope").run(context -> {
