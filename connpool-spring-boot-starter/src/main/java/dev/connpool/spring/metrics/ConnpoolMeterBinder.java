@@ -1,0 +1,95 @@
+package dev.connpool.spring.metrics;
+
+import dev.connpool.MultiPool;
+import dev.connpool.PoolClosedException;
+import dev.connpool.spring.MultiPoolRegistry;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the meters of every pool of a {@link MultiPoolRegistry}, tagged {@code pool} and {@code server}:
+ * the gauges {@code connpool.connections.active}, {@code .idle}, {@code .pending} (borrowers waiting),
+ * {@code .max} (max-active), {@code connpool.server.up} (1 while the server is usable, else 0) and
+ * {@code connpool.server.ejections}, and the function counters {@code connpool.connections.created} and
+ * {@code .destroyed}. It follows the pools: a server added at run time gets its meters, a removed one loses
+ * them. It also registers each pool's {@code connpool.connections.acquire} timer and
+ * {@code connpool.connections.timeout} counter (tag {@code pool}), so that they show before the first
+ * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them.
+ *
+ * <p>The meters hold the pools weakly. The values come from a {@link MultiPool#stats()} snapshot per pool
+ * that is reused for {@code maxStatsAge} (one second by default), so a scrape costs one snapshot per pool.
+ * {@link #close()} removes every meter it registered. Thread-safe.
+ */
+public final class ConnpoolMeterBinder implements MeterBinder, AutoCloseable {
+
+    /** How long one stats snapshot serves the gauges by default. */
+    public static final Duration DEFAULT_MAX_STATS_AGE = Duration.ofSeconds(1);
+
+    private static final Logger log = LoggerFactory.getLogger(ConnpoolMeterBinder.class);
+
+    private final MultiPoolRegistry pools;
+    private final long maxStatsAgeNanos;
+    private final List<PoolMeters> bound = new ArrayList<>();
+    private final List<BoundMeter> poolMeters = new ArrayList<>();
+
+    /**
+     * Creates a binder whose gauges reuse a stats snapshot for {@link #DEFAULT_MAX_STATS_AGE}.
+     *
+     * @param pools the pools to bind
+     */
+    public ConnpoolMeterBinder(MultiPoolRegistry pools) {
+        this(pools, DEFAULT_MAX_STATS_AGE);
+    }
+
+    /**
+     * Creates a binder.
+     *
+     * @param pools       the pools to bind
+     * @param maxStatsAge how long one {@link MultiPool#stats()} snapshot serves the gauges ({@code 0}: a new
+     *                    snapshot for every reading)
+     */
+    public ConnpoolMeterBinder(MultiPoolRegistry pools, Duration maxStatsAge) {
+        if (maxStatsAge.isNegative()) {
+            throw new IllegalArgumentException("maxStatsAge must not be negative, got " + maxStatsAge);
+        }
+        this.pools = pools;
+        this.maxStatsAgeNanos = maxStatsAge.toNanos();
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (MultiPool<?> pool : pools) {
+            PoolMeters meters = new PoolMeters(pool, registry, maxStatsAgeNanos);
+            try {
+                pool.addListener(meters);
+            } catch (PoolClosedException e) {
+                log.debug("pool '{}' is closed; no meters bound", pool.name());
+                continue;
+            }
+            meters.bindServers();
+            synchronized (this) {
+                bound.add(meters);
+                poolMeters.add(new BoundMeter(registry, MicrometerPoolMetrics.acquireTimer(registry, pool.name())));
+                poolMeters.add(new BoundMeter(registry, MicrometerPoolMetrics.timeoutCounter(registry, pool.name())));
+            }
+        }
+    }
+
+    /** Removes every meter this binder registered and stops following the pools' servers. */
+    @Override
+    public synchronized void close() {
+        bound.forEach(PoolMeters::close);
+        bound.clear();
+        poolMeters.forEach(m -> m.registry().remove(m.meter()));
+        poolMeters.clear();
+    }
+
+    private record BoundMeter(MeterRegistry registry, Meter meter) {
+    }
+}

@@ -1,0 +1,180 @@
+package dev.connpool.spring.metrics;
+
+import dev.connpool.MultiPool;
+import dev.connpool.PoolListener;
+import dev.connpool.ServerAddress;
+import dev.connpool.ServerStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The per-server meters of one pool in one {@link MeterRegistry}, kept in step with the pool's servers: a
+ * {@link PoolListener} that registers a server's meters when it joins and removes them when it leaves.
+ *
+ * <p>Nothing here holds the pool strongly: the meters reference it weakly (Micrometer's default for gauges
+ * and function counters) and this listener through a {@link WeakReference}, so the registry keeps neither
+ * a closed pool nor a removed server alive. The gauges read one cached {@link MultiPool#stats()} snapshot,
+ * refreshed at most once per {@code ttlNanos} (and after every change of servers), so that a scrape of
+ * {@code n} servers takes one snapshot rather than {@code 8n}.
+ *
+ * <p>Thread-safe: membership changes are serialised on this object.
+ */
+final class PoolMeters implements PoolListener {
+
+    static final String ACTIVE = "connpool.connections.active";
+    static final String IDLE = "connpool.connections.idle";
+    static final String PENDING = "connpool.connections.pending";
+    static final String MAX = "connpool.connections.max";
+    static final String CREATED = "connpool.connections.created";
+    static final String DESTROYED = "connpool.connections.destroyed";
+    static final String UP = "connpool.server.up";
+    static final String EJECTIONS = "connpool.server.ejections";
+
+    private final WeakReference<MultiPool<?>> pool;
+    private final String name;
+    private final MeterRegistry registry;
+    private final long ttlNanos;
+    private volatile Snapshot snapshot;
+
+    // Guarded by this.
+    private final Map<ServerAddress, List<Meter>> meters = new LinkedHashMap<>();
+    private boolean closed;
+
+    PoolMeters(MultiPool<?> pool, MeterRegistry registry, long ttlNanos) {
+        this.pool = new WeakReference<>(pool);
+        this.name = pool.name();
+        this.registry = registry;
+        this.ttlNanos = ttlNanos;
+    }
+
+    /** Registers the meters of every server the pool has now. Call after adding this as a listener. */
+    synchronized void bindServers() {
+        MultiPool<?> p = pool.get();
+        if (p == null || closed) {
+            return;
+        }
+        for (ServerAddress server : p.servers()) {
+            meters.computeIfAbsent(server, s -> register(p, s));
+        }
+    }
+
+    @Override
+    public void serverAdded(String pool, ServerAddress server) {
+        follow(server);
+    }
+
+    @Override
+    public void serverRemoved(String pool, ServerAddress server) {
+        follow(server);
+    }
+
+    /**
+     * Makes the meters of {@code server} match the pool's membership now. Events of one server may reach
+     * listeners out of order when threads race; whatever arrives last sees the final membership.
+     */
+    private synchronized void follow(ServerAddress server) {
+        MultiPool<?> p = pool.get();
+        if (p == null || closed) {
+            return;
+        }
+        follow(p, server);
+    }
+
+    private void follow(MultiPool<?> p, ServerAddress server) {
+        snapshot = null;
+        boolean member = p.servers().contains(server);
+        if (member && !meters.containsKey(server)) {
+            meters.put(server, register(p, server));
+        } else if (!member) {
+            List<Meter> gone = meters.remove(server);
+            if (gone != null) {
+                gone.forEach(registry::remove);
+            }
+        }
+    }
+
+    /** Removes every meter this registered and stops following the pool. */
+    synchronized void close() {
+        closed = true;
+        meters.values().forEach(list -> list.forEach(registry::remove));
+        meters.clear();
+        snapshot = null;
+    }
+
+    /** The servers whose meters are registered now (for tests). */
+    synchronized Set<ServerAddress> servers() {
+        return Set.copyOf(meters.keySet());
+    }
+
+    private List<Meter> register(MultiPool<?> p, ServerAddress server) {
+        Tags tags = Tags.of("pool", name, "server", server.toString());
+        List<Meter> list = new ArrayList<>(8);
+        list.add(gauge(ACTIVE, p, tags, "Connections lent out", server, ServerStats::active));
+        list.add(gauge(IDLE, p, tags, "Idle connections", server, ServerStats::idle));
+        list.add(gauge(PENDING, p, tags, "Borrowers waiting for a connection", server, ServerStats::waiting));
+        list.add(Gauge.builder(MAX, p, pl -> pl.settings().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+                .description("Connections allowed per server (max-active)").register(registry));
+        list.add(counter(CREATED, p, tags, "Connections opened", server, ServerStats::created));
+        list.add(counter(DESTROYED, p, tags, "Connections closed", server, ServerStats::destroyed));
+        list.add(Gauge.builder(UP, p, value(server, s -> s.state().isUsable() ? 1 : 0)).tags(tags)
+                .description("1 while borrows may use the server (ACTIVE or PROBING), else 0").register(registry));
+        list.add(Gauge.builder(EJECTIONS, p, value(server, ServerStats::ejections)).tags(tags)
+                .description("Times the server was ejected").register(registry));
+        return list;
+    }
+
+    private Gauge gauge(String meter, MultiPool<?> p, Tags tags, String description, ServerAddress server,
+                        ToDoubleFunction<ServerStats> value) {
+        return Gauge.builder(meter, p, value(server, value)).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+                .description(description).register(registry);
+    }
+
+    private FunctionCounter counter(String meter, MultiPool<?> p, Tags tags, String description,
+                                    ServerAddress server, ToDoubleFunction<ServerStats> value) {
+        return FunctionCounter.builder(meter, p, value(server, value)).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+                .description(description).register(registry);
+    }
+
+    /** Reads one value of one server from the cached snapshot; NaN once the server has left the pool. */
+    private ToDoubleFunction<MultiPool<?>> value(ServerAddress server, ToDoubleFunction<ServerStats> value) {
+        return p -> {
+            ServerStats stats = stats(p).get(server);
+            return stats == null ? Double.NaN : value.applyAsDouble(stats);
+        };
+    }
+
+    private Map<ServerAddress, ServerStats> stats(MultiPool<?> p) {
+        Snapshot s = snapshot;
+        long now = System.nanoTime();
+        if (s == null || now - s.takenAt >= ttlNanos) {
+            List<ServerStats> servers = p.stats().servers();
+            Map<ServerAddress, ServerStats> byServer = new HashMap<>(servers.size() * 2);
+            for (ServerStats stats : servers) {
+                byServer.put(stats.server(), stats);
+            }
+            s = new Snapshot(now, byServer);
+            snapshot = s;
+        }
+        return s.servers;
+    }
+
+    @Override
+    public String toString() {
+        return "PoolMeters[" + name + "]";
+    }
+
+    private record Snapshot(long takenAt, Map<ServerAddress, ServerStats> servers) {
+    }
+}
