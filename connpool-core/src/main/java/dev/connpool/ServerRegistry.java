@@ -362,7 +362,7 @@ final class ServerRegistry {
         Duration duration = Duration.ofNanos(nanos);
         log.warn("pool '{}': server {} ejected for {} ms after {} consecutive failure(s) (ejection #{}): {}", pool,
                 entry.address, duration.toMillis(), entry.failures.get(), entry.ejections(),
-                cause != null ? cause : "a lease was invalidated");
+                String.valueOf(cause != null ? cause : "a lease was invalidated")); // text, not a stack trace
         if (swappedIn != null) {
             log.warn("pool '{}': every server is failing; server {}, which failed least recently, is back on trial",
                     pool, swappedIn.address);
