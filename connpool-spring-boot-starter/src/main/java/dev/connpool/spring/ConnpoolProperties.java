@@ -3,6 +3,7 @@ package dev.connpool.spring;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * The {@code connpool.*} configuration: settings shared by every pool ({@code connpool.defaults}) and the
@@ -16,9 +17,14 @@ public class ConnpoolProperties {
     private boolean enabled = true;
 
     /** Settings every pool takes unless it sets them itself. */
+    @NestedConfigurationProperty
     private PoolProperties defaults = new PoolProperties();
 
-    /** The pools, by name; each becomes a {@code MultiPool} bean of that name. */
+    /**
+     * The pools, by name; each becomes a MultiPool bean of that name. A pool takes the keys of
+     * connpool.defaults, such as connpool.pools.orders.max-active; a key it does not set comes from
+     * connpool.defaults, then from the built-in default.
+     */
     private Map<String, PoolProperties> pools = new LinkedHashMap<>();
 
     public boolean isEnabled() {

@@ -1,0 +1,281 @@
+package dev.connpool.spring.endpoint;
+
+import dev.connpool.MultiPool;
+import dev.connpool.NoServerAvailableException;
+import dev.connpool.PoolSettings;
+import dev.connpool.PoolStats;
+import dev.connpool.ServerAddress;
+import dev.connpool.ServerState;
+import dev.connpool.ServerStats;
+import dev.connpool.spring.MultiPoolRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * The {@code connpools} actuator endpoint: every pool of the {@link MultiPoolRegistry} with its effective
+ * settings and per-server counts, and an operator's {@code eject}, {@code readmit} or {@code drain} of one
+ * server. Settings are keyed as in YAML ({@code max-active}, {@code retry.backoff.min} nested as
+ * {@code retry: {backoff: {min: ...}}}); durations are written the way they are configured: {@code "1s"},
+ * {@code "5m"}, {@code "10ms"}, {@code "0s"}.
+ *
+ * <p>Thread-safe and stateless: every operation reads the pools anew.
+ */
+@Endpoint(id = "connpools")
+public class ConnpoolsEndpoint {
+
+    private final MultiPoolRegistry registry;
+
+    /**
+     * Creates the endpoint.
+     *
+     * @param registry the pools to show and act on
+     */
+    public ConnpoolsEndpoint(MultiPoolRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Describes every pool.
+     *
+     * @return the pools by name, sorted by name
+     */
+    @ReadOperation
+    public PoolsDescriptor pools() {
+        Map<String, PoolDescriptor> pools = new TreeMap<>();
+        for (MultiPool<?> pool : registry) {
+            pools.put(pool.name(), describe(pool));
+        }
+        return new PoolsDescriptor(pools);
+    }
+
+    /**
+     * Describes one pool.
+     *
+     * @param pool the pool's name
+     * @return the pool, or {@code null} when there is no pool of that name
+     */
+    @ReadOperation
+    public @Nullable PoolDescriptor pool(@Selector String pool) {
+        MultiPool<?> found = find(pool);
+        return found == null ? null : describe(found);
+    }
+
+    /**
+     * Ejects, re-admits or drains one server of a pool.
+     *
+     * @param pool   the pool's name
+     * @param server the server, as {@code host:port} or {@code [ipv6]:port}
+     * @param action {@code eject}, {@code readmit} or {@code drain} (case-insensitive)
+     * @return what happened, or {@code null} when there is no such pool, or no such server in it
+     * @throws InvalidEndpointRequestException when the action is not one of the three, or the server is not
+     *                                         a valid address; the message names the bad value
+     * @throws dev.connpool.PoolClosedException  when the pool has been closed (the application is stopping)
+     */
+    @WriteOperation
+    public @Nullable ServerActionDescriptor serverAction(@Selector String pool, @Selector String server,
+                                                         String action) {
+        ServerAction serverAction = ServerAction.parse(action);
+        ServerAddress address = parseServer(server);
+        MultiPool<?> found = find(pool);
+        if (found == null || found.stats().server(address) == null) {
+            return null;
+        }
+        boolean done;
+        try {
+            done = switch (serverAction) {
+                case EJECT -> found.eject(address);
+                case READMIT -> found.readmit(address);
+                case DRAIN -> found.removeServer(address);
+            };
+        } catch (NoServerAvailableException e) {
+            return null; // removed (and drained) between the check and the action
+        }
+        ServerStats after = found.stats().server(address);
+        return new ServerActionDescriptor(found.name(), address.toString(), serverAction.key(), done,
+                after == null ? null : after.state());
+    }
+
+    /** Why {@link #serverAction} found nothing: which of pool and server is missing, and what there is. */
+    String whatIsMissing(String pool, String server) {
+        MultiPool<?> found = find(pool);
+        if (found == null) {
+            return "no pool named '" + pool + "'; the pools are " + new TreeSet<>(registry.names());
+        }
+        return "pool '" + pool + "' has no server " + parseServer(server) + "; its servers are "
+                + found.servers().stream().map(ServerAddress::toString).sorted().toList();
+    }
+
+    private @Nullable MultiPool<?> find(String name) {
+        return registry.names().contains(name) ? registry.get(name) : null;
+    }
+
+    private static ServerAddress parseServer(String server) {
+        try {
+            return ServerAddress.parse(server);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e);
+        }
+    }
+
+    private static PoolDescriptor describe(MultiPool<?> pool) {
+        PoolStats stats = pool.stats();
+        List<ServerDescriptor> servers = new ArrayList<>(stats.servers().size());
+        for (ServerStats s : stats.servers()) {
+            servers.add(new ServerDescriptor(s.server().toString(), s.state(), s.active(), s.idle(), s.waiting(),
+                    s.created(), s.destroyed(), s.borrowed(), s.failures(), s.ejections(),
+                    s.ejectedUntil() == null ? null : s.ejectedUntil().toString()));
+        }
+        return new PoolDescriptor(pool.name(), settings(pool.settings()), stats.active(), stats.idle(),
+                stats.waiting(), stats.usableServers(), servers);
+    }
+
+    /** The settings keyed as in YAML, nested where YAML nests them. */
+    static Map<String, Object> settings(PoolSettings s) {
+        Map<String, Object> backoff = new LinkedHashMap<>();
+        backoff.put("min", text(s.backoffMin()));
+        backoff.put("max", text(s.backoffMax()));
+        backoff.put("factor", s.backoffFactor());
+        backoff.put("jitter", s.backoffJitter());
+        Map<String, Object> retry = new LinkedHashMap<>();
+        retry.put("attempts", s.retryAttempts());
+        retry.put("backoff", backoff);
+        Map<String, Object> ejection = new LinkedHashMap<>();
+        ejection.put("consecutive-failures", s.ejectionFailures());
+        ejection.put("base-time", text(s.ejectionBaseTime()));
+        ejection.put("max-time", text(s.ejectionMaxTime()));
+        ejection.put("max-percent", s.ejectionMaxPercent());
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("servers", s.servers().stream().map(ServerAddress::toString).toList());
+        settings.put("max-active", s.maxActive());
+        settings.put("max-idle", s.maxIdle());
+        settings.put("min-idle", s.minIdle());
+        settings.put("max-total", s.maxTotal());
+        settings.put("max-wait", text(s.maxWait()));
+        settings.put("idle-timeout", text(s.idleTimeout()));
+        settings.put("max-lifetime", text(s.maxLifetime()));
+        settings.put("validate-on-borrow", s.validateOnBorrow());
+        settings.put("validate-while-idle", s.validateWhileIdle());
+        settings.put("balancer", String.valueOf(s.balancer()));
+        settings.put("retry", retry);
+        settings.put("ejection", ejection);
+        settings.put("shutdown-timeout", text(s.shutdownTimeout()));
+        settings.put("housekeeping-interval", text(s.housekeepingInterval()));
+        return settings;
+    }
+
+    /**
+     * A duration in the largest unit that states it exactly, as Spring Boot reads it back: {@code 1s},
+     * {@code 5m}, {@code 1500ms}, {@code 0s}.
+     */
+    static String text(Duration duration) {
+        if (duration.isZero()) {
+            return "0s";
+        }
+        long nanos;
+        try {
+            nanos = duration.toNanos();
+        } catch (ArithmeticException e) {
+            return duration.toSeconds() + "s"; // beyond ~292 years: whole seconds are exact enough
+        }
+        String[] units = {"d", "h", "m", "s", "ms", "us"};
+        long[] sizes = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
+        for (int i = 0; i < units.length; i++) {
+            if (nanos % sizes[i] == 0) {
+                return nanos / sizes[i] + units[i];
+            }
+        }
+        return nanos + "ns";
+    }
+
+    /** What {@code action} may be. */
+    enum ServerAction {
+        EJECT, READMIT, DRAIN;
+
+        String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static ServerAction parse(String action) {
+            String key = action == null ? "" : action.strip().toLowerCase(Locale.ROOT);
+            for (ServerAction a : values()) {
+                if (a.key().equals(key)) {
+                    return a;
+                }
+            }
+            String message = "unknown action '" + action + "'; use eject, readmit or drain";
+            throw new InvalidEndpointRequestException(message, message);
+        }
+    }
+
+    /**
+     * Every pool.
+     *
+     * @param pools the pools by name
+     */
+    public record PoolsDescriptor(Map<String, PoolDescriptor> pools) implements OperationResponseBody {
+    }
+
+    /**
+     * One pool: its effective settings, its totals and its servers.
+     *
+     * @param name          the pool's name
+     * @param settings      the effective settings, keyed and nested as in YAML
+     * @param active        connections lent out, over all servers
+     * @param idle          idle connections, over all servers
+     * @param waiting       borrowers waiting, over all servers
+     * @param usableServers servers a borrow may use now (ACTIVE or PROBING)
+     * @param servers       every server, draining ones included, in the order they joined
+     */
+    public record PoolDescriptor(String name, Map<String, Object> settings, int active, int idle, int waiting,
+                                 int usableServers, List<ServerDescriptor> servers) implements OperationResponseBody {
+    }
+
+    /**
+     * One server of a pool (see {@link ServerStats}).
+     *
+     * @param server       {@code host:port}
+     * @param state        its health state
+     * @param active       connections lent out now
+     * @param idle         idle connections
+     * @param waiting      borrowers waiting for one of its connections
+     * @param created      connections opened since it joined
+     * @param destroyed    connections closed since it joined
+     * @param borrowed     leases handed out since it joined
+     * @param failures     consecutive failures
+     * @param ejections    how many times it was ejected
+     * @param ejectedUntil when its ejection ends (ISO-8601), or {@code null} unless EJECTED
+     */
+    public record ServerDescriptor(String server, ServerState state, int active, int idle, int waiting, long created,
+                                   long destroyed, long borrowed, int failures, long ejections,
+                                   @Nullable String ejectedUntil) {
+    }
+
+    /**
+     * What an action on a server did.
+     *
+     * @param pool   the pool's name
+     * @param server the server, {@code host:port}
+     * @param action {@code eject}, {@code readmit} or {@code drain}
+     * @param done   whether it changed anything: false when the server was not usable (eject), not
+     *               ejected (readmit) or draining already (drain), or when ejecting it would leave the pool
+     *               without a usable server
+     * @param state  the server's state afterwards, {@code null} once it has left the pool (a drained
+     *               server with no leased connection leaves at once)
+     */
+    public record ServerActionDescriptor(String pool, String server, String action, boolean done,
+                                         @Nullable ServerState state) implements OperationResponseBody {
+    }
+}

@@ -1,0 +1,284 @@
+package dev.connpool.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
+
+import dev.connpool.ConnectionFactory;
+import dev.connpool.MultiPool;
+import dev.connpool.PoolSettings;
+import dev.connpool.ServerAddress;
+import dev.connpool.SocketConnectionFactory;
+import java.io.InputStream;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.convert.DurationStyle;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The configuration metadata the build generates (META-INF/spring-configuration-metadata.json, from the
+ * properties' javadoc plus META-INF/additional-spring-configuration-metadata.json): every setting with a
+ * description and its default, for connpool.defaults and, through the map's value type, for connpool.pools.
+ */
+class ConfigurationMetadataTests {
+
+    /** Every setting of a pool, with its documented default ({@code null}: none, or not a fixed value). */
+    private static final Map<String, Object> SETTINGS = new LinkedHashMap<>();
+
+    static {
+        SETTINGS.put("servers", null);
+        SETTINGS.put("factory", null);
+        SETTINGS.put("max-active", 8);
+        SETTINGS.put("max-idle", null); // = max-active
+        SETTINGS.put("min-idle", 0);
+        SETTINGS.put("max-total", -1);
+        SETTINGS.put("max-wait", "1s");
+        SETTINGS.put("idle-timeout", "5m");
+        SETTINGS.put("max-lifetime", "0s");
+        SETTINGS.put("validate-on-borrow", true);
+        SETTINGS.put("validate-while-idle", true);
+        SETTINGS.put("balancer", "least-active");
+        SETTINGS.put("retry.attempts", 3);
+        SETTINGS.put("retry.backoff.min", "10ms");
+        SETTINGS.put("retry.backoff.max", "1s");
+        SETTINGS.put("retry.backoff.factor", 2.0);
+        SETTINGS.put("retry.backoff.jitter", 0.2);
+        SETTINGS.put("ejection.consecutive-failures", 3);
+        SETTINGS.put("ejection.base-time", "1s");
+        SETTINGS.put("ejection.max-time", "30s");
+        SETTINGS.put("ejection.max-percent", 50);
+        SETTINGS.put("socket.connect-timeout", "1s");
+        SETTINGS.put("socket.read-timeout", "10s");
+        SETTINGS.put("socket.tcp-no-delay", true);
+        SETTINGS.put("socket.keep-alive", true);
+        SETTINGS.put("socket.ssl-bundle", null);
+        SETTINGS.put("shutdown-timeout", "10s");
+    }
+
+    private static final JsonNode METADATA = load();
+
+    @Test
+    void everyDefaultsKeyShouldHaveADescriptionAndItsDefault() {
+        SETTINGS.forEach((key, expected) -> {
+            JsonNode property = property("connpool.defaults." + key);
+            assertThat(property).as("connpool.defaults." + key).isNotNull();
+            assertDescribedWithDefault("connpool.defaults." + key, property, expected);
+        });
+        assertThat(property("connpool.defaults.max-idle").get("description").asString()).contains("max-active");
+        assertThat(properties().stream().map(p -> p.get("name").asString())
+                .filter(n -> n.startsWith("connpool.defaults.")).toList())
+                .as("no key beyond the settings").hasSize(SETTINGS.size());
+    }
+
+    @Test
+    void everyPoolKeyShouldResolveThroughTheMapsValueTypeWithADescriptionAndItsDefault() {
+        JsonNode pools = property("connpool.pools");
+        assertThat(pools).isNotNull();
+        assertThat(pools.get("type").asString())
+                .isEqualTo("java.util.Map<java.lang.String," + PoolProperties.class.getName() + ">");
+        assertThat(pools.get("description").asString()).contains("connpool.defaults")
+                .contains("connpool.pools.orders.max-active");
+        SETTINGS.forEach((key, expected) -> {
+            String name = "connpool.pools.orders." + key;
+            JsonNode property = resolveAsAnIdeWould(name);
+            assertThat(property).as(name).isNotNull();
+            assertDescribedWithDefault(name, property, expected);
+        });
+    }
+
+    @Test
+    void everyPoolKeyShouldBindAsItIsNamed() {
+        SETTINGS.keySet().forEach(key -> {
+            String type = property("connpool.defaults." + key).get("type").asString();
+            Map<String, String> source = Map.of("connpool.pools.orders." + key, sample(type),
+                    "connpool.defaults." + key, sample(type));
+            Binder binder = new Binder(new MapConfigurationPropertySource(source));
+            assertThatNoException().as(key).isThrownBy(() -> assertThat(binder.bind("connpool",
+                    Bindable.of(ConnpoolProperties.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT)).isBound()).isTrue());
+        });
+    }
+
+    @Test
+    void theDocumentedDefaultsShouldBeTheRealOnes() {
+        ConnectionFactory<Object> none = new ConnectionFactory<>() {
+            @Override
+            public Object create(ServerAddress server) {
+                throw new AssertionError();
+            }
+
+            @Override
+            public void destroy(ServerAddress server, Object connection) {
+                // none made
+            }
+        };
+        PoolSettings real;
+        try (MultiPool<Object> pool = MultiPool.builder(none).name("defaults").build()) {
+            real = pool.settings();
+        }
+        Map<String, Function<PoolSettings, Object>> getters = new LinkedHashMap<>();
+        getters.put("max-active", PoolSettings::maxActive);
+        getters.put("min-idle", PoolSettings::minIdle);
+        getters.put("max-total", PoolSettings::maxTotal);
+        getters.put("max-wait", PoolSettings::maxWait);
+        getters.put("idle-timeout", PoolSettings::idleTimeout);
+        getters.put("max-lifetime", PoolSettings::maxLifetime);
+        getters.put("validate-on-borrow", PoolSettings::validateOnBorrow);
+        getters.put("validate-while-idle", PoolSettings::validateWhileIdle);
+        getters.put("balancer", s -> s.balancer().toString());
+        getters.put("retry.attempts", PoolSettings::retryAttempts);
+        getters.put("retry.backoff.min", PoolSettings::backoffMin);
+        getters.put("retry.backoff.max", PoolSettings::backoffMax);
+        getters.put("retry.backoff.factor", PoolSettings::backoffFactor);
+        getters.put("retry.backoff.jitter", PoolSettings::backoffJitter);
+        getters.put("ejection.consecutive-failures", PoolSettings::ejectionFailures);
+        getters.put("ejection.base-time", PoolSettings::ejectionBaseTime);
+        getters.put("ejection.max-time", PoolSettings::ejectionMaxTime);
+        getters.put("ejection.max-percent", PoolSettings::ejectionMaxPercent);
+        getters.put("shutdown-timeout", PoolSettings::shutdownTimeout);
+        getters.forEach((key, getter) -> {
+            JsonNode documented = property("connpool.defaults." + key).get("defaultValue");
+            Object value = getter.apply(real);
+            if (value instanceof Duration d) {
+                assertThat(DurationStyle.detectAndParse(documented.asString())).as(key).isEqualTo(d);
+            } else if (value instanceof Number n) {
+                assertThat(documented.asDouble()).as(key).isEqualTo(n.doubleValue());
+            } else if (value instanceof Boolean b) {
+                assertThat(documented.asBoolean()).as(key).isEqualTo(b);
+            } else {
+                assertThat(documented.asString()).as(key).isEqualTo(value);
+            }
+        });
+        assertThat(real.maxIdle()).as("max-idle defaults to max-active").isEqualTo(real.maxActive());
+        String socket = SocketConnectionFactory.builder().build().toString();
+        assertThat(socket).contains("connectTimeout=" + millis("socket.connect-timeout") + "ms")
+                .contains("readTimeout=" + millis("socket.read-timeout") + "ms")
+                .contains("tcpNoDelay=" + property("connpool.defaults.socket.tcp-no-delay").get("defaultValue").asBoolean())
+                .contains("keepAlive=" + property("connpool.defaults.socket.keep-alive").get("defaultValue").asBoolean());
+    }
+
+    @Test
+    void balancerShouldHintEveryBalancerTheStarterAccepts() {
+        JsonNode hint = hint("connpool.defaults.balancer");
+        assertThat(hint).isNotNull();
+        List<String> values = new ArrayList<>();
+        hint.get("values").forEach(v -> {
+            values.add(v.get("value").asString());
+            assertThat(v.get("description").asString()).isNotBlank();
+        });
+        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.BALANCERS);
+    }
+
+    @Test
+    void enabledShouldHaveADescriptionAndDefaultTrue() {
+        assertDescribedWithDefault("connpool.enabled", property("connpool.enabled"), true);
+    }
+
+    private static void assertDescribedWithDefault(String name, JsonNode property, Object expected) {
+        assertThat(property.path("description").asString("")).as(name + " description").isNotBlank();
+        JsonNode actual = property.get("defaultValue");
+        if (expected == null) {
+            assertThat(actual).as(name + " default").isNull();
+        } else if (expected instanceof Number n) {
+            assertThat(actual).as(name + " default").isNotNull();
+            assertThat(actual.isNumber()).as(name + " default is a number").isTrue();
+            assertThat(actual.asDouble()).as(name + " default").isEqualTo(n.doubleValue());
+        } else if (expected instanceof Boolean b) {
+            assertThat(actual).as(name + " default").isNotNull();
+            assertThat(actual.isBoolean() && actual.asBoolean() == b).as(name + " default " + actual).isTrue();
+        } else {
+            assertThat(actual).as(name + " default").isNotNull();
+            assertThat(actual.asString()).as(name + " default").isEqualTo(expected);
+        }
+    }
+
+    /**
+     * Finds the metadata of {@code connpool.pools.<name>.<key>} the only way the format allows: the map
+     * property's value type, the group of that type, and the key under it.
+     */
+    private static JsonNode resolveAsAnIdeWould(String name) {
+        for (JsonNode map : properties()) {
+            String type = map.get("type").asString();
+            String prefix = map.get("name").asString() + ".";
+            if (!type.startsWith("java.util.Map<java.lang.String,") || !name.startsWith(prefix)) {
+                continue;
+            }
+            String valueType = type.substring("java.util.Map<java.lang.String,".length(), type.length() - 1);
+            String rest = name.substring(prefix.length());
+            String key = rest.substring(rest.indexOf('.') + 1);
+            for (JsonNode group : METADATA.get("groups")) {
+                if (group.get("type").asString().equals(valueType)) {
+                    return property(group.get("name").asString() + "." + key);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String sample(String type) {
+        return switch (type) {
+            case "java.lang.Integer" -> "2";
+            case "java.lang.Double" -> "1.5";
+            case "java.lang.Boolean" -> "false";
+            case "java.time.Duration" -> "3s";
+            case "java.util.List<java.lang.String>" -> "127.0.0.1:1,127.0.0.1:2";
+            default -> "some-name";
+        };
+    }
+
+    private static long millis(String key) {
+        return DurationStyle.detectAndParse(property("connpool.defaults." + key).get("defaultValue").asString()).toMillis();
+    }
+
+    private static JsonNode property(String name) {
+        return properties().stream().filter(p -> p.get("name").asString().equals(name)).findFirst().orElse(null);
+    }
+
+    private static JsonNode hint(String name) {
+        for (JsonNode h : METADATA.path("hints")) {
+            if (h.get("name").asString().equals(name)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    private static List<JsonNode> properties() {
+        List<JsonNode> all = new ArrayList<>();
+        METADATA.get("properties").forEach(all::add);
+        return all;
+    }
+
+    /** This module's generated metadata: of all such files on the class path, the one with the connpool group. */
+    private static JsonNode load() {
+        try {
+            ObjectMapper json = new ObjectMapper();
+            for (URL url : Collections.list(ConfigurationMetadataTests.class.getClassLoader()
+                    .getResources("META-INF/spring-configuration-metadata.json"))) {
+                try (InputStream in = url.openStream()) {
+                    JsonNode metadata = json.readTree(in);
+                    for (JsonNode group : metadata.path("groups")) {
+                        if (group.get("name").asString().equals("connpool")) {
+                            return metadata;
+                        }
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new AssertionError("no META-INF/spring-configuration-metadata.json with a 'connpool' group on the class"
+                + " path: is spring-boot-configuration-processor running?");
+    }
+}
