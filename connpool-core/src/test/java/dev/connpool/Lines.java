@@ -5,13 +5,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Speaks {@link TestServer}'s line protocol over a {@link SocketConnection}. */
-final class Lines {
+public final class Lines {
 
     private Lines() {
     }
 
     /** Sends one line and reads the answer line; an {@link IOException} when the server is gone or silent. */
-    static String roundTrip(SocketConnection connection, String line) throws IOException {
+    public static String roundTrip(SocketConnection connection, String line) throws IOException {
         connection.output().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         connection.output().flush();
         InputStream in = connection.input();

@@ -271,8 +271,8 @@ class SocketConnectionFactoryTest {
 
         @BeforeAll
         void makeCertificates(@TempDir Path dir) throws Exception {
-            matching = keystore(dir, "matching", "CN=localhost", "ip:127.0.0.1,dns:localhost");
-            other = keystore(dir, "other", "CN=other.example", "dns:other.example");
+            matching = TestCertificates.keystore(dir, "matching", "CN=localhost", "ip:127.0.0.1,dns:localhost");
+            other = TestCertificates.keystore(dir, "other", "CN=other.example", "dns:other.example");
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("matching", matching.getCertificate("server"));
@@ -296,25 +296,6 @@ class SocketConnectionFactoryTest {
             return closeable;
         }
 
-        private KeyStore keystore(Path dir, String name, String dname, String san) throws Exception {
-            Path file = dir.resolve(name + ".p12");
-            Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-            Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "RSA",
-                    "-keysize", "2048", "-validity", "2", "-dname", dname, "-ext", "san=" + san, "-storetype", "PKCS12",
-                    "-keystore", file.toString(), "-storepass", "changeit", "-keypass", "changeit", "-noprompt")
-                    .redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-            assertThat(process.exitValue()).as("keytool exit code; output: %s", output).isZero();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = new FileInputStream(file.toFile())) {
-                ks.load(in, "changeit".toCharArray());
-            }
-            Certificate cert = ks.getCertificate("server");
-            assertThat(cert).isNotNull();
-            return ks;
-        }
-
         private SocketConnectionFactory.Builder tlsFactory() {
             return SocketConnectionFactory.builder().sslContext(client).connectTimeout(Duration.ofSeconds(3))
                     .readTimeout(Duration.ofSeconds(3));
@@ -324,14 +305,14 @@ class SocketConnectionFactoryTest {
          * A pool over one TLS server. Validation is off: these tests are about TLS itself (handshake, host
          * name verification); validation of TLS connections has tests of its own.
          */
-        private MultiPool<SocketConnection> pool(ConnectionFactory<SocketConnection> factory, TlsEchoServer tls) {
+        private MultiPool<SocketConnection> pool(ConnectionFactory<SocketConnection> factory, TlsTestServer tls) {
             return closeLater(MultiPool.builder(factory).name("tls").servers(List.of(tls.address())).retryAttempts(1)
                     .validateOnBorrow(false).build());
         }
 
         @Test
         void aPoolRoundTripsALineOverTls() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            TlsTestServer tls = closeLater(new TlsTestServer(matching));
             CountingFactory<SocketConnection> factory = new CountingFactory<>(tlsFactory().build());
             MultiPool<SocketConnection> pool = pool(factory, tls);
 
@@ -354,7 +335,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void aCertificateForAnotherHostIsRejected() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(other));
+            TlsTestServer tls = closeLater(new TlsTestServer(other));
             MultiPool<SocketConnection> pool = pool(tlsFactory().build(), tls);
 
             assertThatThrownBy(pool::borrow)
@@ -369,7 +350,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void withoutHostnameVerificationACertificateForAnotherHostIsAccepted() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(other));
+            TlsTestServer tls = closeLater(new TlsTestServer(other));
             MultiPool<SocketConnection> pool = pool(tlsFactory().verifyHostname(false).build(), tls);
 
             try (Lease<SocketConnection> lease = pool.borrow()) {
@@ -387,7 +368,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void validateIsTrueForAHealthyIdleTlsConnection() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            TlsTestServer tls = closeLater(new TlsTestServer(matching));
             SocketConnectionFactory factory = tlsFactory().build();
             SocketConnection c = factory.create(tls.address());
             closeLater(c::close);
@@ -400,7 +381,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void validateLeavesATlsConnectionUsable() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            TlsTestServer tls = closeLater(new TlsTestServer(matching));
             SocketConnectionFactory factory = tlsFactory().readTimeout(Duration.ofSeconds(1)).build();
             SocketConnection c = factory.create(tls.address());
             closeLater(c::close);
@@ -413,7 +394,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void validateIsFalseOnceTheServerClosedAnIdleTlsConnection() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            TlsTestServer tls = closeLater(new TlsTestServer(matching));
             SocketConnectionFactory factory = tlsFactory().build();
             SocketConnection c = factory.create(tls.address());
             closeLater(c::close);
@@ -427,7 +408,7 @@ class SocketConnectionFactoryTest {
 
         @Test
         void aPoolValidatingOnBorrowReusesAnIdleTlsConnection() throws Exception {
-            TlsEchoServer tls = closeLater(new TlsEchoServer(matching));
+            TlsTestServer tls = closeLater(new TlsTestServer(matching));
             CountingFactory<SocketConnection> factory = new CountingFactory<>(tlsFactory().build());
             // validate-on-borrow on, the default
             MultiPool<SocketConnection> pool = closeLater(MultiPool.builder(factory).name("tls-validated")
@@ -453,85 +434,6 @@ class SocketConnectionFactoryTest {
                 chain.add(t);
             }
             return chain;
-        }
-    }
-
-    /** A TLS line echo server on 127.0.0.1 ({@code PING} answered with {@code PONG}). */
-    static final class TlsEchoServer implements AutoCloseable {
-
-        private final SSLServerSocket listener;
-        private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-        private final Thread acceptor;
-        private final AtomicInteger handshakes = new AtomicInteger();
-
-        TlsEchoServer(KeyStore keys) throws Exception {
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, "changeit".toCharArray());
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
-            listener = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
-            listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 50);
-            acceptor = new Thread(this::acceptLoop, "tls-echo-" + listener.getLocalPort() + "-accept");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        ServerAddress address() {
-            return ServerAddress.of("127.0.0.1", listener.getLocalPort());
-        }
-
-        private void acceptLoop() {
-            while (!listener.isClosed()) {
-                Socket socket;
-                try {
-                    socket = listener.accept();
-                } catch (IOException e) {
-                    return;
-                }
-                open.add(socket);
-                Thread t = new Thread(() -> serve(socket), "tls-echo-" + listener.getLocalPort() + "-conn");
-                t.setDaemon(true);
-                t.start();
-            }
-        }
-
-        /** Closes every open connection (TLS close_notify, then FIN); keeps listening. */
-        void closeAll() throws IOException {
-            for (Socket s : open) {
-                s.close();
-            }
-        }
-
-        /** Handshakes the server completed. */
-        int handshakes() {
-            return handshakes.get();
-        }
-
-        private void serve(Socket socket) {
-            try (socket) {
-                ((SSLSocket) socket).startHandshake();
-                handshakes.incrementAndGet();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                OutputStream out = socket.getOutputStream();
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.write(((line.equals("PING") ? "PONG" : line) + "\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // handshake refused by the client, or the peer went away
-            } finally {
-                open.remove(socket);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            listener.close();
-            acceptor.join(5_000);
-            for (Socket s : open) {
-                s.close();
-            }
         }
     }
 }

@@ -11,6 +11,14 @@ import dev.connpool.PoolListener;
 import dev.connpool.PoolSettings;
 import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnection;
+import dev.connpool.Lines;
+import dev.connpool.TestCertificates;
+import dev.connpool.TlsTestServer;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import java.time.Duration;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -171,6 +179,29 @@ class ConnpoolAutoConfigurationTests {
         MultiPool<?>[] pool = new MultiPool<?>[1];
         runner.withPropertyValues(ORDERS).run(context -> pool[0] = context.getBean("orders", MultiPool.class));
         assertThatThrownBy(pool[0]::borrow).isInstanceOf(PoolClosedException.class);
+    }
+
+    @Test
+    void runWithAnSslBundleShouldSpeakTlsToTheServers(@TempDir Path dir) throws Exception {
+        KeyStore server = TestCertificates.keystore(dir, "server", "CN=localhost", "ip:127.0.0.1,dns:localhost");
+        Path trust = TestCertificates.truststore(dir, "trust", server);
+        try (TlsTestServer tls = new TlsTestServer(server)) {
+            runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+                    .withPropertyValues("connpool.pools.secure.servers=" + tls.address(),
+                            "connpool.pools.secure.socket.ssl-bundle=secure",
+                            "spring.ssl.bundle.jks.secure.truststore.location=file:" + trust,
+                            "spring.ssl.bundle.jks.secure.truststore.password=" + TestCertificates.PASSWORD,
+                            "spring.ssl.bundle.jks.secure.truststore.type=PKCS12")
+                    .run(context -> {
+                        @SuppressWarnings("unchecked")
+                        MultiPool<SocketConnection> pool = context.getBean("secure", MultiPool.class);
+                        try (var lease = pool.borrow()) {
+                            assertThat(lease.connection().socket()).isInstanceOf(SSLSocket.class);
+                            assertThat(Lines.roundTrip(lease.connection(), "PING")).isEqualTo("PONG");
+                        }
+                        assertThat(tls.handshakes()).isEqualTo(1);
+                    });
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
