@@ -13,6 +13,7 @@ import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnection;
 import dev.connpool.Lines;
 import dev.connpool.TestCertificates;
+import dev.connpool.TestServer;
 import dev.connpool.TlsTestServer;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -201,6 +202,72 @@ class ConnpoolAutoConfigurationTests {
                         }
                         assertThat(tls.handshakes()).isEqualTo(1);
                     });
+        }
+    }
+
+    @Test
+    void runWithEverySettingShouldHandEachToThePool() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            String p = "connpool.pools.full.";
+            runner.withPropertyValues(p + "servers=" + server.address(), p + "max-active=6", p + "max-idle=5",
+                    p + "min-idle=1", p + "max-total=40", p + "max-wait=750ms", p + "idle-timeout=2m",
+                    p + "max-lifetime=30m", p + "validate-on-borrow=false", p + "validate-while-idle=false",
+                    p + "balancer=round-robin", p + "shutdown-timeout=3s", p + "retry.attempts=5",
+                    p + "retry.backoff.min=20ms", p + "retry.backoff.max=2s", p + "retry.backoff.factor=3.0",
+                    p + "retry.backoff.jitter=0.1", p + "ejection.consecutive-failures=7",
+                    p + "ejection.base-time=2s", p + "ejection.max-time=1m", p + "ejection.max-percent=30",
+                    p + "socket.connect-timeout=700ms", p + "socket.read-timeout=4s", p + "socket.tcp-no-delay=false",
+                    p + "socket.keep-alive=false").run(context -> {
+                        @SuppressWarnings("unchecked")
+                        MultiPool<SocketConnection> pool = context.getBean("full", MultiPool.class);
+                        PoolSettings s = pool.settings();
+                        assertThat(s.servers()).containsExactly(server.address());
+                        assertThat(List.of(s.maxActive(), s.maxIdle(), s.minIdle(), s.maxTotal(), s.retryAttempts(),
+                                s.ejectionFailures(), s.ejectionMaxPercent())).containsExactly(6, 5, 1, 40, 5, 7, 30);
+                        assertThat(List.of(s.maxWait(), s.idleTimeout(), s.maxLifetime(), s.shutdownTimeout(),
+                                s.backoffMin(), s.backoffMax(), s.ejectionBaseTime(), s.ejectionMaxTime()))
+                                .containsExactly(Duration.ofMillis(750), Duration.ofMinutes(2), Duration.ofMinutes(30),
+                                        Duration.ofSeconds(3), Duration.ofMillis(20), Duration.ofSeconds(2),
+                                        Duration.ofSeconds(2), Duration.ofMinutes(1));
+                        assertThat(s.backoffFactor()).isEqualTo(3.0);
+                        assertThat(s.backoffJitter()).isEqualTo(0.1);
+                        assertThat(s.validateOnBorrow()).isFalse();
+                        assertThat(s.validateWhileIdle()).isFalse();
+                        assertThat(s.balancer()).hasToString("round-robin");
+                        try (var lease = pool.borrowNew(server.address())) {
+                            java.net.Socket socket = lease.connection().socket();
+                            assertThat(socket.getSoTimeout()).isEqualTo(4000);
+                            assertThat(socket.getTcpNoDelay()).isFalse();
+                            assertThat(socket.getKeepAlive()).isFalse();
+                        }
+                    });
+        }
+    }
+
+    @Test
+    void closingTheContextShouldCloseThePoolsAfterTheBeansThatUseThem() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            List<String> lastWords = new CopyOnWriteArrayList<>();
+            runner.withPropertyValues("connpool.pools.orders.servers=" + server.address())
+                    .withBean(GoodbyeSayer.class, lastWords)
+                    .run(context -> assertThat(context).hasNotFailed());
+            assertThat(lastWords).as("the pool was still open when its user shut down").containsExactly("goodbye");
+        }
+    }
+
+    /** Uses the pool while it is being destroyed, as a client sending QUIT would. */
+    static class GoodbyeSayer implements org.springframework.beans.factory.DisposableBean {
+        private final List<String> lastWords;
+        @Autowired
+        MultiPool<SocketConnection> pool;
+
+        GoodbyeSayer(List<String> lastWords) {
+            this.lastWords = lastWords;
+        }
+
+        @Override
+        public void destroy() {
+            lastWords.add(pool.execute(c -> Lines.roundTrip(c, "goodbye")));
         }
     }
 
