@@ -1,0 +1,66 @@
+package dev.connpool.sample;
+
+import dev.connpool.Lease;
+import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import dev.connpool.SocketConnection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.List;
+import org.springframework.stereotype.Service;
+
+/**
+ * What the app does with the pool {@code backend}: echo through {@code execute()} (load-balanced and
+ * retried on another server), and a key-value store sharded over the servers by key with
+ * {@code borrow(server)}, so a key always reaches the same server while it is up.
+ */
+@Service
+public class BackendService {
+
+    private final MultiPool<SocketConnection> backend;
+    private final BackendProtocol protocol;
+
+    public BackendService(MultiPool<SocketConnection> backend, BackendProtocol protocol) {
+        this.backend = backend;
+        this.protocol = protocol;
+    }
+
+    /** An answer and the server that gave it. */
+    public record Reply(String server, String value) {
+    }
+
+    public Reply echo(String text) {
+        return backend.execute(c -> new Reply(c.server().toString(), protocol.echo(c, text)));
+    }
+
+    public Reply get(String key) {
+        ServerAddress server = shard(key);
+        try (Lease<SocketConnection> lease = backend.borrow(server)) {
+            return new Reply(server.toString(), protocol.get(lease.connection(), key));
+        } catch (IOException e) {
+            throw broken(server, e);
+        }
+    }
+
+    public Reply set(String key, String value) {
+        ServerAddress server = shard(key);
+        try (Lease<SocketConnection> lease = backend.borrow(server)) {
+            protocol.set(lease.connection(), key, value);
+            return new Reply(server.toString(), value);
+        } catch (IOException e) {
+            throw broken(server, e);
+        }
+    }
+
+    /** The server that owns {@code key}: its hash over the configured servers, in a fixed order. */
+    public ServerAddress shard(String key) {
+        List<ServerAddress> servers = backend.settings().servers().stream()
+                .sorted(Comparator.comparing(ServerAddress::toString)).toList();
+        return servers.get(Math.floorMod(key.hashCode(), servers.size()));
+    }
+
+    private static UncheckedIOException broken(ServerAddress server, IOException e) {
+        return new UncheckedIOException("backend " + server + " failed: " + e.getMessage(), e);
+    }
+}
