@@ -37,19 +37,23 @@ public class BackendService {
     public Reply get(String key) {
         ServerAddress server = shard(key);
         try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            return new Reply(server.toString(), protocol.get(lease.connection(), key));
-        } catch (IOException e) {
-            throw broken(server, e);
+            try {
+                return new Reply(server.toString(), protocol.get(lease.connection(), key));
+            } catch (IOException e) {
+                throw broken(lease, e);
+            }
         }
     }
 
     public Reply set(String key, String value) {
         ServerAddress server = shard(key);
         try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            protocol.set(lease.connection(), key, value);
+            try {
+                protocol.set(lease.connection(), key, value);
+            } catch (IOException e) {
+                throw broken(lease, e);
+            }
             return new Reply(server.toString(), value);
-        } catch (IOException e) {
-            throw broken(server, e);
         }
     }
 
@@ -60,7 +64,12 @@ public class BackendService {
         return servers.get(Math.floorMod(key.hashCode(), servers.size()));
     }
 
-    private static UncheckedIOException broken(ServerAddress server, IOException e) {
-        return new UncheckedIOException("backend " + server + " failed: " + e.getMessage(), e);
+    /**
+     * A failed request on a borrowed connection: the connection's protocol state is unknown (a reply may
+     * still be on its way), so it is destroyed, not given back, and its server is charged a failure.
+     */
+    private static UncheckedIOException broken(Lease<SocketConnection> lease, IOException e) {
+        lease.invalidate();
+        return new UncheckedIOException("backend " + lease.server() + " failed: " + e.getMessage(), e);
     }
 }
