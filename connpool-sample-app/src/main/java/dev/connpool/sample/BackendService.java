@@ -37,19 +37,23 @@ public class BackendService {
     public Reply get(String key) {
         ServerAddress server = shard(key);
         try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            return new Reply(server.toString(), protocol.get(lease.connection(), key));
-        } catch (IOException e) {
-            throw broken(server, e);
+            try {
+                return new Reply(server.toString(), protocol.get(lease.connection(), key));
+            } catch (IOException e) {
+                throw broken(lease, e);
+            }
         }
     }
 
     public Reply set(String key, String value) {
         ServerAddress server = shard(key);
         try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            protocol.set(lease.connection(), key, value);
-            return new Reply(server.toString(), value);
-        } catch (IOException e) {
-            throw broken(server, e);
+            try {
+                protocol.set(lease.connection(), key, value);
+                return new Reply(server.toString(), value);
+            } catch (IOException e) {
+                throw broken(lease, e);
+            }
         }
     }
 
@@ -60,7 +64,13 @@ public class BackendService {
         return servers.get(Math.floorMod(key.hashCode(), servers.size()));
     }
 
-    private static UncheckedIOException broken(ServerAddress server, IOException e) {
-        return new UncheckedIOException("backend " + server + " failed: " + e.getMessage(), e);
+    /**
+     * The connection failed mid-exchange: its protocol state is unknown (a late answer may still come), so
+     * it must not go back to the pool. Invalidating it also charges its server a failure, so a server that
+     * keeps failing gets ejected; {@code close()}, which try-with-resources calls next, is then a no-op.
+     */
+    private static UncheckedIOException broken(Lease<SocketConnection> lease, IOException e) {
+        lease.invalidate();
+        return new UncheckedIOException("backend " + lease.server() + " failed: " + e.getMessage(), e);
     }
 }
