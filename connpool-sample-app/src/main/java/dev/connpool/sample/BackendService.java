@@ -50,10 +50,10 @@ public class BackendService {
         try (Lease<SocketConnection> lease = backend.borrow(server)) {
             try {
                 protocol.set(lease.connection(), key, value);
+                return new Reply(server.toString(), value);
             } catch (IOException e) {
                 throw broken(lease, e);
             }
-            return new Reply(server.toString(), value);
         }
     }
 
@@ -65,8 +65,9 @@ public class BackendService {
     }
 
     /**
-     * A failed request on a borrowed connection: the connection's protocol state is unknown (a reply may
-     * still be on its way), so it is destroyed, not given back, and its server is charged a failure.
+     * The connection failed mid-exchange: its protocol state is unknown (a late answer may still come), so
+     * it must not go back to the pool. Invalidating it also charges its server a failure, so a server that
+     * keeps failing gets ejected; {@code close()}, which try-with-resources calls next, is then a no-op.
      */
     private static UncheckedIOException broken(Lease<SocketConnection> lease, IOException e) {
         lease.invalidate();

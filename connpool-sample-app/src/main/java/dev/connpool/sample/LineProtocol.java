@@ -1,6 +1,7 @@
 package dev.connpool.sample;
 
 import dev.connpool.SocketConnection;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,14 +41,14 @@ public final class LineProtocol implements BackendProtocol {
         connection.output().write((command + "\n").getBytes(StandardCharsets.UTF_8));
         connection.output().flush();
         InputStream in = connection.input();
-        StringBuilder answer = new StringBuilder();
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) != '\n') {
             if (b < 0) {
                 throw new IOException("connection to " + connection.server() + " closed before an answer");
             }
-            answer.append((char) b);
+            answer.write(b);
         }
-        return answer.toString();
+        return answer.toString(StandardCharsets.UTF_8);
     }
 }
