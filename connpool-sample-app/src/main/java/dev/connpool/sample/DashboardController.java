@@ -1,0 +1,132 @@
+package dev.connpool.sample;
+
+import dev.connpool.MultiPool;
+import dev.connpool.ServerStats;
+import dev.connpool.spring.MultiPoolRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * What the dashboard page ({@code /}) reads and drives: {@code GET /api/dashboard} (every pool and server,
+ * the embedded backends, the load generator and five minutes of history), and the load generator,
+ * {@code POST /api/load?clients=N&pause=ms}, {@code GET /api/load}, {@code DELETE /api/load}.
+ */
+@RestController
+@RequestMapping("/api")
+public class DashboardController {
+
+    private final MultiPoolRegistry pools;
+    private final DashboardSampler sampler;
+    private final LoadGenerator load;
+    private final ObjectProvider<EmbeddedBackends> embedded;
+
+    public DashboardController(MultiPoolRegistry pools, DashboardSampler sampler, LoadGenerator load,
+                               ObjectProvider<EmbeddedBackends> embedded) {
+        this.pools = pools;
+        this.sampler = sampler;
+        this.load = load;
+        this.embedded = embedded;
+    }
+
+    /**
+     * Everything the page shows.
+     *
+     * @param time                 when this was taken
+     * @param sampleIntervalMillis how far apart the history's samples are
+     * @param historyCapacity      how many samples a pool's history keeps at most
+     * @param pools                every pool
+     * @param backends             the embedded backends (empty when the app uses configured servers)
+     * @param load                 the load generator
+     */
+    public record Dashboard(Instant time, long sampleIntervalMillis, int historyCapacity, List<Pool> pools,
+                            List<ApiController.Backend> backends, LoadGenerator.Status load) {
+    }
+
+    /**
+     * One pool.
+     *
+     * @param name      its name
+     * @param maxActive connections allowed per server
+     * @param servers   its servers, in the order they were added
+     * @param history   its samples, oldest first
+     */
+    public record Pool(String name, int maxActive, List<Server> servers, List<DashboardSampler.Sample> history) {
+    }
+
+    /**
+     * One server of a pool, from its {@link ServerStats}.
+     *
+     * @param address                its address
+     * @param state                  ACTIVE, PROBING, EJECTED or DRAINING
+     * @param active                 connections lent out
+     * @param idle                   idle connections
+     * @param pending                borrowers waiting for one of its connections
+     * @param borrowed               leases handed out since it joined
+     * @param failures               consecutive failures
+     * @param ejections              times it was ejected
+     * @param ejectedUntil           when its ejection ends, or {@code null} unless EJECTED
+     * @param ejectedRemainingMillis how long until then, or {@code null} unless EJECTED
+     */
+    public record Server(String address, String state, int active, int idle, int pending, long borrowed,
+                         int failures, long ejections, Instant ejectedUntil, Long ejectedRemainingMillis) {
+
+        static Server of(ServerStats s, Instant now) {
+            Long remaining = s.ejectedUntil() == null ? null
+                    : Math.max(0, Duration.between(now, s.ejectedUntil()).toMillis());
+            return new Server(s.server().toString(), s.state().name(), s.active(), s.idle(), s.waiting(),
+                    s.borrowed(), s.failures(), s.ejections(), s.ejectedUntil(), remaining);
+        }
+    }
+
+    @GetMapping("/dashboard")
+    public Dashboard dashboard() {
+        Instant now = Instant.now();
+        List<Pool> list = new ArrayList<>();
+        for (String name : pools.names().stream().sorted().toList()) {
+            MultiPool<?> pool = pools.get(name);
+            List<Server> servers = pool.stats().servers().stream().map(s -> Server.of(s, now)).toList();
+            list.add(new Pool(name, pool.settings().maxActive(), servers, sampler.history(name)));
+        }
+        return new Dashboard(now, DashboardSampler.INTERVAL.toMillis(), DashboardSampler.CAPACITY, list,
+                backends(embedded.getIfAvailable()), load.status());
+    }
+
+    @GetMapping("/load")
+    public LoadGenerator.Status loadStatus() {
+        return load.status();
+    }
+
+    @PostMapping("/load")
+    public LoadGenerator.Status startLoad(@RequestParam(name = "clients", defaultValue = "4") int clients,
+                                          @RequestParam(name = "pause", defaultValue = "5") long pauseMillis) {
+        return load.start(clients, pauseMillis);
+    }
+
+    @DeleteMapping("/load")
+    public LoadGenerator.Status stopLoad() {
+        return load.stop();
+    }
+
+    /** The embedded backends as {@code GET /api/backends} lists them. */
+    static List<ApiController.Backend> backends(EmbeddedBackends backends) {
+        if (backends == null) {
+            return List.of();
+        }
+        List<LineServer> servers = backends.servers();
+        return IntStream.range(0, servers.size()).mapToObj(i -> {
+            LineServer s = servers.get(i);
+            return new ApiController.Backend(i, s.name(), s.address(), s.isRunning(), s.isHanging(),
+                    s.openConnections());
+        }).toList();
+    }
+}
