@@ -20,13 +20,18 @@ final class Housekeeper implements ServerRegistry.Actions {
     private final PoolSettings settings;
     private final ServerRegistry registry;
     private final KeyedPoolAdapter<?> adapter;
+    private final NanoClock clock;
+    private final Listeners listeners;
     private final ScheduledThreadPoolExecutor executor;
 
-    Housekeeper(PoolSettings settings, ServerRegistry registry, KeyedPoolAdapter<?> adapter) {
+    Housekeeper(PoolSettings settings, ServerRegistry registry, KeyedPoolAdapter<?> adapter, NanoClock clock,
+                Listeners listeners) {
         this.pool = settings.name();
         this.settings = settings;
         this.registry = registry;
         this.adapter = adapter;
+        this.clock = clock;
+        this.listeners = listeners;
         this.executor = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "connpool-" + pool + "-housekeeper");
             thread.setDaemon(true);
@@ -37,6 +42,12 @@ final class Housekeeper implements ServerRegistry.Actions {
     }
 
     void start() {
+        long leakThreshold = settings.leakDetectionThreshold().toNanos();
+        if (leakThreshold > 0) {
+            long period = Math.max(PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos(), leakThreshold / 4);
+            executor.scheduleWithFixedDelay(guarded(() -> reportLeaks(leakThreshold)), period, period,
+                    TimeUnit.NANOSECONDS);
+        }
         if (settings.minIdle() > 0) {
             long interval = settings.housekeepingInterval().toNanos();
             executor.scheduleWithFixedDelay(this::refillAll, interval, interval, TimeUnit.NANOSECONDS);
@@ -102,6 +113,25 @@ final class Housekeeper implements ServerRegistry.Actions {
             return;
         }
         registry.trialSucceeded(entry);
+    }
+
+    /** Logs, once per lease, every lease held longer than the threshold, with the stack trace of its borrow. */
+    private void reportLeaks(long thresholdNanos) {
+        long now = clock.nanoTime();
+        for (ServerEntry entry : registry.all()) {
+            for (PooledConnection<?> pooled : entry.connections) {
+                if (pooled.owner.get() != PooledConnection.NO_OWNER && !pooled.leakReported
+                        && now - pooled.leasedAtNanos > thresholdNanos) {
+                    pooled.leakReported = true;
+                    long held = now - pooled.leasedAtNanos;
+                    log.warn("pool '{}': a connection to {} has been leased for {} ms, more than leak-detection-threshold"
+                            + " {} ms; a possible leak (close the lease)", pool, entry.address,
+                            TimeUnit.NANOSECONDS.toMillis(held), TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
+                            pooled.borrowTrace);
+                    listeners.leakSuspected(entry.address, java.time.Duration.ofNanos(held), pooled.borrowTrace);
+                }
+            }
+        }
     }
 
     private void refillAll() {

@@ -40,6 +40,10 @@ final class Listeners {
         fire("serverReadmitted", l -> l.serverReadmitted(pool, server));
     }
 
+    void leakSuspected(ServerAddress server, Duration held, Throwable borrowTrace) {
+        fire("leakSuspected", l -> l.leakSuspected(pool, server, held, borrowTrace));
+    }
+
     void connectionCreated(ServerAddress server) {
         if (!listeners.isEmpty()) {
             fire("connectionCreated", l -> l.connectionCreated(pool, server));

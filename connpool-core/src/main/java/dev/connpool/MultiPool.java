@@ -61,6 +61,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final Backoff backoff;
     private final NanoClock clock;
     private final PoolMetrics metrics;
+    private final long leakThresholdNanos;
     private final Listeners listeners;
     private final ServerRegistry registry;
     private final KeyedPoolAdapter<C> adapter;
@@ -78,10 +79,11 @@ public final class MultiPool<C> implements AutoCloseable {
                 settings.backoffJitter());
         this.clock = clock;
         this.metrics = metrics;
+        this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
         this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
-        this.housekeeper = new Housekeeper(settings, registry, adapter);
+        this.housekeeper = new Housekeeper(settings, registry, adapter, clock, this.listeners);
         registry.bind(housekeeper);
         settings.servers().forEach(registry::add);
         housekeeper.start();
@@ -343,6 +345,11 @@ public final class MultiPool<C> implements AutoCloseable {
         if (id == PooledConnection.NO_OWNER) {
             id = ++pooled.timesLeased;
         }
+        if (leakThresholdNanos > 0) {
+            pooled.leasedAtNanos = clock.nanoTime();
+            pooled.borrowTrace = new LeakTrace(name, pooled.entry.address);
+            pooled.leakReported = false;
+        }
         pooled.owner.lazySet(id); // the lease reaches other threads only through a hand-off of their own
         pooled.entry.leased.incrementAndGet();
         return new PooledLease<>(this, pooled, id, trial);
@@ -352,6 +359,10 @@ public final class MultiPool<C> implements AutoCloseable {
 
     void returned(PooledConnection<C> pooled, boolean trial) {
         ServerEntry entry = pooled.entry;
+        if (pooled.leakReported) {
+            log.info("pool '{}': the lease of a connection to {} reported as a possible leak came back after {} ms",
+                    name, entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
+        }
         entry.leased.decrementAndGet();
         entry.recordSuccess();
         adapter.release(pooled);
@@ -522,9 +533,23 @@ public final class MultiPool<C> implements AutoCloseable {
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
             servers.add(new ServerStats(e.address, state, adapter.active(e.address), adapter.idle(e.address),
                     waiting.getOrDefault(e.address.toString(), 0), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed(), e.failures.get(), e.ejections(), until));
+                    e.borrowed(), e.failures.get(), e.ejections(), until, overdueLeases(e, now)));
         }
         return new PoolStats(name, servers);
+    }
+
+    /** Leases of the server held longer than leak-detection-threshold (0 while it is off). */
+    private int overdueLeases(ServerEntry entry, long now) {
+        if (leakThresholdNanos <= 0) {
+            return 0;
+        }
+        int overdue = 0;
+        for (PooledConnection<?> pooled : entry.connections) {
+            if (pooled.owner.get() != PooledConnection.NO_OWNER && now - pooled.leasedAtNanos > leakThresholdNanos) {
+                overdue++;
+            }
+        }
+        return overdue;
     }
 
     /**
@@ -716,6 +741,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private Duration ejectionMaxTime = Duration.ofSeconds(30);
         private int ejectionMaxPercent = 50;
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private Duration leakDetectionThreshold = Duration.ZERO;
         private Duration housekeepingInterval;
         private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
@@ -1007,6 +1033,19 @@ public final class MultiPool<C> implements AutoCloseable {
         }
 
         /**
+         * A lease held longer than this is logged once as a possible leak, with the stack trace of the
+         * borrow, and counted in {@link ServerStats#overdueLeases()} ({@code leak-detection-threshold}).
+         * Zero, the default, turns leak detection off; when on, each borrow records its stack trace.
+         *
+         * @param threshold zero or more
+         * @return this builder
+         */
+        public Builder<C> leakDetectionThreshold(Duration threshold) {
+            this.leakDetectionThreshold = threshold;
+            return this;
+        }
+
+        /**
          * Adds a listener of server and connection events; it hears the initial servers being added.
          *
          * @param listener the listener
@@ -1056,7 +1095,7 @@ public final class MultiPool<C> implements AutoCloseable {
             return new PoolSettings(poolName, servers, maxActive, maxIdle != null ? maxIdle : maxActive, minIdle, maxTotal, maxWait,
                     idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
                     backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
-                    ejectionMaxPercent, shutdownTimeout, housekeepingInterval);
+                    ejectionMaxPercent, shutdownTimeout, leakDetectionThreshold, housekeepingInterval);
         }
     }
 }

@@ -51,6 +51,18 @@ public interface PoolListener {
     }
 
     /**
+     * A lease has been held longer than {@code leak-detection-threshold}: reported once per lease, with the
+     * stack trace of its borrow (the pool also logs it as a warning).
+     *
+     * @param pool        the pool's name
+     * @param server      the connection's server
+     * @param held        how long the lease has been held so far
+     * @param borrowTrace where the lease was borrowed
+     */
+    default void leakSuspected(String pool, ServerAddress server, Duration held, Throwable borrowTrace) {
+    }
+
+    /**
      * A connection was opened (and, where the pool validates, found valid).
      *
      * @param pool   the pool's name

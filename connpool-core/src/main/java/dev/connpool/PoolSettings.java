@@ -34,6 +34,7 @@ import java.util.Set;
  * @param ejectionMaxTime      the longest ejection
  * @param ejectionMaxPercent   the most servers ejected at once, in percent
  * @param shutdownTimeout      how long close() waits for leases
+ * @param leakDetectionThreshold a lease held longer than this is logged as a possible leak (0: off)
  * @param housekeepingInterval how often idle connections are checked and min-idle refilled; {@code null}
  *                             to derive it from idle-timeout and max-lifetime
  */
@@ -60,6 +61,7 @@ public record PoolSettings(
         Duration ejectionMaxTime,
         int ejectionMaxPercent,
         Duration shutdownTimeout,
+        Duration leakDetectionThreshold,
         Duration housekeepingInterval) {
 
     /** The longest pause between two housekeeping runs (idle eviction, lifetime, min-idle refill). */
@@ -77,6 +79,7 @@ public record PoolSettings(
         validate(name, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait, idleTimeout, maxLifetime, balancer,
                 retryAttempts, backoffMin, backoffMax, backoffFactor, backoffJitter, ejectionFailures,
                 ejectionBaseTime, ejectionMaxTime, ejectionMaxPercent, shutdownTimeout);
+        requireNotNegative(name, "leak-detection-threshold", leakDetectionThreshold);
         if (housekeepingInterval == null) {
             housekeepingInterval = defaultHousekeepingInterval(idleTimeout, maxLifetime);
         } else if (housekeepingInterval.isNegative() || housekeepingInterval.isZero()) {

@@ -26,6 +26,11 @@ final class PooledConnection<C> {
 
     /** Leases handed out so far (also the lease id); written by the one thread that holds it, read by stats. */
     int timesLeased;
+    /** With leak detection: when the current lease began, where it was borrowed, whether it was reported. */
+    long leasedAtNanos;
+    LeakTrace borrowTrace;
+    volatile boolean leakReported;
+
     /** The validation commons-pool2 runs right after create repeats the one create already did: skip it. */
     volatile boolean skipNextValidation;
 

@@ -17,8 +17,9 @@ import java.time.Instant;
  * @param failures     consecutive failures (reset by a lease closed normally)
  * @param ejections    how many times it was ejected in total
  * @param ejectedUntil when its ejection ends, or {@code null} unless {@link ServerState#EJECTED}
+ * @param overdueLeases leases held longer than {@code leak-detection-threshold} (0 while it is off)
  */
 public record ServerStats(ServerAddress server, ServerState state, int active, int idle, int waiting,
                           long created, long destroyed, long borrowed, int failures, long ejections,
-                          Instant ejectedUntil) {
+                          Instant ejectedUntil, int overdueLeases) {
 }

@@ -54,6 +54,7 @@ class BuilderValidationTest {
                 bad("ejection.max-percent", "101", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 101)),
                 bad("ejection.max-percent", "-1", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), -1)),
                 bad("shutdown-timeout", "PT-0.001S", b -> b.shutdownTimeout(MINUS_ONE)),
+                bad("leak-detection-threshold", "PT-0.001S", b -> b.leakDetectionThreshold(MINUS_ONE)),
                 bad("servers", "db:1", b -> b.servers(List.of(ServerAddress.parse("db:1"), ServerAddress.parse("DB:1")))),
                 bad("name", " ", b -> b.name(" ")));
     }

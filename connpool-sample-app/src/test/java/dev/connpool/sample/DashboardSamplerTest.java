@@ -89,7 +89,7 @@ class DashboardSamplerTest {
     }
 
     private static ServerStats server(ServerAddress address, long borrowed, int active, int idle, int waiting) {
-        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null);
+        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null, 0);
     }
 
     private static PoolStats stats(ServerStats... servers) {

@@ -80,6 +80,7 @@ final class PoolCreator {
         s.set("validate-on-borrow", PoolProperties::getValidateOnBorrow, b::validateOnBorrow);
         s.set("validate-while-idle", PoolProperties::getValidateWhileIdle, b::validateWhileIdle);
         s.set("shutdown-timeout", PoolProperties::getShutdownTimeout, b::shutdownTimeout);
+        s.set("leak-detection-threshold", PoolProperties::getLeakDetectionThreshold, b::leakDetectionThreshold);
         s.set("retry.attempts", p -> p.getRetry().getAttempts(), b::retryAttempts);
         s.set("retry.backoff.min", p -> p.getRetry().getBackoff().getMin(), b::backoffMin);
         s.set("retry.backoff.max", p -> p.getRetry().getBackoff().getMax(), b::backoffMax);

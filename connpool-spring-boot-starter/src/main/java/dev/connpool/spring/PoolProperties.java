@@ -48,6 +48,9 @@ public class PoolProperties {
     /** How long close() waits for leased connections. Default 10s. */
     private Duration shutdownTimeout;
 
+    /** A lease held longer than this is logged once as a possible leak, with its borrow's stack trace; 0 for off. Default 0. */
+    private Duration leakDetectionThreshold;
+
     /** Retries of a failed borrow on another server. */
     private Retry retry = new Retry();
 
@@ -159,6 +162,14 @@ public class PoolProperties {
 
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public Duration getLeakDetectionThreshold() {
+        return leakDetectionThreshold;
+    }
+
+    public void setLeakDetectionThreshold(Duration leakDetectionThreshold) {
+        this.leakDetectionThreshold = leakDetectionThreshold;
     }
 
     public Retry getRetry() {

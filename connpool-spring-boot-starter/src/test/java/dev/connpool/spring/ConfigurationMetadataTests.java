@@ -65,6 +65,7 @@ class ConfigurationMetadataTests {
         SETTINGS.put("socket.keep-alive", true);
         SETTINGS.put("socket.ssl-bundle", null);
         SETTINGS.put("shutdown-timeout", "10s");
+        SETTINGS.put("leak-detection-threshold", "0s");
     }
 
     private static final JsonNode METADATA = load();
@@ -147,6 +148,7 @@ class ConfigurationMetadataTests {
         getters.put("ejection.max-time", PoolSettings::ejectionMaxTime);
         getters.put("ejection.max-percent", PoolSettings::ejectionMaxPercent);
         getters.put("shutdown-timeout", PoolSettings::shutdownTimeout);
+        getters.put("leak-detection-threshold", PoolSettings::leakDetectionThreshold);
         getters.forEach((key, getter) -> {
             JsonNode documented = property("connpool.defaults." + key).get("defaultValue");
             Object value = getter.apply(real);

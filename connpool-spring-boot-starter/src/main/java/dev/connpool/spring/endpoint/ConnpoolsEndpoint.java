@@ -172,6 +172,7 @@ public class ConnpoolsEndpoint {
         settings.put("retry", retry);
         settings.put("ejection", ejection);
         settings.put("shutdown-timeout", text(s.shutdownTimeout()));
+        settings.put("leak-detection-threshold", text(s.leakDetectionThreshold()));
         settings.put("housekeeping-interval", text(s.housekeepingInterval()));
         return settings;
     }

@@ -34,15 +34,21 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
         PoolStats stats = pool.stats();
         int failureLimit = pool.settings().ejectionFailures();
         int usable = 0;
+        int overdue = 0;
         List<Map<String, Object>> servers = new ArrayList<>(stats.servers().size());
         for (ServerStats server : stats.servers()) {
             if (canServe(server, failureLimit)) {
                 usable++;
             }
+            overdue += server.overdueLeases();
             servers.add(details(server));
         }
         Health.Builder health = usable > 0 ? Health.up() : Health.down();
-        return health.withDetail("usableServers", usable).withDetail("servers", servers).build();
+        health.withDetail("usableServers", usable);
+        if (!pool.settings().leakDetectionThreshold().isZero()) {
+            health.withDetail("leasesOverLeakThreshold", overdue);
+        }
+        return health.withDetail("servers", servers).build();
     }
 
     static boolean canServe(ServerStats server, int failureLimit) {
@@ -58,6 +64,9 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
         details.put("pending", server.waiting());
         details.put("consecutiveFailures", server.failures());
         details.put("ejections", server.ejections());
+        if (server.overdueLeases() > 0) {
+            details.put("leasesOverLeakThreshold", server.overdueLeases());
+        }
         if (server.ejectedUntil() != null) {
             details.put("ejectedUntil", server.ejectedUntil().toString());
         }

@@ -1,6 +1,7 @@
 package dev.connpool.spring.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.connpool.ConnectFailedException;
@@ -10,6 +11,7 @@ import dev.connpool.ServerAddress;
 import dev.connpool.TestServer;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,27 @@ class ConnpoolHealthContributorAutoConfigurationTests {
                         .containsEntry("ejections", 0L).doesNotContainKey("ejectedUntil");
                 assertThat(servers.get(1)).containsEntry("idle", 0);
             });
+        }
+    }
+
+    @Test
+    void runWithLeakDetectionShouldCountTheLeasesHeldTooLong() throws Exception {
+        try (TestServer a = TestServer.start()) {
+            runner.withPropertyValues(servers("orders", a), "connpool.pools.orders.leak-detection-threshold=100ms")
+                    .run(context -> {
+                        MultiPool<?> orders = context.getBean("orders", MultiPool.class);
+                        HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
+                        assertThat(health(contributor, "orders").getDetails()).containsEntry("leasesOverLeakThreshold", 0);
+                        var held = orders.borrow();
+                        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                            Health health = health(contributor, "orders");
+                            assertThat(health.getDetails()).containsEntry("leasesOverLeakThreshold", 1);
+                            assertThat(servers(health).get(0)).containsEntry("leasesOverLeakThreshold", 1);
+                            assertThat(health.getStatus()).isEqualTo(Status.UP);
+                        });
+                        held.close();
+                        assertThat(health(contributor, "orders").getDetails()).containsEntry("leasesOverLeakThreshold", 0);
+                    });
         }
     }
 
