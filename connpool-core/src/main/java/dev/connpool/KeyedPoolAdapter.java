@@ -30,7 +30,17 @@ final class KeyedPoolAdapter<C> {
     /** Why a create runs: set around the pool's own calls that must not, or need not, behave as a borrow. */
     private enum CreateMode { PREFILL, FORBIDDEN }
 
-    private static final ThreadLocal<CreateMode> CREATE_MODE = new ThreadLocal<>();
+    /** What a create on this thread must know of the call that led to it. */
+    private static final class CreateContext {
+        CreateMode mode;
+        /** The deadline of the borrow under way on this thread (0: none): a create that would start later is refused. */
+        long deadline;
+    }
+
+    private static final ThreadLocal<CreateContext> CONTEXT = ThreadLocal.withInitial(CreateContext::new);
+
+    /** Never wait inside commons-pool2 for an idle connection: connpool waits in {@link Capacity} instead. */
+    private static final Duration NO_LIMIT_IN_CREATE = Duration.ofMillis(-1);
 
     /** Thrown (without a stack trace) to make commons-pool2 destroy a connection or skip a create. */
     private static final class Refused extends Exception {
@@ -43,6 +53,7 @@ final class KeyedPoolAdapter<C> {
 
     private static final Refused RETIRED = new Refused("retired: expired, or its server is ejected or draining");
     private static final Refused NO_CREATE = new Refused("no new connection wanted here");
+    private static final Refused TOO_LATE = new Refused("max-wait ran out before a connection could be made");
 
     private final String pool;
     private final PoolSettings settings;
@@ -53,9 +64,11 @@ final class KeyedPoolAdapter<C> {
     private final GenericKeyedObjectPool<ServerAddress, PooledConnection<C>> objects;
     private final long lifetimeNanos;
     private final long idleTimeoutNanos;
+    private final long maxWaitNanos;
+    private final Capacity capacity;
 
     KeyedPoolAdapter(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
-                     Listeners listeners, NanoClock clock) {
+                     Listeners listeners, NanoClock clock, Capacity capacity) {
         this.pool = settings.name();
         this.settings = settings;
         this.factory = factory;
@@ -64,6 +77,8 @@ final class KeyedPoolAdapter<C> {
         this.clock = clock;
         this.lifetimeNanos = settings.maxLifetime().toNanos();
         this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+        this.maxWaitNanos = settings.maxWait().toNanos();
+        this.capacity = capacity;
 
         GenericKeyedObjectPoolConfig<PooledConnection<C>> config = new GenericKeyedObjectPoolConfig<>();
         config.setMaxTotalPerKey(settings.maxActive());
@@ -71,7 +86,9 @@ final class KeyedPoolAdapter<C> {
         config.setMinIdlePerKey(0); // min-idle is refilled by connpool's housekeeper, not the shared evictor
         config.setMaxTotal(settings.maxTotal());
         config.setMaxWait(settings.maxWait());
-        config.setBlockWhenExhausted(true);
+        // Borrowers never wait inside commons-pool2 (see Capacity); borrowObject answers at once when the
+        // server is full, and waits in create() only, without spinning, for a connect already under way.
+        config.setBlockWhenExhausted(false);
         config.setLifo(true);
         config.setFairness(false);
         config.setTestOnCreate(false); // a new connection is validated in makeObject, where a failure is a connect failure
@@ -94,20 +111,32 @@ final class KeyedPoolAdapter<C> {
 
     // ---- borrow and return ---------------------------------------------------------------------------
 
-    /** Takes a connection of {@code entry}'s server, idle or new, waiting up to max-wait. */
+    /**
+     * Takes a connection of {@code entry}'s server, idle or new, waiting up to max-wait for one to come back
+     * when the server is full. A connect the borrow starts itself may add its own duration; a connect
+     * started after max-wait ran out (once another borrower's connect ended) is refused.
+     */
     PooledConnection<C> borrow(ServerEntry entry) {
+        CreateContext context = CONTEXT.get();
+        long deadline = clock.nanoTime() + maxWaitNanos;
+        context.deadline = deadline == 0 ? 1 : deadline;
+        try {
+            PooledConnection<C> pooled = tryBorrow(entry);
+            return pooled != null ? pooled : awaitBorrow(entry, deadline);
+        } finally {
+            context.deadline = 0;
+        }
+    }
+
+    /** One try: an idle connection, or a new one if the server has room; null when it is full. */
+    private PooledConnection<C> tryBorrow(ServerEntry entry) {
         ServerAddress server = entry.address;
         try {
-            return objects.borrowObject(server, settings.maxWait());
+            return objects.borrowObject(server, NO_LIMIT_IN_CREATE);
         } catch (NoSuchElementException e) {
-            throw timeout(server);
+            return null; // full (or a commons-pool2 refusal that a retry after a change may cure)
         } catch (InterruptedException e) {
-            if (objects.isClosed()) {
-                throw new PoolClosedException(pool);
-            }
-            Thread.currentThread().interrupt();
-            throw new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
-                    + server, e);
+            throw interrupted(server, e);
         } catch (IllegalStateException e) {
             if (objects.isClosed()) {
                 throw new PoolClosedException(pool);
@@ -115,10 +144,52 @@ final class KeyedPoolAdapter<C> {
             throw e;
         } catch (RuntimeException e) {
             throw e;
+        } catch (Refused e) {
+            if (e == TOO_LATE) {
+                throw timeout(server, maxWaitNanos);
+            }
+            throw new ConnectFailedException(pool, server, "pool '" + pool + "': " + e.getMessage(), e);
         } catch (Exception e) {
             throw new ConnectFailedException(pool, server, "pool '" + pool + "': could not get a connection to "
                     + server + ": " + e, e);
         }
+    }
+
+    private PooledConnection<C> awaitBorrow(ServerEntry entry, long deadline) {
+        long seen = capacity.enter();
+        entry.waiting.incrementAndGet();
+        try {
+            while (true) {
+                PooledConnection<C> pooled = tryBorrow(entry); // again: a return may have come before enter()
+                if (pooled != null) {
+                    return pooled;
+                }
+                long left = deadline - clock.nanoTime();
+                if (left <= 0) {
+                    throw timeout(entry.address, maxWaitNanos);
+                }
+                try {
+                    seen = capacity.await(seen, left);
+                } catch (InterruptedException e) {
+                    throw interrupted(entry.address, e);
+                }
+                if (objects.isClosed()) {
+                    throw new PoolClosedException(pool);
+                }
+            }
+        } finally {
+            entry.waiting.decrementAndGet();
+            capacity.leave();
+        }
+    }
+
+    private PoolException interrupted(ServerAddress server, InterruptedException e) {
+        if (objects.isClosed()) {
+            return new PoolClosedException(pool);
+        }
+        Thread.currentThread().interrupt();
+        return new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
+                + server, e);
     }
 
     /** A probe: borrows a connection of the server (a new one, its idle ones having been closed) and returns it. */
@@ -155,7 +226,7 @@ final class KeyedPoolAdapter<C> {
 
     /** Opens one more idle connection to a server, if it has room; failures are thrown. */
     void addIdle(ServerEntry entry) {
-        CREATE_MODE.set(CreateMode.PREFILL);
+        CONTEXT.get().mode = CreateMode.PREFILL;
         try {
             objects.addObject(entry.address);
         } catch (IllegalStateException e) {
@@ -169,7 +240,7 @@ final class KeyedPoolAdapter<C> {
             throw new ConnectFailedException(pool, entry.address, "pool '" + pool + "': could not open an idle connection to "
                     + entry.address + ": " + e, e);
         } finally {
-            CREATE_MODE.remove();
+            CONTEXT.get().mode = null;
         }
     }
 
@@ -180,15 +251,15 @@ final class KeyedPoolAdapter<C> {
             return 0;
         }
         List<PooledConnection<C>> taken = new ArrayList<>(excess);
-        CREATE_MODE.set(CreateMode.FORBIDDEN);
+        CONTEXT.get().mode = CreateMode.FORBIDDEN;
         try {
             for (int i = 0; i < excess; i++) {
-                taken.add(objects.borrowObject(entry.address, Duration.ZERO));
+                taken.add(objects.borrowObject(entry.address, NO_LIMIT_IN_CREATE));
             }
         } catch (Exception e) {
             log.debug("pool '{}': retainIdle stopped early on {}: {}", pool, entry.address, String.valueOf(e));
         } finally {
-            CREATE_MODE.remove();
+            CONTEXT.get().mode = null;
             taken.forEach(this::destroy);
         }
         return taken.size();
@@ -212,26 +283,27 @@ final class KeyedPoolAdapter<C> {
         return objects.getNumIdle(server);
     }
 
-    /** Waiting borrowers per server (commons-pool2 keys this map by {@code toString()}); one scan of all servers. */
-    Map<String, Integer> waitersByServer() {
-        return objects.getNumWaitersByKey();
-    }
-
-    private PoolTimeoutException timeout(ServerAddress server) {
-        Duration waited = settings.maxWait();
-        Integer waiting = objects.getNumWaitersByKey().get(server.toString());
+    private PoolTimeoutException timeout(ServerAddress server, long waitedNanos) {
+        Duration waited = Duration.ofNanos(waitedNanos);
+        ServerEntry entry = registry.get(server);
+        int waiting = entry == null ? 0 : entry.waiting.get();
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
                 + " became free within max-wait " + waited.toMillis() + " ms (active " + objects.getNumActive(server)
-                + ", idle " + objects.getNumIdle(server) + ", waiting " + (waiting == null ? 0 : waiting)
+                + ", idle " + objects.getNumIdle(server) + ", waiting " + waiting
                 + ", max-active " + settings.maxActive() + ")");
     }
 
     // ---- commons-pool2 callbacks -----------------------------------------------------------------------
 
     private PooledConnection<C> create(ServerAddress server) throws Refused {
-        CreateMode mode = CREATE_MODE.get();
+        CreateContext context = CONTEXT.get();
+        CreateMode mode = context.mode;
         if (mode == CreateMode.FORBIDDEN) {
             throw NO_CREATE;
+        }
+        if (context.deadline != 0 && clock.nanoTime() - context.deadline >= 0) {
+            // This borrower waited in commons-pool2 for another one's connect, past its own max-wait.
+            throw TOO_LATE;
         }
         if (objects.isClosed()) {
             // commons-pool2 may still try: invalidateObject() reuses the freed capacity for a waiter even
@@ -312,6 +384,7 @@ final class KeyedPoolAdapter<C> {
             pooled.entry.borrowedOnClosed.add(pooled.timesLeased);
             pooled.entry.connections.remove(pooled);
             pooled.entry.destroyed.increment();
+            capacity.signal();
             listeners.connectionDestroyed(pooled.entry.address);
         }
     }

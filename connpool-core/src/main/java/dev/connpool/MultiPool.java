@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,6 +65,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final ServerRegistry registry;
     private final KeyedPoolAdapter<C> adapter;
     private final Housekeeper housekeeper;
+    private final Capacity capacity = new Capacity();
     private final ReentrantLock closeLock = new ReentrantLock();
     private final Condition leasesBack = closeLock.newCondition();
     private volatile boolean closed;
@@ -82,7 +82,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
+        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock, capacity);
         this.housekeeper = new Housekeeper(settings, registry, adapter, clock, this.listeners);
         registry.bind(housekeeper);
         settings.servers().forEach(registry::add);
@@ -271,9 +271,19 @@ public final class MultiPool<C> implements AutoCloseable {
             if (attempt >= attempts) {
                 throw lastOf(failures);
             }
+            if (Thread.currentThread().isInterrupted()) {
+                throw interruptedBetweenAttempts(failures);
+            }
             tried = remember(tried, attempt - 1, entry, attempts);
             pause(attempt, failures);
         }
+    }
+
+    private PoolException interruptedBetweenAttempts(List<PoolException> failures) {
+        PoolException interrupted = new PoolException(name, null, "pool '" + name
+                + "': interrupted; no further attempt made", null);
+        failures.forEach(interrupted::addSuppressed);
+        return interrupted;
     }
 
     private void pause(int attempt, List<PoolException> failures) {
@@ -313,6 +323,15 @@ public final class MultiPool<C> implements AutoCloseable {
             }
             throw e;
         } catch (ConnectFailedException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // The connect failed because this thread was interrupted (ClosedByInterruptException): not
+                // the server's fault.
+                if (trial) {
+                    registry.trialAbandoned(entry);
+                }
+                throw new PoolException(name, entry.address, "pool '" + name + "': interrupted while connecting to "
+                        + entry.address, e);
+            }
             registry.failed(entry, e, trial);
             throw e;
         } catch (NoServerAvailableException e) { // ejected or removed after it was picked: no new connection
@@ -391,6 +410,7 @@ public final class MultiPool<C> implements AutoCloseable {
     }
 
     private void afterRelease(ServerEntry entry) {
+        capacity.signal(); // after commons-pool2 has taken the connection back (or freed its room)
         if (entry.state() == ServerState.DRAINING) {
             registry.finishDrain(entry);
         }
@@ -524,7 +544,6 @@ public final class MultiPool<C> implements AutoCloseable {
      * @return the snapshot
      */
     public PoolStats stats() {
-        Map<String, Integer> waiting = adapter.waitersByServer();
         long now = clock.nanoTime();
         List<ServerStats> servers = new ArrayList<>();
         for (ServerEntry e : registry.all()) {
@@ -532,7 +551,7 @@ public final class MultiPool<C> implements AutoCloseable {
             Instant until = state == ServerState.EJECTED
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
             servers.add(new ServerStats(e.address, state, adapter.active(e.address), adapter.idle(e.address),
-                    waiting.getOrDefault(e.address.toString(), 0), e.created.sum(), e.destroyed.sum(),
+                    e.waiting.get(), e.created.sum(), e.destroyed.sum(),
                     e.borrowed(), e.failures.get(), e.ejections(), until, overdueLeases(e, now)));
         }
         return new PoolStats(name, servers);
@@ -584,6 +603,7 @@ public final class MultiPool<C> implements AutoCloseable {
         log.info("pool '{}' closing", name);
         housekeeper.stop();
         adapter.close();
+        capacity.signalAll(); // waiting borrowers see the pool closed
         awaitLeases();
         int forced = 0;
         for (ServerEntry entry : registry.all()) {

@@ -15,6 +15,8 @@ final class ServerEntry implements Balancer.Candidate {
     final ServerAddress address;
     /** Connections lent out through leases (what least-active compares). */
     final AtomicInteger leased = new AtomicInteger();
+    /** Borrowers waiting for one of its connections (in {@link Capacity}). */
+    final AtomicInteger waiting = new AtomicInteger();
     /** Consecutive failures; reset by a lease closed normally. */
     final AtomicInteger failures = new AtomicInteger();
     final LongAdder created = new LongAdder();

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,6 +102,9 @@ class ConcurrencyTest {
         ConcurrentLinkedQueue<String> wrongAnswers = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> badStats = new ConcurrentLinkedQueue<>();
         CountDownLatch go = new CountDownLatch(1);
+        // The chaos thread meters the work: the workers may run at most two steps' worth of operations ahead
+        // of it, so every chaos step lands while operations are under way, however fast or loaded the machine.
+        Semaphore budget = new Semaphore(2 * OPS_PER_STEP);
         long start = System.nanoTime();
         long deadline = start + RUN_LIMIT.toNanos();
 
@@ -115,6 +119,9 @@ class ConcurrencyTest {
             futures.add(workers.submit(() -> {
                 go.await();
                 for (int op = 0; op < OPS_PER_THREAD && System.nanoTime() - deadline < 0; op++) {
+                    if (!budget.tryAcquire(RUN_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        break; // the chaos thread died: the assertions below report it
+                    }
                     String line = "w" + worker + "-op" + op;
                     try {
                         String answer = op % 2 == 0 ? viaExecute(line) : viaBorrow(line);
@@ -168,6 +175,7 @@ class ConcurrencyTest {
                 checkStats(badStats);
                 chaosSteps.incrementAndGet();
                 doneAtLastStep.set(done.get());
+                budget.release(step == CHAOS_STEPS ? TOTAL_OPS : OPS_PER_STEP);
             }
         }, "chaos-monkey");
         chaos.setDaemon(true);

@@ -90,10 +90,11 @@ class EjectedServerLeakTest {
         }
         soon().until(() -> pool.stats().server(a.address()).waiting() == 2);
 
-        // one failure ejects a; the freed slot goes to one of the waiters
+        // one failure ejects a; the waiters wake up and learn that a is ejected (no new connection is made
+        // to an ejected server), or one of them gets the freed room first
         second.invalidate();
         assertThat(pool.stats().server(a.address()).state()).isEqualTo(ServerState.EJECTED);
-        soon().until(() -> waiting.stream().filter(Future::isDone).count() == 1);
+        soon().until(() -> waiting.stream().filter(Future::isDone).count() >= 1);
 
         // a healthy connection comes back to the ejected server while the other borrower still waits
         first.close();
