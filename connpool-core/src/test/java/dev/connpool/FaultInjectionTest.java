@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -808,6 +811,61 @@ class FaultInjectionTest {
         });
         assertThat(result.ms()).as("attempts x (max-wait + connect timeout) + (attempts - 1) x backoff.max")
                 .isBetween(attempts * t - EARLY, bound + MARGIN);
+
+        assertInvariantsAndClose(pool, factory);
+    }
+
+    /**
+     * The per-attempt bound of the class Javadoc ("one borrow attempt waits at most max-wait ... plus the
+     * time the factory takes to connect") for a borrower that arrives while another one is connecting to
+     * the same full server. commons-pool2 2.13.1 makes it wait for the other's connect in
+     * GenericKeyedObjectPool.create(): with wait(remaining max-wait) first, then, once max-wait is used up,
+     * in a busy loop; when that connect fails it connects itself. So it takes about two connect timeouts,
+     * and burns a core meanwhile.
+     */
+    @Test
+    @Order(18)
+    void aBorrowerArrivingWhileAnotherConnectsToTheSameServerStaysWithinMaxWaitPlusConnectTimeout() throws Exception {
+        FullBacklogServer full = fullBacklog();
+        Duration connectTimeout = Duration.ofMillis(1_000);
+        Duration maxWait = Duration.ofMillis(50);
+        CountDownLatch connecting = new CountDownLatch(1);
+        CountingFactory<SocketConnection> factory = new CountingFactory<>(new ForwardingFactory<>(
+                SocketConnectionFactory.builder().connectTimeout(connectTimeout).build()) {
+            @Override
+            public SocketConnection create(ServerAddress server) throws Exception {
+                connecting.countDown();
+                return super.create(server);
+            }
+        });
+        MultiPool<SocketConnection> pool = track(builder("concurrent-connect", factory, full.address()).maxActive(1)
+                .maxWait(maxWait).retryAttempts(1).build());
+        long bound = maxWait.toMillis() + connectTimeout.toMillis();
+
+        CompletableFuture<Timed<Lease<SocketConnection>>> first = async(() -> timed(() -> pool.borrow(full.address())));
+        assertThat(connecting.await(5, TimeUnit.SECONDS)).isTrue();
+        AtomicLong cpuNanos = new AtomicLong();
+        CompletableFuture<Timed<Lease<SocketConnection>>> second = async(() -> {
+            ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+            long before = cpu.getCurrentThreadCpuTime();
+            Timed<Lease<SocketConnection>> result = timed(() -> pool.borrow(full.address()));
+            cpuNanos.set(cpu.getCurrentThreadCpuTime() - before);
+            return result;
+        });
+        Timed<Lease<SocketConnection>> one = first.get(20, TimeUnit.SECONDS);
+        Timed<Lease<SocketConnection>> two = second.get(20, TimeUnit.SECONDS);
+        long cpuMs = TimeUnit.NANOSECONDS.toMillis(cpuNanos.get());
+        record("B2 max-active 1, backlog full, 2 concurrent borrow(server): the first (bound " + bound + " ms)", one);
+        record("B2 ... the second, arriving while the first connects (bound " + bound + " ms, CPU " + cpuMs + " ms)", two);
+
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(one.error()).isInstanceOf(ConnectFailedException.class)
+                .hasCauseInstanceOf(SocketTimeoutException.class);
+        softly.assertThat(two.error()).isInstanceOf(ConnectFailedException.class);
+        softly.assertThat(one.ms()).as("first borrower: max-wait + connect timeout").isLessThanOrEqualTo(bound + MARGIN);
+        softly.assertThat(two.ms()).as("second borrower: max-wait + connect timeout").isLessThanOrEqualTo(bound + MARGIN);
+        softly.assertThat(cpuMs).as("CPU time of the second borrower while it waits").isLessThan(100);
+        softly.assertAll();
 
         assertInvariantsAndClose(pool, factory);
     }
