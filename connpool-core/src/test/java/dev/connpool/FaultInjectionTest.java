@@ -870,6 +870,71 @@ class FaultInjectionTest {
         assertInvariantsAndClose(pool, factory);
     }
 
+    /**
+     * A borrower interrupted while its first attempt connects (the factory honours interrupts): the borrow
+     * must end, and servers it never really tried must not be charged. With a zero back-off, run() goes on
+     * to the next attempts with the interrupt flag set; each of their connects fails at once
+     * (ClosedByInterruptException) and is charged to that healthy server as a connect failure.
+     */
+    @Test
+    @Order(19)
+    void aBorrowerInterruptedWhileConnectingChargesNoServerItDidNotTry() throws Exception {
+        TestServer slow = server();
+        TestServer b = server();
+        TestServer c = server();
+        CountDownLatch connecting = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        CountingFactory<SocketConnection> factory = new CountingFactory<>(new ForwardingFactory<>(plainSockets()) {
+            @Override
+            public SocketConnection create(ServerAddress server) throws Exception {
+                if (server.equals(slow.address())) {
+                    connecting.countDown();
+                    never.await(); // a connect that takes its time, and stops when the caller is interrupted
+                }
+                return super.create(server);
+            }
+        });
+        MultiPool<SocketConnection> pool = track(builder("interrupted-connect", factory, slow, b, c)
+                .balancer(prefer(slow.address())).retryAttempts(3)
+                .backoff(Duration.ZERO, Duration.ZERO, 1.0, 0.0) // valid settings: retry at once
+                .build());
+        AtomicReference<Thread> borrower = new AtomicReference<>();
+        AtomicBoolean flagAfter = new AtomicBoolean();
+        CompletableFuture<Timed<Lease<SocketConnection>>> borrowing = async(() -> {
+            borrower.set(Thread.currentThread());
+            Timed<Lease<SocketConnection>> result = timed(pool::borrow);
+            flagAfter.set(Thread.currentThread().isInterrupted());
+            return result;
+        });
+        assertThat(connecting.await(5, TimeUnit.SECONDS)).isTrue();
+        long interruptedAt = System.nanoTime();
+        borrower.get().interrupt();
+        Timed<Lease<SocketConnection>> result = borrowing.get(10, TimeUnit.SECONDS);
+        long ms = msSince(interruptedAt);
+        if (result.value() != null) {
+            result.value().close();
+        }
+        ServerStats bStats = stats(pool, b);
+        ServerStats cStats = stats(pool, c);
+        record("B3 borrower interrupted while connecting, back-off 0: borrow()", result.saw() + "; interrupt flag "
+                + (flagAfter.get() ? "set" : "CLEARED") + "; failures charged: connecting server "
+                + stats(pool, slow).failures() + ", untried servers " + bStats.failures() + " + " + cStats.failures(), ms);
+
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(result.error()).as("the caller's error").isInstanceOf(PoolException.class);
+        softly.assertThat(flagAfter.get()).as("interrupt flag kept").isTrue();
+        softly.assertThat(ms).as("ends promptly after the interrupt").isLessThan(MARGIN);
+        softly.assertThat(bStats.failures()).as("failures charged to %s, which the borrow never really tried", b)
+                .isZero();
+        softly.assertThat(cStats.failures()).as("failures charged to %s, which the borrow never really tried", c)
+                .isZero();
+        softly.assertThat(b.accepted() + c.accepted()).as("connections the healthy servers saw").isZero();
+        softly.assertAll();
+
+        never.countDown();
+        assertInvariantsAndClose(pool, factory, slow, b, c);
+    }
+
     // ---- the invariants ------------------------------------------------------------------------------------
 
     /**
