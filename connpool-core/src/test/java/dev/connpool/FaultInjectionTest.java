@@ -34,6 +34,7 @@ import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -80,6 +81,27 @@ class FaultInjectionTest {
     private final List<MultiPool<?>> pools = new ArrayList<>();
     private final List<AutoCloseable> servers = new ArrayList<>();
     private ExecutorService threads;
+
+    /**
+     * Loads and warms what every scenario uses (sockets, the pool, logging, AssertJ), so that the first
+     * scenario's times measure the pool, not class loading in a cold JVM on a busy machine.
+     */
+    @BeforeAll
+    static void warmUp() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            CountingFactory<SocketConnection> factory = sockets();
+            MultiPool<SocketConnection> pool = MultiPool.builder(factory).name("faults-warm-up")
+                    .servers(List.of(server.address())).build();
+            for (int i = 0; i < 20; i++) {
+                assertThat(borrowAndEcho(pool, "warm")).endsWith("warm");
+                pool.borrow().invalidate();
+            }
+            server.stop();
+            assertThat(timed(() -> pool.borrow(server.address())).error()).isInstanceOf(ConnectFailedException.class);
+            pool.close();
+            assertThat(factory.errors).isEmpty();
+        }
+    }
 
     @BeforeEach
     void startThreads() {
