@@ -10,16 +10,19 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An in-process TCP server on 127.0.0.1 that a test controls. It speaks a line protocol: each line
  * received is answered with the same line ({@code PING} with {@code PONG}).
  *
  * <p>The test can {@link #stop()} it (connections refused, open ones closed), {@link #restart()} it on
- * the same port, make it {@link #hang()} (accept and read, never answer), {@link #resetAll() reset} or
+ * the same port, make it {@link #hang()} (accept and read, never answer), answer late ({@link #delay}),
+ * reset each connection as a request arrives ({@link #resetOnRequest()}), {@link #resetAll() reset} or
  * {@link #closeAll() close} its open connections, and count them.
  */
 public final class TestServer implements AutoCloseable {
@@ -28,7 +31,10 @@ public final class TestServer implements AutoCloseable {
     private volatile int port;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
     private volatile boolean hanging;
+    private volatile boolean resetting;
+    private volatile long delayNanos;
     private volatile ServerSocket listener;
     private volatile Thread acceptor;
 
@@ -60,6 +66,11 @@ public final class TestServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Request lines received since the server was made (answered or not). */
+    public int requests() {
+        return requests.get();
+    }
+
     public boolean isRunning() {
         ServerSocket s = listener;
         return s != null && !s.isClosed();
@@ -70,9 +81,30 @@ public final class TestServer implements AutoCloseable {
         hanging = true;
     }
 
-    /** Answer again. */
+    /** Answer again, at once: ends {@link #hang()}, {@link #delay} and {@link #resetOnRequest()}. */
     public void answer() {
         hanging = false;
+        resetting = false;
+        delayNanos = 0;
+    }
+
+    /**
+     * From now on, answer each request only after {@code delay} (a slow server; the connection's thread
+     * spends that long before it writes the answer). {@link Duration#ZERO} answers at once again.
+     */
+    public void delay(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative: " + delay);
+        }
+        delayNanos = delay.toNanos();
+    }
+
+    /**
+     * From now on, reset (RST, SO_LINGER 0) every connection when a request line arrives on it, instead
+     * of answering: the client sees the reset in the middle of its round trip. Connects still succeed.
+     */
+    public void resetOnRequest() {
+        resetting = true;
     }
 
     /** Closes every open connection with a FIN (the server closing idle connections); keeps listening. */
@@ -167,9 +199,15 @@ public final class TestServer implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             String line;
             while ((line = in.readLine()) != null) {
+                requests.incrementAndGet();
+                if (resetting) {
+                    socket.setSoLinger(true, 0);
+                    return; // closing the socket with linger 0 sends the RST
+                }
                 if (hanging) {
                     continue;
                 }
+                spend(delayNanos);
                 String reply = line.equals("PING") ? "PONG" : line;
                 out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
@@ -178,6 +216,14 @@ public final class TestServer implements AutoCloseable {
             // the peer went away or the test closed the socket
         } finally {
             open.remove(socket);
+        }
+    }
+
+    /** Simulated processing time of a slow server (not a wait for some state: there is nothing to wait for). */
+    private static void spend(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 
