@@ -121,7 +121,7 @@ final class KeyedPoolAdapter<C> {
         long deadline = clock.nanoTime() + maxWaitNanos;
         context.deadline = deadline == 0 ? 1 : deadline;
         try {
-            PooledConnection<C> pooled = tryBorrow(entry);
+            PooledConnection<C> pooled = tryBorrow(entry, deadline);
             return pooled != null ? pooled : awaitBorrow(entry, deadline);
         } finally {
             context.deadline = 0;
@@ -129,7 +129,7 @@ final class KeyedPoolAdapter<C> {
     }
 
     /** One try: an idle connection, or a new one if the server has room; null when it is full. */
-    private PooledConnection<C> tryBorrow(ServerEntry entry) {
+    private PooledConnection<C> tryBorrow(ServerEntry entry, long deadline) {
         ServerAddress server = entry.address;
         try {
             return objects.borrowObject(server, NO_LIMIT_IN_CREATE);
@@ -146,7 +146,7 @@ final class KeyedPoolAdapter<C> {
             throw e;
         } catch (Refused e) {
             if (e == TOO_LATE) {
-                throw timeout(server, maxWaitNanos);
+                throw timeout(server, clock.nanoTime() - (deadline - maxWaitNanos));
             }
             throw new ConnectFailedException(pool, server, "pool '" + pool + "': " + e.getMessage(), e);
         } catch (Exception e) {
@@ -160,13 +160,13 @@ final class KeyedPoolAdapter<C> {
         entry.waiting.incrementAndGet();
         try {
             while (true) {
-                PooledConnection<C> pooled = tryBorrow(entry); // again: a return may have come before enter()
+                PooledConnection<C> pooled = tryBorrow(entry, deadline); // again: a return may have come before enter()
                 if (pooled != null) {
                     return pooled;
                 }
                 long left = deadline - clock.nanoTime();
                 if (left <= 0) {
-                    throw timeout(entry.address, maxWaitNanos);
+                    throw timeout(entry.address, clock.nanoTime() - (deadline - maxWaitNanos));
                 }
                 try {
                     seen = capacity.await(seen, left);
@@ -288,7 +288,8 @@ final class KeyedPoolAdapter<C> {
         ServerEntry entry = registry.get(server);
         int waiting = entry == null ? 0 : entry.waiting.get();
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
-                + " became free within max-wait " + waited.toMillis() + " ms (active " + objects.getNumActive(server)
+                + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
+                + " ms; active " + objects.getNumActive(server)
                 + ", idle " + objects.getNumIdle(server) + ", waiting " + waiting
                 + ", max-active " + settings.maxActive() + ")");
     }

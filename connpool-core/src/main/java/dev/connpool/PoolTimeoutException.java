@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * No connection of a server became free within {@code max-wait}. The message names the pool, the
- * server, how long the borrow waited and the server's counts.
+ * server, max-wait, how long the borrow waited (more than max-wait when it waited for another borrower's
+ * connect to the same server to end) and the server's counts.
  */
 public class PoolTimeoutException extends PoolException {
 

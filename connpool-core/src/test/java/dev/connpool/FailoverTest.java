@@ -102,10 +102,12 @@ class FailoverTest {
                             continue;
                         }
                         try (lease) {
-                            assertThat(Lines.roundTrip(lease.connection(), line)).isEqualTo(line);
-                        } catch (IOException e) {
-                            brokenLeases.incrementAndGet(); // its server went away while it was leased
-                            lease.invalidate();
+                            try {
+                                assertThat(Lines.roundTrip(lease.connection(), line)).isEqualTo(line);
+                            } catch (IOException e) {
+                                brokenLeases.incrementAndGet(); // its server went away while it was leased
+                                lease.invalidate(); // before try-with-resources closes it: not returned as healthy
+                            }
                         }
                     } else {
                         try {
