@@ -142,7 +142,9 @@ class VirtualThreadConcurrencyTest {
                     if (server.isRunning()) {
                         if (anotherRunningServerIsActive(server)) {
                             server.stop();
-                            stops.incrementAndGet();
+                            if (run.done.get() < run.total) {
+                                stops.incrementAndGet();
+                            }
                         }
                     } else {
                         restart(server);
@@ -160,12 +162,15 @@ class VirtualThreadConcurrencyTest {
         servers.forEach(VirtualThreadConcurrencyTest::restart);
 
         long failures = run.failures();
-        String summary = run.summary() + ", chaos steps " + chaosSteps.get() + " (stops " + stops.get() + ")";
+        String summary = run.summary() + ", chaos steps " + chaosSteps.get() + " (stops while borrowers ran "
+                + stops.get() + ")";
         System.out.println("VirtualThreadConcurrencyTest chaos, " + threads + ": " + summary);
         assertThat(chaos.isAlive()).as("chaos thread finished").isFalse();
         assertThat(chaosError.get()).as("chaos thread error").isNull();
         run.assertBounded();
-        assertThat(chaosSteps.get()).as("chaos steps (%s)", summary).isEqualTo(steps);
+        // The chaos steps along with the calls done; fast borrowers may finish before its last steps.
+        assertThat(chaosSteps.get()).as("chaos steps (%s)", summary).isGreaterThanOrEqualTo(steps / 2);
+        assertThat(stops.get()).as("servers stopped while the borrowers ran (%s)", summary).isGreaterThanOrEqualTo(5);
         assertThat(run.succeeded.get() + failures + run.pinnedFailures()).isEqualTo(run.total);
         // As in ConcurrencyTest: under 5% of the calls that may go to any server (two thirds of them).
         assertThat(failures).as("failures of execute() and borrow() (%s)", summary).isLessThan(run.total * 2 / 3 / 20);
