@@ -630,22 +630,12 @@ class SoakTest {
 
     private static void restart(TestServer server) {
         // the port is ours; binding it again may take a moment while the old sockets close
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                server.restart();
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new UncheckedIOException("cannot listen again on " + server, e);
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new UncheckedIOException(e);
-                }
-            }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .ignoreException(IOException.class).until(() -> {
+                    server.restart();
+                    return true;
+                });
+    }
         }
     }
 
