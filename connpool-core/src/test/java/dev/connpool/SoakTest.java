@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
@@ -630,13 +629,11 @@ class SoakTest {
 
     private static void restart(TestServer server) {
         // the port is ours; binding it again may take a moment while the old sockets close
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                 .ignoreException(IOException.class).until(() -> {
                     server.restart();
                     return true;
                 });
-    }
-        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
