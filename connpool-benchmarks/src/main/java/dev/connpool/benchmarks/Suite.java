@@ -37,20 +37,22 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   <li>{@code peers}: {@link PeerBenchmark} at 1, 8 and 32 threads, throughput with {@code -prof gc};
  *   <li>{@code fairness}: the pools that wait, at 32 threads in sample-time mode (percentiles of one
  *       borrow+return, the wait included);
- *   <li>{@code scale}: {@link ScaleBenchmark} (3/100/1000 servers x every balancer, 1 thread) with {@code -prof gc};
+ *   <li>{@code scale}: {@link ScaleBenchmark} (3/100/1000 servers x every balancer, 1 thread) and its baselines
+ *       {@link ScaleBaselineBenchmark}, with {@code -prof gc};
  *   <li>{@code memory}: {@link MemoryFootprint} in a JVM of its own ({@code -XX:+UseSerialGC});
- *   <li>{@code e2e}: {@link EndToEndBenchmark} at 1 and 8 threads.
+ *   <li>{@code e2e}: {@link EndToEndBenchmark} at 1 and 8 threads;
+ *   <li>{@code anatomy}: {@link AnatomyBenchmark}, the parts of a commons-pool2 borrow + return, with {@code -prof gc}.
  * </ol>
  *
  * <p>Every JMH run: 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement (the benchmarks' own annotations).
  * {@code java -cp connpool-benchmarks/target/benchmarks.jar dev.connpool.benchmarks.Suite [--parts
- * peers,fairness,scale,memory,e2e] [--out DIR] [--quick]}. {@code --quick} (1 x 100 ms each) only checks that
+ * peers,fairness,scale,memory,e2e,anatomy] [--out DIR] [--quick]}. {@code --quick} (1 x 100 ms each) only checks that
  * everything runs; its numbers mean nothing. The report goes to stdout and DIR/report.md (default
  * {@code connpool-benchmarks/target/suite}), JMH's own results to DIR/*.json.
  */
 public final class Suite {
 
-    static final List<String> ALL_PARTS = List.of("peers", "fairness", "scale", "memory", "e2e");
+    static final List<String> ALL_PARTS = List.of("peers", "fairness", "scale", "memory", "e2e", "anatomy");
     static final int[] PEER_THREADS = {1, 8, 32};
     static final int[] E2E_THREADS = {1, 8};
 
@@ -116,6 +118,7 @@ public final class Suite {
                     case "scale" -> suite.scale();
                     case "memory" -> suite.memory();
                     case "e2e" -> suite.endToEnd();
+                    case "anatomy" -> suite.anatomy();
                     default -> throw new AssertionError(part);
                 }
                 suite.save();
@@ -147,7 +150,39 @@ public final class Suite {
         line("- OS: %s %s %s", System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
         line("- JMH: 1 fork, %s, default JVM options of the forks", quick ? "QUICK MODE (1 x 100 ms): numbers mean nothing"
                 : "3 x 1 s warm-up, 5 x 1 s measurement");
+        line("- connpool-core: %s", coreCheck());
         line("");
+    }
+
+    /**
+     * Whether the connpool-core in this jar is the one in {@code connpool-core/target/classes} of the working
+     * directory: {@code -pl connpool-benchmarks} without {@code -am} shades whatever connpool-core snapshot the
+     * local Maven repository holds, maybe an old one.
+     */
+    private static String coreCheck() {
+        Path classes = Paths.get("connpool-core", "target", "classes", "dev", "connpool");
+        if (!Files.isDirectory(classes)) {
+            return "not checked (no connpool-core/target/classes here)";
+        }
+        List<String> differ = new ArrayList<>();
+        try (var files = Files.list(classes)) {
+            for (Path f : (Iterable<Path>) files.filter(x -> x.toString().endsWith(".class"))::iterator) {
+                try (var in = Suite.class.getResourceAsStream("/dev/connpool/" + f.getFileName())) {
+                    if (in == null || !Arrays.equals(in.readAllBytes(), Files.readAllBytes(f))) {
+                        differ.add(f.getFileName().toString());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return "not checked (" + e + ")";
+        }
+        if (differ.isEmpty()) {
+            return "the classes of connpool-core/target/classes";
+        }
+        String warning = "**NOT the classes of connpool-core/target/classes** (" + differ.size() + " differ, e.g. "
+                + differ.get(0) + "): rebuild with -am";
+        System.err.println("WARNING: benchmarks.jar holds a connpool-core that is " + warning);
+        return warning;
     }
 
     private static String cpuModel() {
@@ -357,20 +392,25 @@ public final class Suite {
     // ---- scale -----------------------------------------------------------------------------------------
 
     private void scale() throws RunnerException {
-        Map<String, Map<Integer, RunResult>> byBalancer = new LinkedHashMap<>();
-        for (RunResult r : run(options(ScaleBenchmark.class.getName() + "\\.", "scale")
-                .addProfiler(GCProfiler.class))) {
-            byBalancer.computeIfAbsent(r.getParams().getParam("balancer"), b -> new LinkedHashMap<>())
+        Map<String, Map<Integer, RunResult>> rows = new LinkedHashMap<>();
+        String include = "(" + ScaleBenchmark.class.getName() + "|" + ScaleBaselineBenchmark.class.getName() + ")\\.";
+        for (RunResult r : run(options(include, "scale").addProfiler(GCProfiler.class))) {
+            String row = r.getParams().getBenchmark().startsWith(ScaleBenchmark.class.getName())
+                    ? "MultiPool, " + r.getParams().getParam("balancer")
+                    : SCALE_BASELINES.get(method(r));
+            rows.computeIfAbsent(row, b -> new LinkedHashMap<>())
                     .put(Integer.parseInt(r.getParams().getParam("servers")), r);
         }
         line("## Scale: `borrow()` + `close()` with 3, 100 and 1000 servers (8 warm connections each, 1 thread)");
         line("");
-        line("ns/op (± 99.9%% CI); B/op from `-prof gc` at 3 / 100 / 1000 servers.");
+        line("ns/op (± 99.9%% CI); B/op from `-prof gc` at 3 / 100 / 1000 servers. The baselines take the keys in");
+        line("turn on a bare pool (`ScaleBaselineBenchmark`): how much of the growth is not MultiPool's own.");
         line("");
-        line("| balancer | 3 servers | 100 servers | 1000 servers | 1000 / 3 (target <= 1.2x) | B/op |");
+        line("| pool, balancer | 3 servers | 100 servers | 1000 servers | 1000 / 3 (target <= 1.2x) | B/op |");
         line("| --- | --- | --- | --- | --- | --- |");
-        for (Map.Entry<String, Map<Integer, RunResult>> e : byBalancer.entrySet()) {
+        for (Map.Entry<String, Map<Integer, RunResult>> e : rows.entrySet()) {
             Map<Integer, RunResult> m = e.getValue();
+            boolean baseline = !e.getKey().startsWith("MultiPool");
             StringBuilder cells = new StringBuilder("| " + e.getKey() + " |");
             for (int servers : new int[] {3, 100, 1000}) {
                 RunResult r = m.get(servers);
@@ -379,8 +419,8 @@ public final class Suite {
             }
             if (m.containsKey(3) && m.containsKey(1000)) {
                 double r = m.get(1000).getPrimaryResult().getScore() / m.get(3).getPrimaryResult().getScore();
-                cells.append(String.format(Locale.ROOT, " %.2fx, %s |", r, r <= 1.2 ? "met"
-                        : String.format(Locale.ROOT, "**missed** by %.0f%%", (r / 1.2 - 1) * 100)));
+                cells.append(String.format(Locale.ROOT, " %.2fx%s |", r, baseline ? " (no target)" : r <= 1.2 ? ", met"
+                        : String.format(Locale.ROOT, ", **missed** by %.0f%%", (r / 1.2 - 1) * 100)));
             } else {
                 cells.append(" - |");
             }
@@ -391,6 +431,31 @@ public final class Suite {
             }
             cells.append(' ').append(String.join(" / ", bytes)).append(" |");
             line("%s", cells);
+        }
+        line("");
+    }
+
+    static final Map<String, String> SCALE_BASELINES = Map.of(
+            "commonsPool2", "baseline: raw commons-pool2, connpool's settings",
+            "floorQueue", "baseline: `ConcurrentLinkedQueue` per key");
+
+    // ---- anatomy ---------------------------------------------------------------------------------------
+
+    private void anatomy() throws RunnerException {
+        Map<String, RunResult> results = new LinkedHashMap<>();
+        for (RunResult r : run(options(AnatomyBenchmark.class.getName() + "\\.", "anatomy").addProfiler(GCProfiler.class))) {
+            results.put(method(r), r);
+        }
+        line("## Anatomy: the parts of one commons-pool2 borrow + return, each alone (1 thread)");
+        line("");
+        line("`AnatomyBenchmark`; see its Javadoc for what each part is and how often a borrow + return does it.");
+        line("");
+        line("| part | ns/op | B/op |");
+        line("| --- | --- | --- |");
+        for (Map.Entry<String, RunResult> e : results.entrySet()) {
+            RunResult r = e.getValue();
+            line("| `%s` | %s | %.0f |", e.getKey(), withError(r.getPrimaryResult().getScore(),
+                    r.getPrimaryResult().getScoreError(), "%.1f"), bytesPerOp(r));
         }
         line("");
     }
