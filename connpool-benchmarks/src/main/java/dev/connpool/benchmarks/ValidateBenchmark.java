@@ -1,4 +1,4 @@
-package dev.connpool.bench;
+package dev.connpool.benchmarks;
 
 import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnection;
