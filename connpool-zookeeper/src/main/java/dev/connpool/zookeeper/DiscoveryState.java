@@ -1,0 +1,32 @@
+package dev.connpool.zookeeper;
+
+import java.time.Instant;
+import java.util.Set;
+
+import dev.connpool.ServerAddress;
+
+/**
+ * What a {@link ZooKeeperServerSource} knows at one moment, for health checks and operators.
+ *
+ * @param path        the watched path ({@code curator}: the service's path, {@code <base>/<service>})
+ * @param format      how servers are written under it
+ * @param connected   whether the ZooKeeper session is connected now
+ * @param synced      whether the pool's servers were set from ZooKeeper at least once since the source started
+ * @param lastUpdate  when the pool's servers were last set from ZooKeeper; null before the first time
+ * @param nodeCount   how many nodes the path held at the last read (skipped ones included)
+ * @param servers     the servers read at the last read, the ones given to the pool
+ * @param skipped     node names that did not parse at the last read
+ * @param lastError   the last problem seen (connection lost, a read that failed), or null when there is none
+ */
+public record DiscoveryState(String path, DiscoveryFormat format, boolean connected, boolean synced,
+                             Instant lastUpdate, int nodeCount, Set<ServerAddress> servers,
+                             Set<String> skipped, String lastError) {
+
+    /**
+     * Copies the sets.
+     */
+    public DiscoveryState {
+        servers = Set.copyOf(servers);
+        skipped = Set.copyOf(skipped);
+    }
+}
