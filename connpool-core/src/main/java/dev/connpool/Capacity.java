@@ -8,7 +8,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Where borrowers of a full server wait for a connection to come back (or for room to open one). connpool
  * waits here instead of inside commons-pool2, whose create() busy-spins once a borrower's max-wait has
  * run out while another thread of the same server is still connecting (and can so starve a virtual
- * thread's carrier). One per pool: with a pool-wide max-total, room freed on one server serves another.
+ * thread's carrier).
+ *
+ * <p>One per server, where a return wakes one waiter (the longest waiting: a {@link Condition} queue is
+ * FIFO), so the waiters of a busy server do not stampede for each connection; one per pool when a
+ * pool-wide max-total exists (room freed on one server may serve another), where a return wakes all.
  *
  * <p>A return signals only when someone waits (one volatile read otherwise). The version counter makes
  * sure no signal is lost between a waiter's failed attempt and its wait.
@@ -21,6 +25,12 @@ final class Capacity {
     private final Condition changed = lock.newCondition();
     private volatile int waiters;
     private long version;
+    private final boolean wakeAll;
+
+    /** @param wakeAll whether {@link #signal()} wakes every waiter (a pool-wide capacity) or one */
+    Capacity(boolean wakeAll) {
+        this.wakeAll = wakeAll;
+    }
 
     /** Registers a waiter; returns the version to pass to {@link #await}. Pair with {@link #leave()}. */
     long enter() {
@@ -62,10 +72,20 @@ final class Capacity {
         }
     }
 
-    /** A connection came back or went away: wake the waiters, if any. */
+    /** A connection came back or went away: wake a waiter (or all of them, see the class comment), if any. */
     void signal() {
         if (waiters > 0) {
-            signalAll();
+            lock.lock();
+            try {
+                version++;
+                if (wakeAll) {
+                    changed.signalAll();
+                } else {
+                    changed.signal();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -48,8 +48,10 @@ final class Housekeeper implements ServerRegistry.Actions {
             executor.scheduleWithFixedDelay(guarded(() -> reportLeaks(leakThreshold)), period, period,
                     TimeUnit.NANOSECONDS);
         }
+        long interval = settings.housekeepingInterval().toNanos();
+        // Parked connections go back to commons-pool2 once per interval, where its evictor sees them.
+        executor.scheduleWithFixedDelay(guarded(adapter::unparkAll), interval, interval, TimeUnit.NANOSECONDS);
         if (settings.minIdle() > 0) {
-            long interval = settings.housekeepingInterval().toNanos();
             executor.scheduleWithFixedDelay(this::refillAll, interval, interval, TimeUnit.NANOSECONDS);
         }
     }
@@ -147,8 +149,8 @@ final class Housekeeper implements ServerRegistry.Actions {
     private void refill(ServerEntry entry) {
         for (int i = 0; i < settings.minIdle(); i++) {
             if (entry.state() != ServerState.ACTIVE || adapter.isClosed()
-                    || adapter.idle(entry.address) >= settings.minIdle()
-                    || adapter.idle(entry.address) + adapter.active(entry.address) >= settings.maxActive()) {
+                    || adapter.idle(entry) >= settings.minIdle()
+                    || adapter.idle(entry) + adapter.active(entry) >= settings.maxActive()) {
                 return;
             }
             try {

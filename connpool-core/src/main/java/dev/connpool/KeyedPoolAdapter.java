@@ -22,6 +22,23 @@ import org.slf4j.LoggerFactory;
  * factory adapter that wraps the user's {@link ConnectionFactory} (counting every create and destroy per
  * server), the eviction policy (idle-timeout, max-lifetime, ejected servers) and the translation of
  * commons-pool2's exceptions into connpool's.
+ *
+ * <h2>The fast path: parked connections</h2>
+ * A connection given back to a usable server is parked on the server's {@link IdleStack} instead of going
+ * back into commons-pool2, and the next borrow of that server takes it from there. commons-pool2 still
+ * counts a parked connection as lent, so it stays the owner of every limit (max-active, max-total),
+ * of creation, eviction and destruction:
+ * <ul>
+ *   <li>{@link #active} and {@link #idle} count parked connections as idle, so every stat stays true;</li>
+ *   <li>the housekeeper hands every parked connection back to commons-pool2 once per housekeeping
+ *       interval ({@link #unparkAll()}), where the evictor applies idle-timeout, validate-while-idle and
+ *       max-lifetime as usual (an idle connection is thus closed at most one interval later than it would
+ *       have been otherwise);</li>
+ *   <li>nothing is parked for an unusable (ejected, draining) server, when expired, beyond max-idle, when
+ *       a pool-wide max-total exists (commons-pool2 frees room for another server by closing idle
+ *       connections, which it cannot see parked), or once the pool is closing; ejecting, draining and
+ *       closing empty the stack first, and a return that raced with them empties it again.</li>
+ * </ul>
  */
 final class KeyedPoolAdapter<C> {
 
@@ -65,10 +82,17 @@ final class KeyedPoolAdapter<C> {
     private final long lifetimeNanos;
     private final long idleTimeoutNanos;
     private final long maxWaitNanos;
-    private final Capacity capacity;
+    /** The pool's one Capacity, used when it has a max-total; otherwise each server has its own. */
+    private final Capacity shared = new Capacity(true);
+    private final boolean capacityPerServer;
+    /** Whether connections given back are parked (see the class comment); false with a pool-wide max-total. */
+    private final boolean parking;
+    private final int maxIdle;
+    private final boolean maxIdleBelowMaxActive;
+    private volatile boolean closing;
 
     KeyedPoolAdapter(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
-                     Listeners listeners, NanoClock clock, Capacity capacity) {
+                     Listeners listeners, NanoClock clock) {
         this.pool = settings.name();
         this.settings = settings;
         this.factory = factory;
@@ -78,7 +102,10 @@ final class KeyedPoolAdapter<C> {
         this.lifetimeNanos = settings.maxLifetime().toNanos();
         this.idleTimeoutNanos = settings.idleTimeout().toNanos();
         this.maxWaitNanos = settings.maxWait().toNanos();
-        this.capacity = capacity;
+        this.capacityPerServer = settings.maxTotal() <= 0;
+        this.parking = settings.maxTotal() <= 0 && settings.maxIdle() > 0;
+        this.maxIdle = settings.maxIdle();
+        this.maxIdleBelowMaxActive = settings.maxIdle() < settings.maxActive();
 
         GenericKeyedObjectPoolConfig<PooledConnection<C>> config = new GenericKeyedObjectPoolConfig<>();
         config.setMaxTotalPerKey(settings.maxActive());
@@ -117,11 +144,17 @@ final class KeyedPoolAdapter<C> {
      * started after max-wait ran out (once another borrower's connect ended) is refused.
      */
     PooledConnection<C> borrow(ServerEntry entry) {
+        if (entry.waiting.get() == 0) { // no barging past borrowers that wait already
+            PooledConnection<C> parked = takeParked(entry);
+            if (parked != null) {
+                return parked;
+            }
+        }
         CreateContext context = CONTEXT.get();
         long deadline = clock.nanoTime() + maxWaitNanos;
         context.deadline = deadline == 0 ? 1 : deadline;
         try {
-            PooledConnection<C> pooled = tryBorrow(entry, deadline);
+            PooledConnection<C> pooled = entry.waiting.get() == 0 ? tryBorrow(entry, deadline) : null;
             return pooled != null ? pooled : awaitBorrow(entry, deadline);
         } finally {
             context.deadline = 0;
@@ -130,6 +163,10 @@ final class KeyedPoolAdapter<C> {
 
     /** One try: an idle connection, or a new one if the server has room; null when it is full. */
     private PooledConnection<C> tryBorrow(ServerEntry entry, long deadline) {
+        PooledConnection<C> parked = takeParked(entry);
+        if (parked != null) {
+            return parked;
+        }
         ServerAddress server = entry.address;
         try {
             return objects.borrowObject(server, NO_LIMIT_IN_CREATE);
@@ -156,12 +193,15 @@ final class KeyedPoolAdapter<C> {
     }
 
     private PooledConnection<C> awaitBorrow(ServerEntry entry, long deadline) {
+        Capacity capacity = capacityOf(entry);
         long seen = capacity.enter();
         entry.waiting.incrementAndGet();
+        boolean served = false;
         try {
             while (true) {
                 PooledConnection<C> pooled = tryBorrow(entry, deadline); // again: a return may have come before enter()
                 if (pooled != null) {
+                    served = true;
                     return pooled;
                 }
                 long left = deadline - clock.nanoTime();
@@ -180,6 +220,26 @@ final class KeyedPoolAdapter<C> {
         } finally {
             entry.waiting.decrementAndGet();
             capacity.leave();
+            if (!served) {
+                capacity.signal(); // a wake-up this waiter took but could not use goes to the next one
+            }
+        }
+    }
+
+    private Capacity capacityOf(ServerEntry entry) {
+        return capacityPerServer ? entry.capacity : shared;
+    }
+
+    /** A connection of the server came back or went away: wake who waits for it. */
+    void signal(ServerEntry entry) {
+        capacityOf(entry).signal();
+    }
+
+    /** Wakes every waiting borrower (the pool is closing). */
+    void wakeAllWaiters() {
+        shared.signalAll();
+        for (ServerEntry entry : registry.all()) {
+            entry.capacity.signalAll();
         }
     }
 
@@ -197,8 +257,96 @@ final class KeyedPoolAdapter<C> {
         release(borrow(entry));
     }
 
+    /**
+     * A parked connection of the server, validated when validate-on-borrow is on; null when none is
+     * parked. Expired and invalid ones are destroyed on the way, as commons-pool2's borrow would.
+     */
+    private PooledConnection<C> takeParked(ServerEntry entry) {
+        if (!parking) {
+            return null;
+        }
+        PooledConnection<C> pooled;
+        while ((pooled = cast(entry.parked.pop())) != null) {
+            if (lifetimeNanos > 0 && pooled.expired(clock.nanoTime())) {
+                destroy(pooled);
+            } else if (settings.validateOnBorrow() && !stillValid(pooled)) {
+                destroy(pooled);
+            } else {
+                return pooled;
+            }
+        }
+        return null;
+    }
+
+    private boolean stillValid(PooledConnection<C> pooled) {
+        try {
+            return factory.validate(pooled.entry.address, pooled.connection);
+        } catch (RuntimeException e) {
+            log.debug("pool '{}': validating an idle {} threw {}", pool, pooled, String.valueOf(e));
+            return false;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <C> PooledConnection<C> cast(PooledConnection<?> pooled) {
+        return (PooledConnection<C>) pooled;
+    }
+
+    /** Parks a connection given back, if it may be (see the class comment); false when commons-pool2 must take it. */
+    private boolean park(PooledConnection<C> pooled) {
+        if (!parking || closing || retired(pooled)) {
+            return false;
+        }
+        ServerEntry entry = pooled.entry;
+        int parkedNow = entry.parked.size();
+        if (parkedNow >= maxIdle
+                || maxIdleBelowMaxActive && parkedNow + objects.getNumIdle(entry.address) >= maxIdle) {
+            return false;
+        }
+        entry.parked.push(pooled);
+        if (closing || !entry.state().isUsable()) {
+            // Raced with close(), an ejection or a drain, which may have emptied the stack already: empty it
+            // again; commons-pool2 closes what it must.
+            unpark(entry);
+        }
+        return true;
+    }
+
+    /** Hands every parked connection of the server back to commons-pool2. */
+    private void unpark(ServerEntry entry) {
+        List<PooledConnection<?>> all = entry.parked.popAll();
+        for (PooledConnection<?> pooled : all) {
+            giveBack(cast(pooled));
+        }
+        if (!all.isEmpty()) {
+            signal(entry); // a waiter may have found the stack empty while they were in transit
+        }
+    }
+
+    /**
+     * Hands every parked connection back to commons-pool2, whose evictor then sees it (idle-timeout,
+     * validate-while-idle, max-lifetime). Run by the housekeeper once per housekeeping interval; busy
+     * connections are parked again by their next return.
+     */
+    void unparkAll() {
+        for (ServerEntry entry : registry.all()) {
+            unpark(entry);
+        }
+    }
+
     /** Gives a connection back; commons-pool2 destroys it if it is expired, its server is out, or the pool is closed. */
     void release(PooledConnection<C> connection) {
+        if (park(connection)) {
+            return;
+        }
+        if (parking && maxIdleBelowMaxActive && connection.entry.parked.size() > 0 && idle(connection.entry) >= maxIdle) {
+            destroy(connection); // max-idle reached, counting the parked ones that commons-pool2 cannot see
+            return;
+        }
+        giveBack(connection);
+    }
+
+    private void giveBack(PooledConnection<C> connection) {
         try {
             objects.returnObject(connection.entry.address, connection);
         } catch (IllegalStateException e) {
@@ -221,6 +369,9 @@ final class KeyedPoolAdapter<C> {
 
     /** Closes every idle connection of a server now. */
     void clearIdle(ServerEntry entry) {
+        for (PooledConnection<?> pooled : entry.parked.popAll()) {
+            destroy(cast(pooled));
+        }
         objects.clear(entry.address, false);
     }
 
@@ -246,6 +397,7 @@ final class KeyedPoolAdapter<C> {
 
     /** Closes idle connections of a server beyond {@code keep}; opens none. Returns how many it closed. */
     int retainIdle(ServerEntry entry, int keep) {
+        unpark(entry);
         int excess = objects.getNumIdle(entry.address) - keep;
         if (excess <= 0) {
             return 0;
@@ -265,7 +417,10 @@ final class KeyedPoolAdapter<C> {
         return taken.size();
     }
 
+    /** Stops parking, hands the parked connections to commons-pool2 and closes it (which closes the idle ones). */
     void close() {
+        closing = true;
+        unparkAll();
         objects.close();
     }
 
@@ -275,12 +430,14 @@ final class KeyedPoolAdapter<C> {
 
     // ---- counts ------------------------------------------------------------------------------------------
 
-    int active(ServerAddress server) {
-        return objects.getNumActive(server);
+    /** Connections of the server lent out (commons-pool2 counts the parked ones as lent; they are not). */
+    int active(ServerEntry entry) {
+        return Math.max(0, objects.getNumActive(entry.address) - entry.parked.size());
     }
 
-    int idle(ServerAddress server) {
-        return objects.getNumIdle(server);
+    /** Idle connections of the server: in commons-pool2 or parked. */
+    int idle(ServerEntry entry) {
+        return objects.getNumIdle(entry.address) + entry.parked.size();
     }
 
     private PoolTimeoutException timeout(ServerAddress server, long waitedNanos) {
@@ -289,8 +446,8 @@ final class KeyedPoolAdapter<C> {
         int waiting = entry == null ? 0 : entry.waiting.get();
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
                 + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
-                + " ms; active " + objects.getNumActive(server)
-                + ", idle " + objects.getNumIdle(server) + ", waiting " + waiting
+                + " ms; active " + (entry == null ? objects.getNumActive(server) : active(entry))
+                + ", idle " + (entry == null ? objects.getNumIdle(server) : idle(entry)) + ", waiting " + waiting
                 + ", max-active " + settings.maxActive() + ")");
     }
 
@@ -385,7 +542,7 @@ final class KeyedPoolAdapter<C> {
             pooled.entry.borrowedOnClosed.add(pooled.timesLeased);
             pooled.entry.connections.remove(pooled);
             pooled.entry.destroyed.increment();
-            capacity.signal();
+            signal(pooled.entry);
             listeners.connectionDestroyed(pooled.entry.address);
         }
     }

@@ -65,7 +65,6 @@ public final class MultiPool<C> implements AutoCloseable {
     private final ServerRegistry registry;
     private final KeyedPoolAdapter<C> adapter;
     private final Housekeeper housekeeper;
-    private final Capacity capacity = new Capacity();
     private final ReentrantLock closeLock = new ReentrantLock();
     private final Condition leasesBack = closeLock.newCondition();
     private volatile boolean closed;
@@ -82,7 +81,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock, capacity);
+        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
         this.housekeeper = new Housekeeper(settings, registry, adapter, clock, this.listeners);
         registry.bind(housekeeper);
         settings.servers().forEach(registry::add);
@@ -186,7 +185,7 @@ public final class MultiPool<C> implements AutoCloseable {
                     return lease(pooled, trial);
                 }
                 idleOnes.add(pooled); // an idle one: keep it aside so the next take must create
-                if (adapter.idle(server) == 0 && adapter.active(server) >= settings.maxActive()) {
+                if (adapter.idle(entry) == 0 && adapter.active(entry) >= settings.maxActive()) {
                     adapter.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
                 }
             }
@@ -410,7 +409,7 @@ public final class MultiPool<C> implements AutoCloseable {
     }
 
     private void afterRelease(ServerEntry entry) {
-        capacity.signal(); // after commons-pool2 has taken the connection back (or freed its room)
+        adapter.signal(entry); // after commons-pool2 has taken the connection back (or freed its room)
         if (entry.state() == ServerState.DRAINING) {
             registry.finishDrain(entry);
         }
@@ -550,7 +549,7 @@ public final class MultiPool<C> implements AutoCloseable {
             ServerState state = e.state();
             Instant until = state == ServerState.EJECTED
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
-            servers.add(new ServerStats(e.address, state, adapter.active(e.address), adapter.idle(e.address),
+            servers.add(new ServerStats(e.address, state, adapter.active(e), adapter.idle(e),
                     e.waiting.get(), e.created.sum(), e.destroyed.sum(),
                     e.borrowed(), e.failures.get(), e.ejections(), until, overdueLeases(e, now)));
         }
@@ -603,7 +602,7 @@ public final class MultiPool<C> implements AutoCloseable {
         log.info("pool '{}' closing", name);
         housekeeper.stop();
         adapter.close();
-        capacity.signalAll(); // waiting borrowers see the pool closed
+        adapter.wakeAllWaiters(); // waiting borrowers see the pool closed
         awaitLeases();
         int forced = 0;
         for (ServerEntry entry : registry.all()) {

@@ -17,12 +17,16 @@ final class ServerEntry implements Balancer.Candidate {
     final AtomicInteger leased = new AtomicInteger();
     /** Borrowers waiting for one of its connections (in {@link Capacity}). */
     final AtomicInteger waiting = new AtomicInteger();
+    /** Where they wait, unless the pool has a max-total (then they wait in the pool's one Capacity). */
+    final Capacity capacity = new Capacity(false);
     /** Consecutive failures; reset by a lease closed normally. */
     final AtomicInteger failures = new AtomicInteger();
     final LongAdder created = new LongAdder();
     final LongAdder destroyed = new LongAdder();
     /** Leases handed out on connections already destroyed; see {@link #borrowed()}. */
     final LongAdder borrowedOnClosed = new LongAdder();
+    /** Idle connections kept out of commons-pool2 for the fast path (see {@link IdleStack}). */
+    final IdleStack parked = new IdleStack();
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */

@@ -1,0 +1,82 @@
+package dev.connpool;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A server's parked connections: idle ones that stay checked out of commons-pool2 between two leases, so
+ * that the next borrow of the server takes one with a single CAS instead of a trip through commons-pool2
+ * (its locks, its {@code Instant} clock reads and its per-object {@code synchronized} state changes).
+ *
+ * <p>A lock-free LIFO (Treiber) stack. Each node is immutable and carries the size of the stack below it,
+ * so {@link #size()} is one read. Nodes are never reused, so a CAS cannot be fooled by a node that left and
+ * came back (no ABA).
+ */
+final class IdleStack {
+
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            HEAD = MethodHandles.lookup().findVarHandle(IdleStack.class, "head", Node.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final class Node {
+        final PooledConnection<?> connection;
+        final Node next;
+        final int size;
+
+        Node(PooledConnection<?> connection, Node next) {
+            this.connection = connection;
+            this.next = next;
+            this.size = next == null ? 1 : next.size + 1;
+        }
+    }
+
+    @SuppressWarnings("unused") // through HEAD
+    private volatile Node head;
+
+    void push(PooledConnection<?> connection) {
+        Node top;
+        Node node;
+        do {
+            top = head;
+            node = new Node(connection, top);
+        } while (!HEAD.compareAndSet(this, top, node));
+    }
+
+    /** The most recently parked connection, or null when there is none. */
+    PooledConnection<?> pop() {
+        Node top;
+        do {
+            top = head;
+            if (top == null) {
+                return null;
+            }
+        } while (!HEAD.compareAndSet(this, top, top.next));
+        return top.connection;
+    }
+
+    /** Takes every parked connection at once. */
+    List<PooledConnection<?>> popAll() {
+        Node top = (Node) HEAD.getAndSet(this, (Node) null);
+        if (top == null) {
+            return List.of();
+        }
+        List<PooledConnection<?>> all = new ArrayList<>(top.size);
+        for (Node node = top; node != null; node = node.next) {
+            all.add(node.connection);
+        }
+        return all;
+    }
+
+    int size() {
+        Node top = head;
+        return top == null ? 0 : top.size;
+    }
+}
