@@ -407,10 +407,14 @@ public final class ZooKeeperServerSource implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            readFailed(e);
+            readFailed("reading " + path, e);
             return;
         }
-        apply(read);
+        try {
+            apply(read);
+        } catch (RuntimeException e) {
+            readFailed("updating the pool from " + path, e); // not expected; logged, and tried again
+        }
     }
 
     /** The children format; null when the path does not exist. */
@@ -570,7 +574,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            readFailed(e);
+            readFailed("reading " + path, e);
             return;
         }
         if (stat != null) {
@@ -588,12 +592,12 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
     }
 
-    private void readFailed(Exception e) {
+    private void readFailed(String doing, Exception e) {
         if (client.getState() == CuratorFrameworkState.STOPPED) {
             stopItself("the Curator client was closed");
             return;
         }
-        String message = "reading " + path + " failed: " + e;
+        String message = doing + " failed: " + e;
         synchronized (lock) {
             lastError = message;
         }
