@@ -233,7 +233,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
         Future<?> first;
         try {
-            first = executor.submit(this::sync);
+            first = executor.submit(this::syncSafely);
         } catch (RejectedExecutionException e) {
             return; // closed meanwhile
         }
@@ -378,13 +378,23 @@ public final class ZooKeeperServerSource implements AutoCloseable {
             return;
         }
         try {
-            executor.execute(this::sync);
+            executor.execute(this::syncSafely);
         } catch (RejectedExecutionException e) {
             syncQueued.set(false); // closed
         }
     }
 
     // ---- reading (the executor's thread) --------------------------------------------------------------------
+
+    /** The executor would swallow what a task throws: log it at least. */
+    private void syncSafely() {
+        try {
+            sync();
+        } catch (RuntimeException | Error e) {
+            log.error("{}: reading the path failed unexpectedly", label, e);
+            throw e;
+        }
+    }
 
     /** Reads the whole path and gives the pool what it holds. */
     private void sync() {
