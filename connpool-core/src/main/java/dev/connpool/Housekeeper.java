@@ -122,7 +122,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         long now = clock.nanoTime();
         for (ServerEntry entry : registry.all()) {
             for (PooledConnection<?> pooled : entry.connections) {
-                if (pooled.owner.get() != PooledConnection.NO_OWNER && !pooled.leakReported
+                if (pooled.owner() != PooledConnection.NO_OWNER && !pooled.leakReported
                         && now - pooled.leasedAtNanos > thresholdNanos) {
                     pooled.leakReported = true;
                     long held = now - pooled.leasedAtNanos;

@@ -10,11 +10,13 @@ import java.util.List;
  * that the next borrow of the server takes one with a single CAS instead of a trip through commons-pool2
  * (its locks, its {@code Instant} clock reads and its per-object {@code synchronized} state changes).
  *
+ * <p>{@link ServerEntry} extends it, so that the head lives in the entry itself.
+ *
  * <p>A lock-free LIFO (Treiber) stack. Each node is immutable and carries the size of the stack below it,
  * so {@link #size()} is one read. Nodes are never reused, so a CAS cannot be fooled by a node that left and
  * came back (no ABA).
  */
-final class IdleStack {
+class IdleStack {
 
     private static final VarHandle HEAD;
 
@@ -41,7 +43,7 @@ final class IdleStack {
     @SuppressWarnings("unused") // through HEAD
     private volatile Node head;
 
-    void push(PooledConnection<?> connection) {
+    final void pushParked(PooledConnection<?> connection) {
         Node top;
         Node node;
         do {
@@ -51,7 +53,7 @@ final class IdleStack {
     }
 
     /** The most recently parked connection, or null when there is none. */
-    PooledConnection<?> pop() {
+    final PooledConnection<?> popParked() {
         Node top;
         do {
             top = head;
@@ -63,7 +65,7 @@ final class IdleStack {
     }
 
     /** Takes every parked connection at once. */
-    List<PooledConnection<?>> popAll() {
+    final List<PooledConnection<?>> popAllParked() {
         Node top = (Node) HEAD.getAndSet(this, (Node) null);
         if (top == null) {
             return List.of();
@@ -75,7 +77,7 @@ final class IdleStack {
         return all;
     }
 
-    int size() {
+    final int parkedCount() {
         Node top = head;
         return top == null ? 0 : top.size;
     }

@@ -144,7 +144,7 @@ final class KeyedPoolAdapter<C> {
      * started after max-wait ran out (once another borrower's connect ended) is refused.
      */
     PooledConnection<C> borrow(ServerEntry entry) {
-        if (entry.waiting.get() == 0) { // no barging past borrowers that wait already
+        if (entry.waiting() == 0) { // no barging past borrowers that wait already
             PooledConnection<C> parked = takeParked(entry);
             if (parked != null) {
                 return parked;
@@ -154,7 +154,7 @@ final class KeyedPoolAdapter<C> {
         long deadline = clock.nanoTime() + maxWaitNanos;
         context.deadline = deadline == 0 ? 1 : deadline;
         try {
-            PooledConnection<C> pooled = entry.waiting.get() == 0 ? tryBorrow(entry, deadline) : null;
+            PooledConnection<C> pooled = entry.waiting() == 0 ? tryBorrow(entry, deadline) : null;
             return pooled != null ? pooled : awaitBorrow(entry, deadline);
         } finally {
             context.deadline = 0;
@@ -195,7 +195,7 @@ final class KeyedPoolAdapter<C> {
     private PooledConnection<C> awaitBorrow(ServerEntry entry, long deadline) {
         Capacity capacity = capacityOf(entry);
         long seen = capacity.enter();
-        entry.waiting.incrementAndGet();
+        entry.addWaiting(1);
         boolean served = false;
         try {
             while (true) {
@@ -218,7 +218,7 @@ final class KeyedPoolAdapter<C> {
                 }
             }
         } finally {
-            entry.waiting.decrementAndGet();
+            entry.addWaiting(-1);
             capacity.leave();
             if (!served) {
                 capacity.signal(); // a wake-up this waiter took but could not use goes to the next one
@@ -232,7 +232,11 @@ final class KeyedPoolAdapter<C> {
 
     /** A connection of the server came back or went away: wake who waits for it. */
     void signal(ServerEntry entry) {
-        capacityOf(entry).signal();
+        if (!capacityPerServer) {
+            shared.signal();
+        } else if (entry.waiting() > 0) { // read in the entry itself: its Capacity stays untouched when none waits
+            entry.capacity.signal();
+        }
     }
 
     /** Wakes every waiting borrower (the pool is closing). */
@@ -266,7 +270,7 @@ final class KeyedPoolAdapter<C> {
             return null;
         }
         PooledConnection<C> pooled;
-        while ((pooled = cast(entry.parked.pop())) != null) {
+        while ((pooled = cast(entry.popParked())) != null) {
             if (lifetimeNanos > 0 && pooled.expired(clock.nanoTime())) {
                 destroy(pooled);
             } else if (settings.validateOnBorrow() && !stillValid(pooled)) {
@@ -298,12 +302,12 @@ final class KeyedPoolAdapter<C> {
             return false;
         }
         ServerEntry entry = pooled.entry;
-        int parkedNow = entry.parked.size();
+        int parkedNow = entry.parkedCount();
         if (parkedNow >= maxIdle
                 || maxIdleBelowMaxActive && parkedNow + objects.getNumIdle(entry.address) >= maxIdle) {
             return false;
         }
-        entry.parked.push(pooled);
+        entry.pushParked(pooled);
         if (closing || !entry.state().isUsable()) {
             // Raced with close(), an ejection or a drain, which may have emptied the stack already: empty it
             // again; commons-pool2 closes what it must.
@@ -314,7 +318,7 @@ final class KeyedPoolAdapter<C> {
 
     /** Hands every parked connection of the server back to commons-pool2. */
     private void unpark(ServerEntry entry) {
-        List<PooledConnection<?>> all = entry.parked.popAll();
+        List<PooledConnection<?>> all = entry.popAllParked();
         for (PooledConnection<?> pooled : all) {
             giveBack(cast(pooled));
         }
@@ -339,7 +343,7 @@ final class KeyedPoolAdapter<C> {
         if (park(connection)) {
             return;
         }
-        if (parking && maxIdleBelowMaxActive && connection.entry.parked.size() > 0 && idle(connection.entry) >= maxIdle) {
+        if (parking && maxIdleBelowMaxActive && connection.entry.parkedCount() > 0 && idle(connection.entry) >= maxIdle) {
             destroy(connection); // max-idle reached, counting the parked ones that commons-pool2 cannot see
             return;
         }
@@ -369,7 +373,7 @@ final class KeyedPoolAdapter<C> {
 
     /** Closes every idle connection of a server now. */
     void clearIdle(ServerEntry entry) {
-        for (PooledConnection<?> pooled : entry.parked.popAll()) {
+        for (PooledConnection<?> pooled : entry.popAllParked()) {
             destroy(cast(pooled));
         }
         objects.clear(entry.address, false);
@@ -432,18 +436,18 @@ final class KeyedPoolAdapter<C> {
 
     /** Connections of the server lent out (commons-pool2 counts the parked ones as lent; they are not). */
     int active(ServerEntry entry) {
-        return Math.max(0, objects.getNumActive(entry.address) - entry.parked.size());
+        return Math.max(0, objects.getNumActive(entry.address) - entry.parkedCount());
     }
 
     /** Idle connections of the server: in commons-pool2 or parked. */
     int idle(ServerEntry entry) {
-        return objects.getNumIdle(entry.address) + entry.parked.size();
+        return objects.getNumIdle(entry.address) + entry.parkedCount();
     }
 
     private PoolTimeoutException timeout(ServerAddress server, long waitedNanos) {
         Duration waited = Duration.ofNanos(waitedNanos);
         ServerEntry entry = registry.get(server);
-        int waiting = entry == null ? 0 : entry.waiting.get();
+        int waiting = entry == null ? 0 : entry.waiting();
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
                 + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
                 + " ms; active " + (entry == null ? objects.getNumActive(server) : active(entry))

@@ -368,8 +368,8 @@ public final class MultiPool<C> implements AutoCloseable {
             pooled.borrowTrace = new LeakTrace(name, pooled.entry.address);
             pooled.leakReported = false;
         }
-        pooled.owner.lazySet(id); // the lease reaches other threads only through a hand-off of their own
-        pooled.entry.leased.incrementAndGet();
+        pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
+        pooled.entry.addLeased(1);
         return new PooledLease<>(this, pooled, id, trial);
     }
 
@@ -381,7 +381,7 @@ public final class MultiPool<C> implements AutoCloseable {
             log.info("pool '{}': the lease of a connection to {} reported as a possible leak came back after {} ms",
                     name, entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
         }
-        entry.leased.decrementAndGet();
+        entry.addLeased(-1);
         entry.recordSuccess();
         adapter.release(pooled);
         if (trial) {
@@ -392,7 +392,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
     void invalidated(PooledConnection<C> pooled, boolean trial, Throwable cause) {
         ServerEntry entry = pooled.entry;
-        entry.leased.decrementAndGet();
+        entry.addLeased(-1);
         adapter.destroy(pooled);
         registry.failed(entry, cause, trial);
         afterRelease(entry);
@@ -400,7 +400,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
     void discarded(PooledConnection<C> pooled, boolean trial) {
         ServerEntry entry = pooled.entry;
-        entry.leased.decrementAndGet();
+        entry.addLeased(-1);
         adapter.destroy(pooled);
         if (trial) {
             registry.trialAbandoned(entry);
@@ -550,8 +550,8 @@ public final class MultiPool<C> implements AutoCloseable {
             Instant until = state == ServerState.EJECTED
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
             servers.add(new ServerStats(e.address, state, adapter.active(e), adapter.idle(e),
-                    e.waiting.get(), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed(), e.failures.get(), e.ejections(), until, overdueLeases(e, now)));
+                    e.waiting(), e.created.sum(), e.destroyed.sum(),
+                    e.borrowed(), e.failures(), e.ejections(), until, overdueLeases(e, now)));
         }
         return new PoolStats(name, servers);
     }
@@ -563,7 +563,7 @@ public final class MultiPool<C> implements AutoCloseable {
         }
         int overdue = 0;
         for (PooledConnection<?> pooled : entry.connections) {
-            if (pooled.owner.get() != PooledConnection.NO_OWNER && now - pooled.leasedAtNanos > leakThresholdNanos) {
+            if (pooled.owner() != PooledConnection.NO_OWNER && now - pooled.leasedAtNanos > leakThresholdNanos) {
                 overdue++;
             }
         }
@@ -607,9 +607,9 @@ public final class MultiPool<C> implements AutoCloseable {
         int forced = 0;
         for (ServerEntry entry : registry.all()) {
             for (PooledConnection<?> pooled : entry.connections) {
-                int owner = pooled.owner.get();
-                if (owner != PooledConnection.NO_OWNER && pooled.owner.compareAndSet(owner, PooledConnection.NO_OWNER)) {
-                    entry.leased.decrementAndGet();
+                int owner = pooled.owner();
+                if (owner != PooledConnection.NO_OWNER && pooled.casOwner(owner, PooledConnection.NO_OWNER)) {
+                    entry.addLeased(-1);
                     @SuppressWarnings("unchecked")
                     PooledConnection<C> mine = (PooledConnection<C>) pooled;
                     adapter.destroy(mine);
@@ -645,7 +645,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private int leased() {
         int leased = 0;
         for (ServerEntry entry : registry.all()) {
-            leased += entry.leased.get();
+            leased += entry.leased();
         }
         return leased;
     }

@@ -1,7 +1,8 @@
 package dev.connpool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What commons-pool2 holds for one connection: the user's connection, its server, its deadline and
@@ -19,8 +20,21 @@ final class PooledConnection<C> {
     final boolean mortal;
     /** When max-lifetime retires it (with jitter); meaningless unless {@link #mortal}. */
     final long expiresAtNanos;
-    /** The id of the lease that holds it, or {@link #NO_OWNER}; the CAS from id to 0 is the release. */
-    final AtomicInteger owner = new AtomicInteger(NO_OWNER);
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(PooledConnection.class, "owner", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The id of the lease that holds it, or {@link #NO_OWNER}; the CAS from id to 0 is the release. A field
+     * of this object (through a VarHandle) rather than an atomic object of its own: one pointer less per borrow.
+     */
+    private volatile int owner = NO_OWNER;
     /** Set once, when the factory's destroy is called. */
     final AtomicBoolean destroyed = new AtomicBoolean();
 
@@ -40,6 +54,19 @@ final class PooledConnection<C> {
         this.createdNanos = createdNanos;
         this.mortal = lifetimeNanos > 0;
         this.expiresAtNanos = createdNanos + lifetimeNanos;
+    }
+
+    int owner() {
+        return owner;
+    }
+
+    boolean casOwner(int expected, int newOwner) {
+        return OWNER.compareAndSet(this, expected, newOwner);
+    }
+
+    /** Hands the connection to lease {@code id}; other threads see it through the lease's own hand-off. */
+    void releaseOwner(int id) {
+        OWNER.setRelease(this, id);
     }
 
     boolean expired(long nowNanos) {

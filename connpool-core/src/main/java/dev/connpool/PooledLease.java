@@ -21,7 +21,7 @@ final class PooledLease<C> implements Lease<C> {
 
     @Override
     public C connection() {
-        if (pooled.owner.get() != id) {
+        if (pooled.owner() != id) {
             throw new IllegalStateException("pool '" + pool.name() + "': this lease of a connection to "
                     + pooled.entry.address + " is closed; borrow again");
         }
@@ -62,11 +62,11 @@ final class PooledLease<C> implements Lease<C> {
     }
 
     private boolean claim() {
-        return pooled.owner.compareAndSet(id, PooledConnection.NO_OWNER);
+        return pooled.casOwner(id, PooledConnection.NO_OWNER);
     }
 
     @Override
     public String toString() {
-        return "Lease[" + pool.name() + " " + pooled.entry.address + (pooled.owner.get() == id ? "" : ", closed") + "]";
+        return "Lease[" + pool.name() + " " + pooled.entry.address + (pooled.owner() == id ? "" : ", closed") + "]";
     }
 }

@@ -1,32 +1,48 @@
 package dev.connpool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One server of a pool: its health state and counters. The fields the hot path touches are atomics;
- * state transitions happen under {@link ServerRegistry}'s lock.
+ * One server of a pool: its health state, counters and parked connections (it is their {@link IdleStack}).
+ * The fields the hot path touches live in this one object, updated through {@link VarHandle}s rather than
+ * atomic objects of their own: with a thousand servers, each pointer less to follow is a cache miss less
+ * per borrow. State transitions happen under {@link ServerRegistry}'s lock.
  */
-final class ServerEntry implements Balancer.Candidate {
+final class ServerEntry extends IdleStack implements Balancer.Candidate {
+
+    private static final VarHandle LEASED;
+    private static final VarHandle WAITING;
+    private static final VarHandle FAILURES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LEASED = lookup.findVarHandle(ServerEntry.class, "leased", int.class);
+            WAITING = lookup.findVarHandle(ServerEntry.class, "waiting", int.class);
+            FAILURES = lookup.findVarHandle(ServerEntry.class, "failures", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final ServerAddress address;
     /** Connections lent out through leases (what least-active compares). */
-    final AtomicInteger leased = new AtomicInteger();
+    private volatile int leased;
     /** Borrowers waiting for one of its connections (in {@link Capacity}). */
-    final AtomicInteger waiting = new AtomicInteger();
+    private volatile int waiting;
+    /** Consecutive failures; reset by a lease closed normally. */
+    private volatile int failures;
     /** Where they wait, unless the pool has a max-total (then they wait in the pool's one Capacity). */
     final Capacity capacity = new Capacity(false);
-    /** Consecutive failures; reset by a lease closed normally. */
-    final AtomicInteger failures = new AtomicInteger();
     final LongAdder created = new LongAdder();
     final LongAdder destroyed = new LongAdder();
     /** Leases handed out on connections already destroyed; see {@link #borrowed()}. */
     final LongAdder borrowedOnClosed = new LongAdder();
-    /** Idle connections kept out of commons-pool2 for the fast path (see {@link IdleStack}). */
-    final IdleStack parked = new IdleStack();
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
@@ -67,7 +83,31 @@ final class ServerEntry implements Balancer.Candidate {
 
     @Override
     public int activeConnections() {
-        return leased.get();
+        return leased;
+    }
+
+    int leased() {
+        return leased;
+    }
+
+    void addLeased(int delta) {
+        LEASED.getAndAdd(this, delta);
+    }
+
+    int waiting() {
+        return waiting;
+    }
+
+    void addWaiting(int delta) {
+        WAITING.getAndAdd(this, delta);
+    }
+
+    int failures() {
+        return failures;
+    }
+
+    void resetFailures() {
+        failures = 0;
     }
 
     ServerState state() {
@@ -98,13 +138,13 @@ final class ServerEntry implements Balancer.Candidate {
     int recordFailure(Throwable cause, long nowNanos) {
         lastFailure = cause;
         lastFailureNanos = nowNanos;
-        return failures.incrementAndGet();
+        return (int) FAILURES.getAndAdd(this, 1) + 1;
     }
 
     /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */
     void recordSuccess() {
-        if (failures.get() != 0) {
-            failures.set(0);
+        if (failures != 0) {
+            failures = 0;
         }
     }
 

@@ -169,7 +169,7 @@ final class ServerRegistry {
         } finally {
             lock.unlock();
         }
-        log.info("pool '{}': server {} removed; draining {} leased connection(s)", pool, server, entry.leased.get());
+        log.info("pool '{}': server {} removed; draining {} leased connection(s)", pool, server, entry.leased());
         listeners.serverRemoved(server);
         actions.draining(entry);
         return true;
@@ -179,7 +179,7 @@ final class ServerRegistry {
     void finishDrain(ServerEntry entry) {
         lock.lock();
         try {
-            if (entry.state() == ServerState.DRAINING && entry.leased.get() == 0
+            if (entry.state() == ServerState.DRAINING && entry.leased() == 0
                     && ordered.get(entry.address) == entry) {
                 ordered.remove(entry.address);
                 byAddress.remove(entry.address);
@@ -219,7 +219,7 @@ final class ServerRegistry {
             if (entry.state() == ServerState.PROBING) {
                 entry.state(ServerState.ACTIVE);
                 entry.activeSinceNanos = clock.nanoTime();
-                entry.failures.set(0);
+                entry.resetFailures();
                 publish();
                 readmitted = true;
             }
@@ -273,7 +273,7 @@ final class ServerRegistry {
             }
             entry.state(ServerState.ACTIVE);
             entry.activeSinceNanos = clock.nanoTime();
-            entry.failures.set(0);
+            entry.resetFailures();
             publish();
         } finally {
             lock.unlock();
@@ -361,7 +361,7 @@ final class ServerRegistry {
         }
         Duration duration = Duration.ofNanos(nanos);
         log.warn("pool '{}': server {} ejected for {} ms after {} consecutive failure(s) (ejection #{}): {}", pool,
-                entry.address, duration.toMillis(), entry.failures.get(), entry.ejections(),
+                entry.address, duration.toMillis(), entry.failures(), entry.ejections(),
                 String.valueOf(cause != null ? cause : "a lease was invalidated")); // text, not a stack trace
         if (swappedIn != null) {
             log.warn("pool '{}': every server is failing; server {}, which failed least recently, is back on trial",

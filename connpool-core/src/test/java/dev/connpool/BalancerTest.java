@@ -77,8 +77,8 @@ class BalancerTest {
     @org.junit.jupiter.api.Test
     void leastActiveAvoidsTheBusiestServer() {
         List<ServerEntry> candidates = entries(3);
-        candidates.get(1).leased.set(50);
-        candidates.get(2).leased.set(5);
+        candidates.get(1).addLeased(50);
+        candidates.get(2).addLeased(5);
         Map<ServerEntry, Integer> picks = new HashMap<>();
         for (int i = 0; i < 30_000; i++) {
             picks.merge(Balancer.leastActive().pick(candidates), 1, Integer::sum);

@@ -121,7 +121,7 @@ class ServerRegistryTest {
         assertThat(a.tryStartTrial()).as("one trial at a time").isFalse();
         registry.trialSucceeded(a);
         assertThat(a.state()).isEqualTo(ServerState.ACTIVE);
-        assertThat(a.failures.get()).isZero();
+        assertThat(a.failures()).isZero();
         assertThat(a.tryStartTrial()).as("permit released").isTrue();
         assertThat(events).contains("readmitted a:1");
         assertThat(actions).contains("usable a:1");
@@ -240,14 +240,14 @@ class ServerRegistryTest {
     void removeDrainsAndForgetsOnceLeasesAreBack() {
         ServerRegistry registry = registry(3, 50, "a:1", "b:1");
         ServerEntry a = entry(registry, "a:1");
-        a.leased.incrementAndGet();
+        a.addLeased(1);
         assertThat(registry.remove(a.address)).isTrue();
         assertThat(registry.remove(a.address)).isFalse();
         assertThat(a.state()).isEqualTo(ServerState.DRAINING);
         assertThat(registry.usable()).extracting(e -> e.address.toString()).containsExactly("b:1");
         registry.finishDrain(a);
         assertThat(registry.get(a.address)).as("a lease is still out").isSameAs(a);
-        a.leased.decrementAndGet();
+        a.addLeased(-1);
         registry.finishDrain(a);
         assertThat(registry.get(a.address)).isNull();
         assertThat(actions).contains("draining a:1");
@@ -257,7 +257,7 @@ class ServerRegistryTest {
     void addingADrainingServerRevivesIt() {
         ServerRegistry registry = registry(3, 50, "a:1");
         ServerEntry a = entry(registry, "a:1");
-        a.leased.incrementAndGet();
+        a.addLeased(1);
         registry.remove(a.address);
         assertThat(registry.add(a.address)).isTrue();
         assertThat(registry.add(a.address)).isFalse();
