@@ -12,9 +12,10 @@ import java.util.List;
  *
  * <p>{@link ServerEntry} extends it, so that the head lives in the entry itself.
  *
- * <p>A lock-free LIFO (Treiber) stack. Each node is immutable and carries the size of the stack below it,
- * so {@link #size()} is one read. Nodes are never reused, so a CAS cannot be fooled by a node that left and
- * came back (no ABA).
+ * <p>A lock-free LIFO (Treiber) stack of immutable nodes. Nodes are never reused, so a CAS cannot be
+ * fooled by a node that left and came back (no ABA). A push reads nothing but the head field, so that it
+ * touches no cold node; {@link #parkedCount()} walks the nodes instead (for stats and for max-idle below
+ * max-active, never more than max-active of them).
  */
 class IdleStack {
 
@@ -31,12 +32,10 @@ class IdleStack {
     private static final class Node {
         final PooledConnection<?> connection;
         final Node next;
-        final int size;
 
         Node(PooledConnection<?> connection, Node next) {
             this.connection = connection;
             this.next = next;
-            this.size = next == null ? 1 : next.size + 1;
         }
     }
 
@@ -70,15 +69,19 @@ class IdleStack {
         if (top == null) {
             return List.of();
         }
-        List<PooledConnection<?>> all = new ArrayList<>(top.size);
+        List<PooledConnection<?>> all = new ArrayList<>();
         for (Node node = top; node != null; node = node.next) {
             all.add(node.connection);
         }
         return all;
     }
 
+    /** How many connections are parked: exact for one moment while pushes and pops go on. */
     final int parkedCount() {
-        Node top = head;
-        return top == null ? 0 : top.size;
+        int count = 0;
+        for (Node node = head; node != null; node = node.next) {
+            count++;
+        }
+        return count;
     }
 }

@@ -302,9 +302,8 @@ final class KeyedPoolAdapter<C> {
             return false;
         }
         ServerEntry entry = pooled.entry;
-        int parkedNow = entry.parkedCount();
-        if (parkedNow >= maxIdle
-                || maxIdleBelowMaxActive && parkedNow + objects.getNumIdle(entry.address) >= maxIdle) {
+        // With max-idle >= max-active, max-idle can never be passed: this connection is not parked yet.
+        if (maxIdleBelowMaxActive && entry.parkedCount() + objects.getNumIdle(entry.address) >= maxIdle) {
             return false;
         }
         entry.pushParked(pooled);

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,6 +17,7 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
     private static final VarHandle LEASED;
     private static final VarHandle WAITING;
     private static final VarHandle FAILURES;
+    private static final VarHandle TRIAL_OWNER;
 
     static {
         try {
@@ -25,6 +25,7 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
             LEASED = lookup.findVarHandle(ServerEntry.class, "leased", int.class);
             WAITING = lookup.findVarHandle(ServerEntry.class, "waiting", int.class);
             FAILURES = lookup.findVarHandle(ServerEntry.class, "failures", int.class);
+            TRIAL_OWNER = lookup.findVarHandle(ServerEntry.class, "trialOwner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -46,7 +47,7 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
-    private final AtomicReference<Thread> trialOwner = new AtomicReference<>();
+    private volatile Thread trialOwner;
 
     private volatile ServerState state = ServerState.ACTIVE;
     private volatile long ejections;
@@ -150,16 +151,16 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
 
     /** Takes the trial permit of a {@link ServerState#PROBING} server for the current thread. */
     boolean tryStartTrial() {
-        return trialOwner.compareAndSet(null, Thread.currentThread());
+        return TRIAL_OWNER.compareAndSet(this, (Thread) null, Thread.currentThread());
     }
 
     /** Whether the current thread holds the trial permit. */
     boolean ownsTrial() {
-        return trialOwner.get() == Thread.currentThread();
+        return trialOwner == Thread.currentThread();
     }
 
     void endTrial() {
-        trialOwner.set(null);
+        trialOwner = null;
     }
 
     @Override
