@@ -75,10 +75,17 @@ final class Fixtures {
      * generous max-wait, and the given balancer. Not warmed up.
      */
     static MultiPool<Object> multiPool(ConnectionFactory<Object> factory, ServerAddress[] servers, Balancer balancer) {
+        return multiPool(factory, servers, balancer, -1);
+    }
+
+    /** As above, with a pool-wide max-total (-1: none); with one, connpool parks nothing (the commons-pool2 path). */
+    static MultiPool<Object> multiPool(ConnectionFactory<Object> factory, ServerAddress[] servers, Balancer balancer,
+                                       int maxTotal) {
         return MultiPool.builder(factory)
                 .name("bench")
                 .servers(List.of(servers))
                 .maxActive(PER_SERVER)
+                .maxTotal(maxTotal)
                 .maxWait(MAX_WAIT)
                 .balancer(balancer)
                 .build();

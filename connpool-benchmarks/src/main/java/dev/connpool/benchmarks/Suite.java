@@ -63,6 +63,7 @@ public final class Suite {
         PEERS.put("multiPoolBorrow", "connpool `MultiPool.borrow()` + `close()` (round-robin)");
         PEERS.put("multiPoolBorrowServer", "connpool `MultiPool.borrow(server)` + `close()`");
         PEERS.put("multiPoolExecute", "connpool `MultiPool.execute(no-op)`");
+        PEERS.put("multiPoolBorrowMaxTotal", "connpool `MultiPool.borrow()` + `close()` with max-total (no fast path)");
         PEERS.put("commonsPool2AdapterSettings", "commons-pool2 2.13.1 `GenericKeyedObjectPool`, connpool's settings");
         PEERS.put("commonsPool2Defaults", "commons-pool2 2.13.1 `GenericKeyedObjectPool`, defaults");
         PEERS.put("commonsPool2DefaultsNoDetailedStats", "same, `collectDetailedStatistics=false`");
@@ -333,6 +334,9 @@ public final class Suite {
         ratioRow("`borrow(server)` / raw commons-pool2 (same settings)", "multiPoolBorrowServer", "commonsPool2AdapterSettings");
         ratioRow("`execute()` / raw commons-pool2 (same settings)", "multiPoolExecute", "commonsPool2AdapterSettings");
         ratioRow("`borrow()` / raw commons-pool2 (same settings)", "multiPoolBorrow", "commonsPool2AdapterSettings");
+        ratioRow("`borrow()` with max-total (no fast path) / raw commons-pool2 (same settings)", "multiPoolBorrowMaxTotal",
+                "commonsPool2AdapterSettings");
+        ratioRow("`borrow()` / `borrow()` with max-total: what the fast path gains", "multiPoolBorrow", "multiPoolBorrowMaxTotal");
         ratioRow("`borrow(server)` / `StrictConnPool`", "multiPoolBorrowServer", "httpCore5Strict");
         ratioRow("raw commons-pool2 (same settings) / `StrictConnPool`", "commonsPool2AdapterSettings", "httpCore5Strict");
         ratioRow("raw commons-pool2 (same settings) / defaults", "commonsPool2AdapterSettings", "commonsPool2Defaults");
