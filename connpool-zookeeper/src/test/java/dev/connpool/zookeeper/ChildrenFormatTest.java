@@ -1,0 +1,226 @@
+package dev.connpool.zookeeper;
+
+import static dev.connpool.zookeeper.Zk.within;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.connpool.Lease;
+import dev.connpool.Lines;
+import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import dev.connpool.ServerStats;
+import dev.connpool.SocketConnection;
+import dev.connpool.TestServer;
+
+/** The {@code children} format: child names are {@code host:port}. */
+class ChildrenFormatTest {
+
+    private static final String PATH = "/services/echo";
+    private static final Duration FOLLOW = Duration.ofSeconds(1);
+
+    private TestingServer zk;
+    private CuratorFramework client;
+    private MultiPool<SocketConnection> pool;
+    private ZooKeeperServerSource source;
+    private final List<TestServer> servers = new ArrayList<>();
+
+    @BeforeEach
+    void startZooKeeper() throws Exception {
+        zk = new TestingServer();
+        client = Zk.client(zk.getConnectString());
+        pool = Zk.pool("children");
+    }
+
+    @AfterEach
+    void closeEverything() {
+        Zk.closeQuietly(source, pool, client, zk);
+        servers.forEach(TestServer::close);
+    }
+
+    private TestServer server() throws Exception {
+        TestServer server = TestServer.start();
+        servers.add(server);
+        return server;
+    }
+
+    private void register(ServerAddress server) throws Exception {
+        client.create().creatingParentsIfNeeded().forPath(PATH + "/" + server);
+    }
+
+    private void deregister(ServerAddress server) throws Exception {
+        client.delete().forPath(PATH + "/" + server);
+    }
+
+    private ZooKeeperServerSource start() {
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        source.start();
+        return source;
+    }
+
+    @Test
+    void followsChildrenAddedAndRemovedAndLetsLeasesOnRemovedServersFinish() throws Exception {
+        ServerAddress a = server().address();
+        ServerAddress b = server().address();
+        ServerAddress c = server().address();
+        register(a);
+        register(b);
+
+        start();
+        assertThat(pool.servers()).as("set by start(), before it returned").containsExactlyInAnyOrder(a, b);
+        DiscoveryState state = source.state();
+        assertThat(state.connected()).isTrue();
+        assertThat(state.synced()).isTrue();
+        assertThat(state.lastUpdate()).isNotNull();
+        assertThat(state.nodeCount()).isEqualTo(2);
+        assertThat(state.servers()).containsExactlyInAnyOrder(a, b);
+        assertThat(state.skipped()).isEmpty();
+        assertThat(state.lastError()).isNull();
+        assertThat(state.path()).isEqualTo(PATH);
+        assertThat(state.format()).isEqualTo(DiscoveryFormat.CHILDREN);
+
+        Lease<SocketConnection> held = pool.borrow(a);
+        assertThat(Lines.roundTrip(held.connection(), "PING")).isEqualTo("PONG");
+
+        register(c);
+        within(FOLLOW).until(() -> pool.servers().contains(c));
+
+        deregister(a);
+        within(FOLLOW).until(() -> pool.servers().equals(Set.of(b, c)));
+        assertThat(source.state().servers()).containsExactlyInAnyOrder(b, c);
+
+        // the lease on the removed server goes on working, then its connection is closed as it comes back
+        assertThat(Lines.roundTrip(held.connection(), "still here")).isEqualTo("still here");
+        held.close();
+        within(Duration.ofSeconds(2)).until(() -> {
+            ServerStats s = Zk.stats(pool, a);
+            return s == null || s.created() == s.destroyed();
+        });
+        assertThat(pool.<String>execute(conn -> Lines.roundTrip(conn, "PING"))).isEqualTo("PONG");
+    }
+
+    @Test
+    void anEmptyPathMeansNoServers() throws Exception {
+        ServerAddress a = server().address();
+        register(a);
+        start();
+        assertThat(pool.servers()).containsExactly(a);
+
+        deregister(a);
+        within(FOLLOW).until(() -> pool.servers().isEmpty());
+        assertThat(source.state().nodeCount()).isZero();
+        assertThat(source.state().lastError()).isNull();
+    }
+
+    @Test
+    void aMissingPathKeepsTheServersAndIsFollowedOnceCreated() throws Exception {
+        ServerAddress a = server().address();
+        ServerAddress b = server().address();
+        pool.addServer(a); // say, from static configuration
+
+        start();
+        assertThat(pool.servers()).containsExactly(a);
+        DiscoveryState state = source.state();
+        assertThat(state.lastError()).contains(PATH).contains("does not exist");
+        assertThat(state.synced()).isFalse();
+
+        register(b); // creates the path too
+        within(FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
+        assertThat(source.state().lastError()).isNull();
+        assertThat(source.state().synced()).isTrue();
+
+        // the path deleted again: the servers are kept, and a new path is followed
+        deregister(b);
+        within(FOLLOW).until(() -> pool.servers().isEmpty());
+        client.delete().forPath(PATH);
+        within(FOLLOW).until(() -> source.state().lastError() != null);
+        register(a);
+        within(FOLLOW).until(() -> pool.servers().equals(Set.of(a)));
+    }
+
+    @Test
+    void badChildrenAreSkippedListedAndLoggedOnce() throws Exception {
+        ServerAddress good = server().address();
+        register(good);
+        for (String bad : List.of("not-a-port", "host:99999", ":80")) {
+            client.create().creatingParentsIfNeeded().forPath(PATH + "/" + bad);
+        }
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new TeeStream(err, captured), true, StandardCharsets.UTF_8));
+        try {
+            start();
+            assertThat(pool.servers()).containsExactly(good);
+            DiscoveryState state = source.state();
+            assertThat(state.skipped()).containsExactlyInAnyOrder("not-a-port", "host:99999", ":80");
+            assertThat(state.nodeCount()).isEqualTo(4);
+            assertThat(state.servers()).containsExactly(good);
+
+            // more changes: the bad ones are not logged again
+            ServerAddress other = server().address();
+            register(other);
+            within(FOLLOW).until(() -> pool.servers().contains(other));
+            deregister(other);
+            within(FOLLOW).until(() -> !pool.servers().contains(other));
+            client.create().withMode(CreateMode.PERSISTENT).forPath(PATH + "/also:bad:name");
+            within(FOLLOW).until(() -> source.state().skipped().contains("also:bad:name"));
+            assertThat(pool.<String>execute(conn -> Lines.roundTrip(conn, "PING"))).isEqualTo("PONG");
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(count(log, "skipped node " + PATH + "/not-a-port:")).isEqualTo(1);
+        assertThat(count(log, "skipped node " + PATH + "/host:99999:")).isEqualTo(1);
+        assertThat(count(log, "skipped node " + PATH + "/:80:")).isEqualTo(1);
+        assertThat(count(log, "skipped node " + PATH + "/also:bad:name:")).isEqualTo(1);
+        assertThat(log).contains("port 99999 is outside 1..65535");
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Writes to two streams: the test's output still shows the log. */
+    private static final class TeeStream extends java.io.OutputStream {
+        private final java.io.OutputStream a;
+        private final java.io.OutputStream b;
+
+        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws java.io.IOException {
+            a.write(x);
+            synchronized (b) {
+                b.write(x);
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int off, int len) throws java.io.IOException {
+            a.write(bytes, off, len);
+            synchronized (b) {
+                b.write(bytes, off, len);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.connpool.zookeeper;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.awaitility.core.ConditionFactory;
+
+import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import dev.connpool.ServerStats;
+import dev.connpool.SocketConnection;
+import dev.connpool.SocketConnectionFactory;
+
+/** Helpers shared by the tests: Curator clients, pools, waiting. */
+final class Zk {
+
+    private Zk() {
+    }
+
+    /** A started client, connected (or the test fails). */
+    static CuratorFramework client(String connectString) throws InterruptedException {
+        return client(connectString, 10_000);
+    }
+
+    static CuratorFramework client(String connectString, int sessionTimeoutMs) throws InterruptedException {
+        CuratorFramework client = unstartedClient(connectString, sessionTimeoutMs);
+        client.start();
+        if (!client.blockUntilConnected(10, TimeUnit.SECONDS)) {
+            client.close();
+            throw new AssertionError("no connection to ZooKeeper at " + connectString);
+        }
+        return client;
+    }
+
+    static CuratorFramework unstartedClient(String connectString, int sessionTimeoutMs) {
+        return CuratorFrameworkFactory.builder()
+                .connectString(connectString)
+                .sessionTimeoutMs(sessionTimeoutMs)
+                .connectionTimeoutMs(Math.min(sessionTimeoutMs, 5_000))
+                .retryPolicy(new RetryNTimes(3, 100))
+                .build();
+    }
+
+    static MultiPool<SocketConnection> pool(String name) {
+        return MultiPool.builder(SocketConnectionFactory.builder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .readTimeout(Duration.ofSeconds(5))
+                        .build())
+                .name(name)
+                .maxActive(8)
+                .maxWait(Duration.ofSeconds(2))
+                .build();
+    }
+
+    /** Awaitility, polling fast. */
+    static ConditionFactory within(Duration atMost) {
+        return await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
+    }
+
+    /** The server's stats, or null when the pool forgot it (drained). */
+    static ServerStats stats(MultiPool<?> pool, ServerAddress server) {
+        return pool.stats().servers().stream().filter(s -> s.server().equals(server)).findFirst().orElse(null);
+    }
+
+    static void closeQuietly(AutoCloseable... closeables) {
+        for (AutoCloseable c : closeables) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // cleaning up
+            }
+        }
+    }
+}
