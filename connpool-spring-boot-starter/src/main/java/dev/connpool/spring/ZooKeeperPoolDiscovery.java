@@ -184,6 +184,12 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
         return details;
     }
 
+    /** The client the starter runs for the pool's connect-string; null when it uses the application's. */
+    CuratorFramework ownClient(String pool) {
+        Discovery discovery = discoveries.get(pool);
+        return discovery == null ? null : discovery.ownClient();
+    }
+
     private static String format(DiscoveryFormat format) {
         return format.name().toLowerCase(Locale.ROOT);
     }
