@@ -34,6 +34,10 @@ import dev.connpool.ServerAddress;
  * for the {@code curator} format Curator's {@link ServiceDiscovery} registers the instance again on every
  * (re)connection. Missing parents are created as container nodes, which ZooKeeper deletes once empty.
  *
+ * <p>Note that Curator's {@code ServiceDiscovery} re-registers by deleting and creating the instance's node
+ * on every reconnection, even when the session survived; a {@link ZooKeeperServerSource} that reads the
+ * service between the two drains the server and takes it back right after (leases are not cut).
+ *
  * <p>Registering blocks until the node exists, at most the client's connection timeout
  * ({@code CuratorFrameworkFactory.Builder#connectionTimeoutMs}) plus, for {@code curator}, the client's retry
  * policy.

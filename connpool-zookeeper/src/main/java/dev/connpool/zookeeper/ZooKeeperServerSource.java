@@ -233,7 +233,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
         Future<?> first;
         try {
-            first = executor.submit(this::sync);
+            first = executor.submit(this::syncSafely);
         } catch (RejectedExecutionException e) {
             return; // closed meanwhile
         }
@@ -378,13 +378,23 @@ public final class ZooKeeperServerSource implements AutoCloseable {
             return;
         }
         try {
-            executor.execute(this::sync);
+            executor.execute(this::syncSafely);
         } catch (RejectedExecutionException e) {
             syncQueued.set(false); // closed
         }
     }
 
     // ---- reading (the executor's thread) --------------------------------------------------------------------
+
+    /** The executor would swallow what a task throws: log it at least. */
+    private void syncSafely() {
+        try {
+            sync();
+        } catch (RuntimeException | Error e) {
+            log.error("{}: reading the path failed unexpectedly", label, e);
+            throw e;
+        }
+    }
 
     /** Reads the whole path and gives the pool what it holds. */
     private void sync() {
@@ -407,10 +417,14 @@ public final class ZooKeeperServerSource implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            readFailed(e);
+            readFailed("reading " + path, e);
             return;
         }
-        apply(read);
+        try {
+            apply(read);
+        } catch (RuntimeException e) {
+            readFailed("updating the pool from " + path, e); // not expected; logged, and tried again
+        }
     }
 
     /** The children format; null when the path does not exist. */
@@ -570,7 +584,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            readFailed(e);
+            readFailed("reading " + path, e);
             return;
         }
         if (stat != null) {
@@ -588,12 +602,12 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
     }
 
-    private void readFailed(Exception e) {
+    private void readFailed(String doing, Exception e) {
         if (client.getState() == CuratorFrameworkState.STOPPED) {
             stopItself("the Curator client was closed");
             return;
         }
-        String message = "reading " + path + " failed: " + e;
+        String message = doing + " failed: " + e;
         synchronized (lock) {
             lastError = message;
         }

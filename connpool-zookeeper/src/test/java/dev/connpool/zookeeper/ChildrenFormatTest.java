@@ -3,9 +3,6 @@ package dev.connpool.zookeeper;
 import static dev.connpool.zookeeper.Zk.within;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,10 +155,7 @@ class ChildrenFormatTest {
         for (String bad : List.of("not-a-port", "host:99999", ":80")) {
             client.create().creatingParentsIfNeeded().forPath(PATH + "/" + bad);
         }
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(new TeeStream(err, captured), true, StandardCharsets.UTF_8));
-        try {
+        try (LogCapture log = new LogCapture()) {
             start();
             assertThat(pool.servers()).containsExactly(good);
             DiscoveryState state = source.state();
@@ -178,49 +172,12 @@ class ChildrenFormatTest {
             client.create().withMode(CreateMode.PERSISTENT).forPath(PATH + "/also:bad:name");
             within(FOLLOW).until(() -> source.state().skipped().contains("also:bad:name"));
             assertThat(pool.<String>execute(conn -> Lines.roundTrip(conn, "PING"))).isEqualTo("PONG");
-        } finally {
-            System.setErr(err);
-        }
-        String log = captured.toString(StandardCharsets.UTF_8);
-        assertThat(count(log, "skipped node " + PATH + "/not-a-port:")).isEqualTo(1);
-        assertThat(count(log, "skipped node " + PATH + "/host:99999:")).isEqualTo(1);
-        assertThat(count(log, "skipped node " + PATH + "/:80:")).isEqualTo(1);
-        assertThat(count(log, "skipped node " + PATH + "/also:bad:name:")).isEqualTo(1);
-        assertThat(log).contains("port 99999 is outside 1..65535");
-    }
 
-    private static int count(String text, String part) {
-        int n = 0;
-        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
-            n++;
-        }
-        return n;
-    }
-
-    /** Writes to two streams: the test's output still shows the log. */
-    private static final class TeeStream extends java.io.OutputStream {
-        private final java.io.OutputStream a;
-        private final java.io.OutputStream b;
-
-        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int x) throws java.io.IOException {
-            a.write(x);
-            synchronized (b) {
-                b.write(x);
-            }
-        }
-
-        @Override
-        public void write(byte[] bytes, int off, int len) throws java.io.IOException {
-            a.write(bytes, off, len);
-            synchronized (b) {
-                b.write(bytes, off, len);
-            }
+            assertThat(log.count("skipped node " + PATH + "/not-a-port:")).isEqualTo(1);
+            assertThat(log.count("skipped node " + PATH + "/host:99999:")).isEqualTo(1);
+            assertThat(log.count("skipped node " + PATH + "/:80:")).isEqualTo(1);
+            assertThat(log.count("skipped node " + PATH + "/also:bad:name:")).isEqualTo(1);
+            assertThat(log.text()).contains("port 99999 is outside 1..65535");
         }
     }
 }

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
 import org.awaitility.core.ConditionFactory;
 
 import dev.connpool.MultiPool;
@@ -20,6 +22,14 @@ import dev.connpool.SocketConnectionFactory;
 final class Zk {
 
     private Zk() {
+    }
+
+    /**
+     * A ZooKeeper server with a 100 ms tick: sessions of 200 ms to 2 s are allowed, so that tests can let a
+     * session expire quickly.
+     */
+    static TestingServer fastServer() throws Exception {
+        return new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1), true);
     }
 
     /** A started client, connected (or the test fails). */
