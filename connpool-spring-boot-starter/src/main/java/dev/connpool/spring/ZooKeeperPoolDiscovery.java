@@ -36,7 +36,7 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperPoolDiscovery.class);
 
-    /** Curator's canonical policy for operations while the connection is lost: 1 s, 2 s, 4 s. */
+    /** Curator's canonical policy for operations while the connection is lost: a 1 s base, 3 retries. */
     static final int RETRY_BASE_SLEEP_MILLIS = 1000;
     static final int RETRY_MAX_RETRIES = 3;
 
@@ -87,9 +87,10 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
                         .service(settings.service())
                         .build();
             } catch (IllegalArgumentException e) { // PoolCreator checks first; this is the library's word
-                throw new ConnpoolConfigurationException(settings.property("path"), settings.path(), e.getMessage(),
-                        "Update " + PoolCreator.path(settings.pool(), "discovery.zookeeper") + " in your configuration.",
-                        e);
+                boolean service = String.valueOf(e.getMessage()).contains("'service'");
+                String property = settings.property(service ? "service" : "path");
+                throw new ConnpoolConfigurationException(property, service ? settings.service() : settings.path(),
+                        e.getMessage(), "Update " + property + " in your configuration.", e);
             }
             source.start();
             synchronized (discoveries) {
