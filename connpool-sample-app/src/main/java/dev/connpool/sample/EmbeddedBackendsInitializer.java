@@ -50,7 +50,8 @@ public final class EmbeddedBackendsInitializer implements ApplicationContextInit
                 registerInZooKeeper(context, backends);
             } catch (Exception e) {
                 backends.close();
-                throw new IllegalStateException("could not register the embedded backends in ZooKeeper: " + e, e);
+                throw new IllegalStateException("could not register the embedded backends in ZooKeeper: "
+                        + e.getMessage(), e);
             }
         } else {
             environment.getPropertySources().addFirst(new MapPropertySource("embeddedBackends",

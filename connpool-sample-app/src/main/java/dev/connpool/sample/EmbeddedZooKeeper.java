@@ -2,12 +2,15 @@ package dev.connpool.sample;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Properties;
+import java.util.concurrent.TimeoutException;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 import org.slf4j.Logger;
@@ -38,6 +41,15 @@ final class EmbeddedZooKeeper implements AutoCloseable {
      * @param port the client port; 0 for a free one
      */
     static EmbeddedZooKeeper start(int port) throws Exception {
+        if (port != 0) {
+            // ZooKeeper would only log the BindException and time out: say it plainly
+            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                probe.close(); // it is free
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot run the embedded ZooKeeper on 127.0.0.1:" + port + " (" + e.getMessage()
+                        + "): set sample.zookeeper.port to a free port, or 0 for any", e);
+            }
+        }
         Path directory = Files.createTempDirectory("connpool-sample-zookeeper-");
         ZooKeeperServerEmbedded server = null;
         try {
@@ -52,7 +64,11 @@ final class EmbeddedZooKeeper implements AutoCloseable {
                     .configuration(configuration)
                     .exitHandler(ExitHandler.LOG_ONLY)
                     .build();
-            server.start(10_000);
+            try {
+                server.start(10_000);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the embedded ZooKeeper did not start within 10 s (its log says why)", e);
+            }
             String connectString = server.getConnectionString();
             int actual = Integer.parseInt(connectString.substring(connectString.lastIndexOf(':') + 1));
             log.info("embedded ZooKeeper listening on 127.0.0.1:{} (data in {})", actual, directory);
