@@ -100,7 +100,7 @@
       document.getElementById('pools').append(root);
       const q = sel => root.querySelector(sel);
       card = {
-        root, usable: q('.usable'), totals: q('.totals'), body: q('tbody'),
+        root, usable: q('.usable'), totals: q('.totals'), discovery: q('.discovery'), body: q('tbody'),
         borrows: q('.chart-borrows'), acquire: q('.chart-acquire'),
         nowBorrows: q('.now-borrows'), nowMean: q('.now-mean'), nowMax: q('.now-max'),
       };
@@ -118,6 +118,7 @@
     const sum = key => servers.reduce((total, s) => total + s[key], 0);
     card.totals.replaceChildren('active ', el('b', {}, sum('active')), ' · idle ', el('b', {}, sum('idle')),
         ' · pending ', el('b', {}, sum('pending')), ` · max-active ${pool.maxActive} per server`);
+    renderDiscovery(card.discovery, pool.discovery);
 
     card.body.replaceChildren(...servers.map(s => {
       const name = names.get(s.address);
@@ -340,10 +341,25 @@
     await act(() => call('DELETE', 'api/load'));
   }
 
+  /** Where the pool finds its servers in ZooKeeper, when it does. */
+  function renderDiscovery(box, d) {
+    box.hidden = !d;
+    if (!d) return;
+    const parts = [`Servers from ZooKeeper `, el('span', {class: 'mono'}, d.path), ` (${d.format}): `,
+      el('b', {}, d.connected ? 'connected' : 'not connected'),
+      ` · ${d.nodeCount} node${d.nodeCount === 1 ? '' : 's'}`,
+      d.lastUpdate ? ` · updated ${fmtClock(d.lastUpdate)}` : ' · not read yet'];
+    if (d.skipped && d.skipped.length) parts.push(` · skipped ${d.skipped.join(', ')}`);
+    if (d.lastError) parts.push(` · ${d.lastError}`);
+    box.replaceChildren(...parts);
+  }
+
   // ---- embedded backends ----------------------------------------------------------------------------
 
   function renderBackends(backends) {
     const box = document.getElementById('backends');
+    const zookeeper = backends.some(b => b.registered !== null && b.registered !== undefined);
+    document.getElementById('zookeeper-hint').hidden = !zookeeper;
     if (!backends.length) {
       box.replaceChildren(el('p', {class: 'empty'}, 'The app uses configured servers: there are no embedded backends.'));
       return;
@@ -352,7 +368,7 @@
     box.replaceChildren(...backends.map(b => {
       const [cls, label] = state(b);
       const button = (action, text, enabled) => el('button', {
-        class: `small ${action === 'restart' ? '' : 'danger'}`, type: 'button',
+        class: `small ${action === 'restart' || action === 'join' ? '' : 'danger'}`, type: 'button',
         title: `${text} ${b.name} (${b.address})`,
         onclick: () => act(() => call('POST', `api/backends/${b.index}/${action}`)),
         ...(enabled ? {} : {disabled: ''}),
@@ -367,7 +383,13 @@
               el('span', {class: 'actions'},
                   button('stop', 'Stop', b.running),
                   button('hang', 'Hang', b.running && !b.hanging),
-                  button('restart', 'Restart', !b.running || b.hanging))));
+                  button('restart', 'Restart', !b.running || b.hanging))),
+          zookeeper ? el('div', {class: 'line'},
+              el('span', {class: `run ${b.registered ? 'up' : 'stopped'}`},
+                  b.registered ? 'in ZooKeeper' : 'left ZooKeeper'),
+              el('span', {class: 'actions'},
+                  button('leave', 'Leave', b.registered),
+                  button('join', 'Join', !b.registered))) : null);
     }));
   }
 

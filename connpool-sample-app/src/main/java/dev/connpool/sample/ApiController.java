@@ -17,7 +17,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The sample's REST API: {@code GET /api/echo?msg=}, {@code GET|PUT /api/kv/{key}}, and the failover demo
- * on the embedded backends, {@code GET /api/backends}, {@code POST /api/backends/{index}/stop|hang|restart}.
+ * on the embedded backends, {@code GET /api/backends}, {@code POST /api/backends/{index}/stop|hang|restart};
+ * with the {@code zookeeper} profile also {@code POST /api/backends/{index}/leave|join}, which deletes the
+ * backend's node in ZooKeeper (the pool drains it) and registers it again.
  */
 @RestController
 @RequestMapping("/api")
@@ -25,10 +27,13 @@ public class ApiController {
 
     private final BackendService service;
     private final ObjectProvider<EmbeddedBackends> embedded;
+    private final ObjectProvider<ZooKeeperBackends> zooKeeper;
 
-    public ApiController(BackendService service, ObjectProvider<EmbeddedBackends> embedded) {
+    public ApiController(BackendService service, ObjectProvider<EmbeddedBackends> embedded,
+                         ObjectProvider<ZooKeeperBackends> zooKeeper) {
         this.service = service;
         this.embedded = embedded;
+        this.zooKeeper = zooKeeper;
     }
 
     @GetMapping("/echo")
@@ -47,21 +52,18 @@ public class ApiController {
         return service.set(key, value);
     }
 
-    /** One embedded backend as the dashboard shows it. */
-    public record Backend(int index, String name, String address, boolean running, boolean hanging, int connections) {
+    /**
+     * One embedded backend as the dashboard shows it.
+     *
+     * @param registered whether it is registered in ZooKeeper; {@code null} without the zookeeper profile
+     */
+    public record Backend(int index, String name, String address, boolean running, boolean hanging, int connections,
+                          Boolean registered) {
     }
 
     @GetMapping("/backends")
     public List<Backend> backends() {
-        EmbeddedBackends backends = embedded.getIfAvailable();
-        if (backends == null) {
-            return List.of();
-        }
-        List<LineServer> servers = backends.servers();
-        return java.util.stream.IntStream.range(0, servers.size()).mapToObj(i -> {
-            LineServer s = servers.get(i);
-            return new Backend(i, s.name(), s.address(), s.isRunning(), s.isHanging(), s.openConnections());
-        }).toList();
+        return DashboardController.backends(embedded.getIfAvailable(), zooKeeper.getIfAvailable());
     }
 
     @PostMapping("/backends/{index}/{action}")
@@ -73,13 +75,20 @@ public class ApiController {
                     .body(Map.of("error", "no embedded backends: the app uses configured servers"));
         }
         LineServer server = backends.get(index);
+        ZooKeeperBackends registry = zooKeeper.getIfAvailable();
+        if ((action.equals("leave") || action.equals("join")) && registry == null) {
+            return ResponseEntity.status(HttpStatus.NOT_FOUND)
+                    .body(Map.of("error", "the backends are not registered in ZooKeeper: run the zookeeper profile"));
+        }
         switch (action) {
             case "stop" -> server.stop();
             case "hang" -> server.hang();
             case "restart" -> server.restart();
+            case "leave" -> registry.leave(index);
+            case "join" -> registry.join(index);
             default -> {
                 return ResponseEntity.badRequest().body(Map.of("error", "unknown action '" + action
-                        + "'; use stop, hang or restart"));
+                        + "'; use stop, hang or restart" + (registry == null ? "" : ", leave or join")));
             }
         }
         return ResponseEntity.ok(backends().get(index));

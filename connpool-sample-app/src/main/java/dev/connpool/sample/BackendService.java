@@ -2,6 +2,7 @@ package dev.connpool.sample;
 
 import dev.connpool.Lease;
 import dev.connpool.MultiPool;
+import dev.connpool.NoServerAvailableException;
 import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnection;
 import java.io.IOException;
@@ -57,10 +58,19 @@ public class BackendService {
         }
     }
 
-    /** The server that owns {@code key}: its hash over the configured servers, in a fixed order. */
+    /**
+     * The server that owns {@code key}: its hash over the pool's servers now (draining ones excepted), in a
+     * fixed order. With configured servers that is always the same server; with servers from ZooKeeper a
+     * key moves when the servers change.
+     *
+     * @throws NoServerAvailableException when the pool has no server
+     */
     public ServerAddress shard(String key) {
-        List<ServerAddress> servers = backend.settings().servers().stream()
+        List<ServerAddress> servers = backend.servers().stream()
                 .sorted(Comparator.comparing(ServerAddress::toString)).toList();
+        if (servers.isEmpty()) {
+            throw new NoServerAvailableException(backend.name(), null, "pool '" + backend.name() + "' has no servers");
+        }
         return servers.get(Math.floorMod(key.hashCode(), servers.size()));
     }
 

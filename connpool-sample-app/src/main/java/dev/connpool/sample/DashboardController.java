@@ -3,10 +3,12 @@ package dev.connpool.sample;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerStats;
 import dev.connpool.spring.MultiPoolRegistry;
+import dev.connpool.spring.PoolDiscoveryDetails;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -29,13 +31,18 @@ public class DashboardController {
     private final DashboardSampler sampler;
     private final LoadGenerator load;
     private final ObjectProvider<EmbeddedBackends> embedded;
+    private final ObjectProvider<ZooKeeperBackends> zooKeeper;
+    private final ObjectProvider<PoolDiscoveryDetails> discovery;
 
     public DashboardController(MultiPoolRegistry pools, DashboardSampler sampler, LoadGenerator load,
-                               ObjectProvider<EmbeddedBackends> embedded) {
+                               ObjectProvider<EmbeddedBackends> embedded, ObjectProvider<ZooKeeperBackends> zooKeeper,
+                               ObjectProvider<PoolDiscoveryDetails> discovery) {
         this.pools = pools;
         this.sampler = sampler;
         this.load = load;
         this.embedded = embedded;
+        this.zooKeeper = zooKeeper;
+        this.discovery = discovery;
     }
 
     /**
@@ -59,8 +66,11 @@ public class DashboardController {
      * @param maxActive connections allowed per server
      * @param servers   its servers, in the order they were added
      * @param history   its samples, oldest first
+     * @param discovery where it finds its servers in ZooKeeper (as in its health details); {@code null} when
+     *                  its servers are configured
      */
-    public record Pool(String name, int maxActive, List<Server> servers, List<DashboardSampler.Sample> history) {
+    public record Pool(String name, int maxActive, List<Server> servers, List<DashboardSampler.Sample> history,
+                       Map<String, Object> discovery) {
     }
 
     /**
@@ -92,13 +102,16 @@ public class DashboardController {
     public Dashboard dashboard() {
         Instant now = Instant.now();
         List<Pool> list = new ArrayList<>();
+        PoolDiscoveryDetails details = discovery.getIfAvailable();
         for (String name : pools.names().stream().sorted().toList()) {
             MultiPool<?> pool = pools.get(name);
             List<Server> servers = pool.stats().servers().stream().map(s -> Server.of(s, now)).toList();
-            list.add(new Pool(name, pool.settings().maxActive(), servers, sampler.history(name)));
+            Map<String, Object> discovered = details == null ? Map.of() : details.details(name);
+            list.add(new Pool(name, pool.settings().maxActive(), servers, sampler.history(name),
+                    discovered.isEmpty() ? null : discovered));
         }
         return new Dashboard(now, DashboardSampler.INTERVAL.toMillis(), DashboardSampler.CAPACITY, list,
-                backends(embedded.getIfAvailable()), load.status());
+                backends(embedded.getIfAvailable(), zooKeeper.getIfAvailable()), load.status());
     }
 
     @GetMapping("/load")
@@ -118,7 +131,7 @@ public class DashboardController {
     }
 
     /** The embedded backends as {@code GET /api/backends} lists them. */
-    static List<ApiController.Backend> backends(EmbeddedBackends backends) {
+    static List<ApiController.Backend> backends(EmbeddedBackends backends, ZooKeeperBackends zooKeeper) {
         if (backends == null) {
             return List.of();
         }
@@ -126,7 +139,7 @@ public class DashboardController {
         return IntStream.range(0, servers.size()).mapToObj(i -> {
             LineServer s = servers.get(i);
             return new ApiController.Backend(i, s.name(), s.address(), s.isRunning(), s.isHanging(),
-                    s.openConnections());
+                    s.openConnections(), zooKeeper == null ? null : zooKeeper.isRegistered(i));
         }).toList();
     }
 }

@@ -7,14 +7,17 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * Creates a {@link MultiPool} bean for each pool under {@code connpool.pools} and a
- * {@link MultiPoolRegistry} of every pool. Switched off by {@code connpool.enabled=false}.
+ * {@link MultiPoolRegistry} of every pool, and the ZooKeeper discovery of the pools that have one.
+ * Switched off by {@code connpool.enabled=false}.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "connpool.enabled", matchIfMissing = true)
@@ -29,8 +32,9 @@ public final class ConnpoolAutoConfiguration {
     @Bean
     PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
                                     ObjectProvider<SslBundles> sslBundles,
-                                    ObjectProvider<MultiPoolBuilderCustomizer> customizers) {
-        return new PoolCreator(properties, beanFactory, sslBundles, customizers);
+                                    ObjectProvider<MultiPoolBuilderCustomizer> customizers,
+                                    ObjectProvider<PoolDiscoveryStarter> discovery) {
+        return new PoolCreator(properties, beanFactory, sslBundles, customizers, discovery);
     }
 
     @Bean
@@ -40,5 +44,20 @@ public final class ConnpoolAutoConfiguration {
         List<MultiPool<?>> pools = List.copyOf((java.util.Collection<MultiPool<?>>) (java.util.Collection<?>)
                 beanFactory.getBeansOfType(MultiPool.class).values());
         return new MultiPoolRegistry(pools);
+    }
+
+    /**
+     * ZooKeeper discovery ({@code connpool.pools.<name>.discovery.zookeeper.*}), when connpool-zookeeper and
+     * Apache Curator are on the class path. Without them a pool with discovery fails start-up, saying so.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"dev.connpool.zookeeper.ZooKeeperServerSource",
+            "org.apache.curator.framework.CuratorFramework"})
+    static class ZooKeeperDiscoveryConfiguration {
+
+        @Bean
+        ZooKeeperPoolDiscovery connpoolZooKeeperDiscovery() {
+            return new ZooKeeperPoolDiscovery();
+        }
     }
 }

@@ -17,8 +17,10 @@ import java.util.function.Function;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.util.ClassUtils;
 
 /**
  * Turns the configuration of one pool (its own settings over {@code connpool.defaults}) into a running
@@ -29,18 +31,26 @@ final class PoolCreator {
 
     static final String PREFIX = "connpool";
     static final List<String> BALANCERS = List.of("least-active", "round-robin", "random");
+    static final List<String> DISCOVERY_FORMATS = List.of("children", "curator");
+    /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
+    private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
+            "session-timeout", "connection-timeout");
+    private static final String CURATOR_CLASS = "org.apache.curator.framework.CuratorFramework";
+    private static final String SOURCE_CLASS = "dev.connpool.zookeeper.ZooKeeperServerSource";
 
     private final ConnpoolProperties properties;
     private final BeanFactory beanFactory;
     private final ObjectProvider<SslBundles> sslBundles;
     private final ObjectProvider<MultiPoolBuilderCustomizer> customizers;
+    private final ObjectProvider<PoolDiscoveryStarter> discovery;
 
     PoolCreator(ConnpoolProperties properties, BeanFactory beanFactory, ObjectProvider<SslBundles> sslBundles,
-                ObjectProvider<MultiPoolBuilderCustomizer> customizers) {
+                ObjectProvider<MultiPoolBuilderCustomizer> customizers, ObjectProvider<PoolDiscoveryStarter> discovery) {
         this.properties = properties;
         this.beanFactory = beanFactory;
         this.sslBundles = sslBundles;
         this.customizers = customizers;
+        this.discovery = discovery;
     }
 
     MultiPool<?> create(String name) {
@@ -49,17 +59,192 @@ final class PoolCreator {
             throw new ConnpoolConfigurationException(path(name, null), null, "no such pool is configured",
                     "Configure it under connpool.pools." + name, null);
         }
+        refuseDiscoveryDefaults(name);
+        ZooKeeperDiscoverySettings zookeeper = zookeeper(name, pool.getDiscovery().getZookeeper());
+        PoolDiscoveryStarter starter = zookeeper == null ? null : discoveryStarter(zookeeper, pool);
         Settings settings = new Settings(name, pool, properties.getDefaults());
         MultiPool.Builder<?> builder = MultiPool.builder(factory(settings)).name(name);
-        apply(settings, builder);
+        apply(settings, builder, zookeeper != null);
         customizers.orderedStream().forEach(c -> c.customize(name, builder));
+        MultiPool<?> created;
         try {
-            return builder.build();
+            created = builder.build();
         } catch (InvalidSettingException e) {
             Settings.Source source = settings.sourceOf(e.setting());
             throw new ConnpoolConfigurationException(source.path(e.setting()), e.value(), e.getMessage(),
                     "Update " + source.path(e.setting()) + " in your configuration (" + rule(e) + ").", e);
         }
+        if (starter != null) {
+            try {
+                starter.start(created, zookeeper);
+            } catch (RuntimeException | Error e) {
+                created.close(); // not a bean yet: nobody else would close it
+                throw e;
+            }
+        }
+        return created;
+    }
+
+    /** Discovery is per pool: a watched path is one pool's, and so is the Curator client of a connect-string. */
+    private void refuseDiscoveryDefaults(String name) {
+        PoolProperties.Zookeeper defaults = properties.getDefaults().getDiscovery().getZookeeper();
+        for (String key : ZOOKEEPER_KEYS) {
+            Object value = zookeeperValue(defaults, key);
+            if (value != null) {
+                String property = PREFIX + ".defaults.discovery.zookeeper." + key;
+                throw new ConnpoolConfigurationException(property, value,
+                        "ZooKeeper discovery is configured per pool, not in connpool.defaults",
+                        "Move it to " + path(name, "discovery.zookeeper." + key) + " (and to each other pool that "
+                                + "discovers its servers), and remove " + property + ".", null);
+            }
+        }
+    }
+
+    private static Object zookeeperValue(PoolProperties.Zookeeper z, String key) {
+        return switch (key) {
+            case "path" -> z.getPath();
+            case "connect-string" -> z.getConnectString();
+            case "format" -> z.getFormat();
+            case "service" -> z.getService();
+            case "session-timeout" -> z.getSessionTimeout();
+            case "connection-timeout" -> z.getConnectionTimeout();
+            default -> throw new IllegalArgumentException(key);
+        };
+    }
+
+    /** The checked discovery.zookeeper settings of the pool, or null when it sets none of them. */
+    static ZooKeeperDiscoverySettings zookeeper(String name, PoolProperties.Zookeeper z) {
+        if (ZOOKEEPER_KEYS.stream().allMatch(key -> zookeeperValue(z, key) == null)) {
+            return null;
+        }
+        String prefix = path(name, "discovery.zookeeper.");
+        String format = z.getFormat() == null ? "children" : z.getFormat().strip().toLowerCase(Locale.ROOT);
+        if (!DISCOVERY_FORMATS.contains(format)) {
+            throw new ConnpoolConfigurationException(prefix + "format", z.getFormat(), "unknown discovery format",
+                    "Set " + prefix + "format to one of " + DISCOVERY_FORMATS + ": children for nodes named host:port "
+                            + "under the path, curator for Curator x-discovery (Spring Cloud Zookeeper) instances.", null);
+        }
+        boolean curator = format.equals("curator");
+        String path = z.getPath();
+        if (path == null || path.isBlank()) {
+            throw new ConnpoolConfigurationException(prefix + "path", path, "pool '" + name
+                    + "' has ZooKeeper discovery but no path to watch",
+                    "Set " + prefix + "path to " + (curator
+                            ? "the Curator x-discovery base path, such as /services (Spring Cloud Zookeeper's default)."
+                            : "the ZooKeeper node whose children are named host:port, such as /services/" + name + "."),
+                    null);
+        }
+        String pathProblem = zookeeperPathProblem(path);
+        if (pathProblem != null) {
+            throw new ConnpoolConfigurationException(prefix + "path", path, pathProblem,
+                    "Write " + prefix + "path as an absolute ZooKeeper path, such as /services/" + name
+                            + ": it starts with '/', has no empty, '.' or '..' node names and does not end with '/'.",
+                    null);
+        }
+        String service = z.getService();
+        if (curator && (service == null || service.isBlank())) {
+            throw new ConnpoolConfigurationException(prefix + "service", service,
+                    "the curator format needs the name of the service to read under " + path,
+                    "Set " + prefix + "service to the service's name (Spring Cloud Zookeeper registers an application "
+                            + "under its spring.application.name).", null);
+        }
+        if (!curator && service != null) {
+            throw new ConnpoolConfigurationException(prefix + "service", service,
+                    "service is read by the curator format only; the children format (the default) reads the "
+                            + "servers straight under path",
+                    "Remove " + prefix + "service, or set " + prefix + "format to curator.", null);
+        }
+        if (curator && (service.contains("/") || zookeeperPathProblem("/" + service) != null)) {
+            throw new ConnpoolConfigurationException(prefix + "service", service,
+                    "a service name is one ZooKeeper node name: no '/', not '.' or '..'",
+                    "Set " + prefix + "service to the service's name alone; its parent goes in " + prefix + "path.",
+                    null);
+        }
+        String connectString = z.getConnectString();
+        if (connectString != null && connectString.isBlank()) {
+            throw new ConnpoolConfigurationException(prefix + "connect-string", connectString, "is empty",
+                    "Set " + prefix + "connect-string to your ZooKeeper ensemble, such as zk1:2181,zk2:2181, or "
+                            + "remove it to use the application's CuratorFramework bean.", null);
+        }
+        if (connectString == null && z.getSessionTimeout() != null) {
+            throw new ConnpoolConfigurationException(prefix + "session-timeout", z.getSessionTimeout(),
+                    "session-timeout configures the Curator client the starter runs for connect-string; without "
+                            + "connect-string the pool uses the application's CuratorFramework bean, with its own",
+                    "Set " + prefix + "connect-string, or remove " + prefix + "session-timeout and configure the "
+                            + "session timeout on your CuratorFramework bean.", null);
+        }
+        Duration session = timeout(prefix + "session-timeout", z.getSessionTimeout(),
+                ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
+        Duration connection = timeout(prefix + "connection-timeout", z.getConnectionTimeout(),
+                ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
+        return new ZooKeeperDiscoverySettings(name, connectString == null ? null : connectString.strip(), path,
+                curator, curator ? service : null, session, connection);
+    }
+
+    private static Duration timeout(String property, Duration value, Duration fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+            throw new ConnpoolConfigurationException(property, value, value.isNegative() || value.isZero()
+                    ? "must be positive" : "is longer than ZooKeeper's limit of " + Integer.MAX_VALUE + " ms",
+                    "Set " + property + " to a positive duration such as 30s.", null);
+        }
+        return value;
+    }
+
+    /** Why a ZooKeeper path is not valid (the rules of ZooKeeper's PathUtils), or null when it is. */
+    static String zookeeperPathProblem(String path) {
+        if (!path.startsWith("/")) {
+            return "a ZooKeeper path must start with '/'";
+        }
+        if (path.length() > 1 && path.endsWith("/")) {
+            return "a ZooKeeper path must not end with '/'";
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= '\u001f' || (c >= '\u007f' && c <= '\u009f')
+                    || (c >= '\ud800' && c <= '\uf8ff') || (c >= '\ufff0' && c <= '\uffff')) {
+                return "a ZooKeeper path must not hold the character \\u" + String.format("%04x", (int) c);
+            }
+        }
+        if (path.length() > 1) {
+            for (String node : path.substring(1).split("/", -1)) {
+                if (node.isEmpty()) {
+                    return "a ZooKeeper path must not have an empty node name ('//')";
+                }
+                if (node.equals(".") || node.equals("..")) {
+                    return "a ZooKeeper path must not have a relative node name ('" + node + "')";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The bean that starts discovery; without it, what to add to the class path, naming a key that was set. */
+    private PoolDiscoveryStarter discoveryStarter(ZooKeeperDiscoverySettings zookeeper, PoolProperties pool) {
+        PoolDiscoveryStarter starter = discovery.getIfAvailable();
+        if (starter != null) {
+            return starter;
+        }
+        String key = ZOOKEEPER_KEYS.stream().filter(k -> zookeeperValue(pool.getDiscovery().getZookeeper(), k) != null)
+                .findFirst().orElseThrow();
+        List<String> missing = new ArrayList<>();
+        ClassLoader loader = beanFactory instanceof ConfigurableBeanFactory cbf
+                ? cbf.getBeanClassLoader() : getClass().getClassLoader();
+        for (String type : List.of(SOURCE_CLASS, CURATOR_CLASS)) {
+            if (!ClassUtils.isPresent(type, loader)) {
+                missing.add(type);
+            }
+        }
+        String property = zookeeper.property(key);
+        throw new ConnpoolConfigurationException(property, zookeeperValue(pool.getDiscovery().getZookeeper(), key),
+                "pool '" + zookeeper.pool() + "' has ZooKeeper discovery, but "
+                        + (missing.isEmpty() ? "ZooKeeper discovery is not set up (connpool.enabled?)"
+                        : String.join(" and ", missing) + (missing.size() > 1 ? " are" : " is")
+                        + " not on the class path"),
+                "Add the dependency dev.connpool:connpool-zookeeper (it brings Apache Curator) to your application, "
+                        + "or remove " + PoolCreator.path(zookeeper.pool(), "discovery") + ".", null);
     }
 
     private static String rule(InvalidSettingException e) {
@@ -68,8 +253,8 @@ final class PoolCreator {
         return colon >= 0 ? "it " + message.substring(colon + 2) : message;
     }
 
-    private void apply(Settings s, MultiPool.Builder<?> b) {
-        b.servers(servers(s));
+    private void apply(Settings s, MultiPool.Builder<?> b, boolean discovered) {
+        b.servers(servers(s, discovered));
         s.set("max-active", PoolProperties::getMaxActive, b::maxActive);
         s.set("max-idle", PoolProperties::getMaxIdle, b::maxIdle);
         s.set("min-idle", PoolProperties::getMinIdle, b::minIdle);
@@ -94,13 +279,21 @@ final class PoolCreator {
         s.set("balancer", PoolProperties::getBalancer, text -> b.balancer(balancer(s, text)));
     }
 
-    private static List<ServerAddress> servers(Settings s) {
+    /**
+     * The static servers. A pool with discovery may have none; the ones it has serve until ZooKeeper first
+     * answers (when it is down at start-up), then ZooKeeper's list replaces them.
+     */
+    private static List<ServerAddress> servers(Settings s, boolean discovered) {
         Settings.Source source = s.sourceOf("servers");
         List<String> texts = source.value(PoolProperties::getServers);
+        if ((texts == null || texts.isEmpty()) && discovered) {
+            return List.of();
+        }
         if (texts == null || texts.isEmpty()) {
             throw new ConnpoolConfigurationException(path(s.name, "servers"), null,
                     "pool '" + s.name + "' has no servers",
-                    "List its servers as host:port under " + path(s.name, "servers") + ".", null);
+                    "List its servers as host:port under " + path(s.name, "servers") + ", or let it find them in "
+                            + "ZooKeeper with " + path(s.name, "discovery.zookeeper.path") + ".", null);
         }
         List<ServerAddress> servers = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {

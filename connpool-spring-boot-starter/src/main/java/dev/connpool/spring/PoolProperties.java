@@ -60,6 +60,9 @@ public class PoolProperties {
     /** The built-in TCP socket factory (used when no factory bean is named). */
     private Socket socket = new Socket();
 
+    /** Where the pool finds its servers at run time (per pool only, not under connpool.defaults). */
+    private Discovery discovery = new Discovery();
+
     public List<String> getServers() {
         return servers;
     }
@@ -194,6 +197,14 @@ public class PoolProperties {
 
     public void setSocket(Socket socket) {
         this.socket = socket;
+    }
+
+    public Discovery getDiscovery() {
+        return discovery;
+    }
+
+    public void setDiscovery(Discovery discovery) {
+        this.discovery = discovery;
     }
 
     /** {@code retry.*}: attempts per borrow and the pause between two. */
@@ -374,6 +385,94 @@ public class PoolProperties {
 
         public void setSslBundle(String sslBundle) {
             this.sslBundle = sslBundle;
+        }
+    }
+
+    /** {@code discovery.*}: a live server list. Set per pool, never under connpool.defaults. */
+    public static class Discovery {
+
+        /** ZooKeeper discovery (needs connpool-zookeeper on the class path). */
+        private Zookeeper zookeeper = new Zookeeper();
+
+        public Zookeeper getZookeeper() {
+            return zookeeper;
+        }
+
+        public void setZookeeper(Zookeeper zookeeper) {
+            this.zookeeper = zookeeper;
+        }
+    }
+
+    /**
+     * {@code discovery.zookeeper.*}: the pool's servers are what a ZooKeeper path holds, watched through
+     * Apache Curator. Setting any of these keys on a pool turns its discovery on.
+     */
+    public static class Zookeeper {
+
+        /** ZooKeeper ensemble, such as "zk1:2181,zk2:2181"; the starter then runs a Curator client of its own for the pool. Unset: the application's CuratorFramework bean. Per pool only. */
+        private String connectString;
+
+        /** The watched path: for children, the node whose children are named host:port; for curator, the x-discovery base path (Spring Cloud Zookeeper: /services). Required. Per pool only. */
+        private String path;
+
+        /** How servers are written under the path: children (nodes named host:port) or curator (Curator x-discovery ServiceInstance JSON). Default children. Per pool only. */
+        private String format;
+
+        /** The service name under the base path; curator format only, where it is required. Per pool only. */
+        private String service;
+
+        /** Session timeout of the pool's own Curator client (with connect-string); the server may negotiate it down (to 40s with ZooKeeper's default tickTime). Default 60s. Per pool only. */
+        private Duration sessionTimeout;
+
+        /** Connection timeout of the pool's own Curator client (with connect-string), and how long start-up waits at most for ZooKeeper to be connected (either client). Default 15s. Per pool only. */
+        private Duration connectionTimeout;
+
+        public String getConnectString() {
+            return connectString;
+        }
+
+        public void setConnectString(String connectString) {
+            this.connectString = connectString;
+        }
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public String getFormat() {
+            return format;
+        }
+
+        public void setFormat(String format) {
+            this.format = format;
+        }
+
+        public String getService() {
+            return service;
+        }
+
+        public void setService(String service) {
+            this.service = service;
+        }
+
+        public Duration getSessionTimeout() {
+            return sessionTimeout;
+        }
+
+        public void setSessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
+        }
+
+        public Duration getConnectionTimeout() {
+            return connectionTimeout;
+        }
+
+        public void setConnectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = connectionTimeout;
         }
     }
 }

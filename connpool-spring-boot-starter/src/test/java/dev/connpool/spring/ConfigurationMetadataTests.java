@@ -66,6 +66,13 @@ class ConfigurationMetadataTests {
         SETTINGS.put("socket.ssl-bundle", null);
         SETTINGS.put("shutdown-timeout", "10s");
         SETTINGS.put("leak-detection-threshold", "0s");
+        // Per pool only (refused under connpool.defaults at start-up), documented through the pools' type.
+        SETTINGS.put("discovery.zookeeper.connect-string", null);
+        SETTINGS.put("discovery.zookeeper.path", null);
+        SETTINGS.put("discovery.zookeeper.format", "children");
+        SETTINGS.put("discovery.zookeeper.service", null);
+        SETTINGS.put("discovery.zookeeper.session-timeout", "60s");
+        SETTINGS.put("discovery.zookeeper.connection-timeout", "15s");
     }
 
     private static final JsonNode METADATA = load();
@@ -180,6 +187,33 @@ class ConfigurationMetadataTests {
             assertThat(v.get("description").asString()).isNotBlank();
         });
         assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.BALANCERS);
+    }
+
+    @Test
+    void discoveryFormatShouldHintEveryFormatTheStarterAccepts() {
+        JsonNode hint = hint("connpool.defaults.discovery.zookeeper.format");
+        assertThat(hint).isNotNull();
+        List<String> values = new ArrayList<>();
+        hint.get("values").forEach(v -> {
+            values.add(v.get("value").asString());
+            assertThat(v.get("description").asString()).isNotBlank();
+        });
+        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.DISCOVERY_FORMATS);
+    }
+
+    @Test
+    void theDocumentedDiscoveryDefaultsShouldBeTheRealOnes() {
+        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.session-timeout")
+                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
+        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.connection-timeout")
+                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
+        PoolProperties.Zookeeper pathOnly = new PoolProperties.Zookeeper();
+        pathOnly.setPath("/services/orders");
+        ZooKeeperDiscoverySettings settings = PoolCreator.zookeeper("orders", pathOnly);
+        assertThat(property("connpool.defaults.discovery.zookeeper.format").get("defaultValue").asString())
+                .isEqualTo(settings.curator() ? "curator" : "children");
+        assertThat(settings.sessionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
+        assertThat(settings.connectionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
     }
 
     @Test

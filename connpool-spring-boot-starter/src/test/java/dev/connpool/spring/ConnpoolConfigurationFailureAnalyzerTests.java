@@ -20,6 +20,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 class ConnpoolConfigurationFailureAnalyzerTests {
 
     private static final String SERVERS = "connpool.pools.orders.servers=db-0:9090,db-1:9090";
+    private static final String ZK = "connpool.pools.orders.discovery.zookeeper.";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ConnpoolAutoConfiguration.class))
@@ -50,7 +51,36 @@ class ConnpoolConfigurationFailureAnalyzerTests {
                 bad("a zero connect timeout", "connpool.pools.orders.socket.connect-timeout", "PT0S", "must be positive",
                         SERVERS, "connpool.pools.orders.socket.connect-timeout=0ms"),
                 bad("a missing SSL bundle", "connpool.pools.orders.socket.ssl-bundle", "nope", "SSL bundle",
-                        SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope"));
+                        SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope"),
+                bad("discovery without a path", ZK + "path", null, "no path to watch", ZK + "format=children"),
+                bad("a relative discovery path", ZK + "path", "services/orders", "must start with '/'",
+                        ZK + "path=services/orders"),
+                bad("a discovery path ending in /", ZK + "path", "/services/orders/", "must not end with '/'",
+                        ZK + "path=/services/orders/"),
+                bad("a discovery path with an empty node", ZK + "path", "/services//orders", "empty node name",
+                        ZK + "path=/services//orders"),
+                bad("a discovery path with '..'", ZK + "path", "/services/../orders", "relative node name",
+                        ZK + "path=/services/../orders"),
+                bad("an unknown discovery format", ZK + "format", "etcd", "unknown discovery format",
+                        ZK + "path=/services/orders", ZK + "format=etcd"),
+                bad("the curator format without a service", ZK + "service", null, "needs the name of the service",
+                        ZK + "path=/services", ZK + "format=curator"),
+                bad("a service with the children format", ZK + "service", "orders", "curator format only",
+                        ZK + "path=/services/orders", ZK + "service=orders"),
+                bad("a service that is a path", ZK + "service", "a/b", "one ZooKeeper node name",
+                        ZK + "path=/services", ZK + "format=curator", ZK + "service=a/b"),
+                bad("a zero session timeout", ZK + "session-timeout", "PT0S", "must be positive",
+                        ZK + "path=/services/orders", ZK + "connect-string=127.0.0.1:2181", ZK + "session-timeout=0s"),
+                bad("a negative connection timeout", ZK + "connection-timeout", "PT-1S", "must be positive",
+                        ZK + "path=/services/orders", ZK + "connect-string=127.0.0.1:2181",
+                        ZK + "connection-timeout=-1s"),
+                bad("a session timeout without connect-string", ZK + "session-timeout", "PT30S",
+                        "the application's CuratorFramework bean", ZK + "path=/services/orders",
+                        ZK + "session-timeout=30s"),
+                bad("discovery without connect-string nor CuratorFramework bean", ZK + "connect-string", null,
+                        "no CuratorFramework bean", ZK + "path=/services/orders"),
+                bad("discovery in the shared defaults", "connpool.defaults.discovery.zookeeper.path", "/services/all",
+                        "configured per pool", SERVERS, "connpool.defaults.discovery.zookeeper.path=/services/all"));
     }
 
     private static Arguments bad(String what, String property, String value, String reason, String... properties) {

@@ -2,6 +2,8 @@ package dev.connpool.spring.endpoint;
 
 import dev.connpool.spring.ConnpoolAutoConfiguration;
 import dev.connpool.spring.MultiPoolRegistry;
+import dev.connpool.spring.PoolDiscoveryDetails;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -25,8 +27,8 @@ public final class ConnpoolEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ConnpoolsEndpoint connpoolsEndpoint(MultiPoolRegistry registry) {
-        return new ConnpoolsEndpoint(registry);
+    ConnpoolsEndpoint connpoolsEndpoint(MultiPoolRegistry registry, ObjectProvider<PoolDiscoveryDetails> discovery) {
+        return new ConnpoolsEndpoint(registry, discovery.getIfAvailable());
     }
 
     @Bean

@@ -8,6 +8,7 @@ import dev.connpool.ServerAddress;
 import dev.connpool.ServerState;
 import dev.connpool.ServerStats;
 import dev.connpool.spring.MultiPoolRegistry;
+import dev.connpool.spring.PoolDiscoveryDetails;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * settings and per-server counts, and an operator's {@code eject}, {@code readmit} or {@code drain} of one
  * server. Settings are keyed as in YAML ({@code max-active}, {@code retry.backoff.min} nested as
  * {@code retry: {backoff: {min: ...}}}); durations are written the way they are configured: {@code "1s"},
- * {@code "5m"}, {@code "10ms"}, {@code "0s"}.
+ * {@code "5m"}, {@code "10ms"}, {@code "0s"}. A pool that finds its servers in ZooKeeper shows its
+ * {@code discovery} too (as in its health details).
  *
  * <p>Thread-safe and stateless: every operation reads the pools anew.
  */
@@ -37,6 +39,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 public class ConnpoolsEndpoint {
 
     private final MultiPoolRegistry registry;
+    private final @Nullable PoolDiscoveryDetails discovery;
 
     /**
      * Creates the endpoint.
@@ -44,7 +47,18 @@ public class ConnpoolsEndpoint {
      * @param registry the pools to show and act on
      */
     public ConnpoolsEndpoint(MultiPoolRegistry registry) {
+        this(registry, null);
+    }
+
+    /**
+     * Creates the endpoint, showing the ZooKeeper discovery of the pools that have one.
+     *
+     * @param registry  the pools to show and act on
+     * @param discovery what the pools' discovery knows, or {@code null} for none
+     */
+    public ConnpoolsEndpoint(MultiPoolRegistry registry, @Nullable PoolDiscoveryDetails discovery) {
         this.registry = registry;
+        this.discovery = discovery;
     }
 
     /**
@@ -130,7 +144,7 @@ public class ConnpoolsEndpoint {
         }
     }
 
-    private static PoolDescriptor describe(MultiPool<?> pool) {
+    private PoolDescriptor describe(MultiPool<?> pool) {
         PoolStats stats = pool.stats();
         List<ServerDescriptor> servers = new ArrayList<>(stats.servers().size());
         for (ServerStats s : stats.servers()) {
@@ -138,8 +152,9 @@ public class ConnpoolsEndpoint {
                     s.created(), s.destroyed(), s.borrowed(), s.failures(), s.ejections(),
                     s.ejectedUntil() == null ? null : s.ejectedUntil().toString()));
         }
+        Map<String, Object> discovered = discovery == null ? Map.of() : discovery.details(pool.name());
         return new PoolDescriptor(pool.name(), settings(pool.settings()), stats.active(), stats.idle(),
-                stats.waiting(), stats.usableServers(), servers);
+                stats.waiting(), stats.usableServers(), servers, discovered.isEmpty() ? null : discovered);
     }
 
     /** The settings keyed as in YAML, nested where YAML nests them. */
@@ -239,9 +254,11 @@ public class ConnpoolsEndpoint {
      * @param waiting       borrowers waiting, over all servers
      * @param usableServers servers a borrow may use now (ACTIVE or PROBING)
      * @param servers       every server, draining ones included, in the order they joined
+     * @param discovery     the pool's ZooKeeper discovery, as in its health details; {@code null} without one
      */
     public record PoolDescriptor(String name, Map<String, Object> settings, int active, int idle, int waiting,
-                                 int usableServers, List<ServerDescriptor> servers) implements OperationResponseBody {
+                                 int usableServers, List<ServerDescriptor> servers,
+                                 @Nullable Map<String, Object> discovery) implements OperationResponseBody {
     }
 
     /**

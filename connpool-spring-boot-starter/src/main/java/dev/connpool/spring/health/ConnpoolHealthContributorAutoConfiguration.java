@@ -3,8 +3,10 @@ package dev.connpool.spring.health;
 import dev.connpool.MultiPool;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
 import dev.connpool.spring.MultiPoolRegistry;
+import dev.connpool.spring.PoolDiscoveryDetails;
 import java.util.Map;
 import java.util.TreeMap;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,7 +20,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The {@code connpool} health contributor ({@code /actuator/health/connpool}): one child per pool of the
  * {@link MultiPoolRegistry}, {@code UP} while at least one of the pool's servers can be used and
- * {@code DOWN} when none can (see {@link MultiPoolHealthIndicator}). Needs {@code spring-boot-health};
+ * {@code DOWN} when none can (see {@link MultiPoolHealthIndicator}), with a {@code discovery} detail for a
+ * pool that finds its servers in ZooKeeper. Needs {@code spring-boot-health};
  * switched off by {@code management.health.connpool.enabled=false}; a bean named
  * {@code connpoolHealthContributor} replaces it.
  */
@@ -38,12 +41,14 @@ public final class ConnpoolHealthContributorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "connpoolHealthContributor")
-        HealthContributor connpoolHealthContributor(MultiPoolRegistry pools) {
+        HealthContributor connpoolHealthContributor(MultiPoolRegistry pools,
+                                                    ObjectProvider<PoolDiscoveryDetails> discovery) {
             Map<String, MultiPool<?>> byName = new TreeMap<>();
             for (MultiPool<?> pool : pools) {
                 byName.put(pool.name(), pool);
             }
-            return CompositeHealthContributor.fromMap(byName, MultiPoolHealthIndicator::new);
+            PoolDiscoveryDetails details = discovery.getIfAvailable();
+            return CompositeHealthContributor.fromMap(byName, pool -> new MultiPoolHealthIndicator(pool, details));
         }
     }
 }

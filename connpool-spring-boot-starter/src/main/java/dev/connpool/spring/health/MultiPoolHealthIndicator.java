@@ -3,6 +3,7 @@ package dev.connpool.spring.health;
 import dev.connpool.MultiPool;
 import dev.connpool.PoolStats;
 import dev.connpool.ServerStats;
+import dev.connpool.spring.PoolDiscoveryDetails;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +25,15 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 final class MultiPoolHealthIndicator implements HealthIndicator {
 
     private final MultiPool<?> pool;
+    private final PoolDiscoveryDetails discovery;
 
     MultiPoolHealthIndicator(MultiPool<?> pool) {
+        this(pool, null);
+    }
+
+    MultiPoolHealthIndicator(MultiPool<?> pool, PoolDiscoveryDetails discovery) {
         this.pool = pool;
+        this.discovery = discovery;
     }
 
     @Override
@@ -48,7 +55,12 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
         if (!pool.settings().leakDetectionThreshold().isZero()) {
             health.withDetail("leasesOverLeakThreshold", overdue);
         }
-        return health.withDetail("servers", servers).build();
+        health.withDetail("servers", servers);
+        Map<String, Object> discovered = discovery == null ? Map.of() : discovery.details(pool.name());
+        if (!discovered.isEmpty()) {
+            health.withDetail("discovery", discovered);
+        }
+        return health.build();
     }
 
     static boolean canServe(ServerStats server, int failureLimit) {

@@ -60,6 +60,16 @@ class ConnpoolsEndpointTests {
     }
 
     @Test
+    void aPoolWithDiscoveryShouldShowItsDetailsAndOneWithoutShouldShowNone() {
+        Map<String, Object> details = Map.of("path", "/services/orders", "format", "children", "connected", true);
+        ConnpoolsEndpoint discovering = new ConnpoolsEndpoint(new MultiPoolRegistry(List.of(users, orders)),
+                pool -> pool.equals("orders") ? new java.util.LinkedHashMap<>(details) : new java.util.LinkedHashMap<>());
+        assertThat(discovering.pool("orders").discovery()).isEqualTo(details);
+        assertThat(discovering.pools().pools().get("users").discovery()).isNull();
+        assertThat(endpoint.pool("orders").discovery()).as("without discovery details").isNull();
+    }
+
+    @Test
     void poolShouldGiveSettingsKeyedAsInYamlWithDurationsAsText() {
         PoolDescriptor pool = endpoint.pool("orders");
         assertThat(pool).isNotNull();

@@ -1,0 +1,29 @@
+package dev.connpool.spring;
+
+import java.time.Duration;
+
+/**
+ * One pool's {@code discovery.zookeeper.*}, checked by {@link PoolCreator}. Holds no Curator type, so that
+ * it can be read (and refused) without Curator on the class path.
+ *
+ * @param pool              the pool's name (its bean's name too)
+ * @param connectString     the ensemble of the pool's own Curator client, or {@code null} to use the
+ *                          application's {@code CuratorFramework} bean
+ * @param path              the watched path (children) or x-discovery base path (curator)
+ * @param curator           whether the format is {@code curator} (else {@code children})
+ * @param service           the service name (curator format), else {@code null}
+ * @param sessionTimeout    the own client's session timeout
+ * @param connectionTimeout the own client's connection timeout, and how long start-up waits for the first
+ *                          connection
+ */
+record ZooKeeperDiscoverySettings(String pool, String connectString, String path, boolean curator, String service,
+                                  Duration sessionTimeout, Duration connectionTimeout) {
+
+    static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
+
+    /** {@code connpool.pools.<pool>.discovery.zookeeper.<key>}. */
+    String property(String key) {
+        return PoolCreator.path(pool, "discovery.zookeeper." + key);
+    }
+}

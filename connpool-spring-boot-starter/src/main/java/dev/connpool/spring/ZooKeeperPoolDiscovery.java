@@ -1,0 +1,221 @@
+package dev.connpool.spring;
+
+import dev.connpool.MultiPool;
+import dev.connpool.zookeeper.DiscoveryFormat;
+import dev.connpool.zookeeper.DiscoveryState;
+import dev.connpool.zookeeper.ZooKeeperServerSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.BeanNameAware;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+
+/**
+ * The ZooKeeper discovery of every pool that has one: a {@link ZooKeeperServerSource} per pool, on the
+ * application's {@link CuratorFramework} bean or on a client of the pool's own (its
+ * {@code connect-string}). Loaded only when Apache Curator and connpool-zookeeper are on the class path.
+ *
+ * <p>Each pool it serves is registered as a bean it depends on, so that at shutdown it is destroyed (every
+ * source closed, then every own client) before any of those pools, and before the CuratorFramework bean.
+ */
+final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscoveryDetails, DisposableBean,
+        BeanFactoryAware, BeanNameAware {
+
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperPoolDiscovery.class);
+
+    /** Curator's canonical policy for operations while the connection is lost: a 1 s base, 3 retries. */
+    static final int RETRY_BASE_SLEEP_MILLIS = 1000;
+    static final int RETRY_MAX_RETRIES = 3;
+
+    private record Discovery(ZooKeeperServerSource source, CuratorFramework ownClient) {
+    }
+
+    private final Map<String, Discovery> discoveries = Collections.synchronizedMap(new LinkedHashMap<>());
+    private ConfigurableListableBeanFactory beanFactory;
+    private String beanName;
+    private boolean closed;
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.beanFactory = (ConfigurableListableBeanFactory) beanFactory;
+    }
+
+    @Override
+    public void setBeanName(String name) {
+        this.beanName = name;
+    }
+
+    @Override
+    public void start(MultiPool<?> pool, ZooKeeperDiscoverySettings settings) {
+        String clientBean = null;
+        CuratorFramework client;
+        if (settings.connectString() != null) {
+            client = CuratorFrameworkFactory.builder()
+                    .connectString(settings.connectString())
+                    .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
+                    .connectionTimeoutMs((int) settings.connectionTimeout().toMillis())
+                    .retryPolicy(new ExponentialBackoffRetry(RETRY_BASE_SLEEP_MILLIS, RETRY_MAX_RETRIES))
+                    .build();
+        } else {
+            clientBean = curatorBean(settings);
+            client = beanFactory.getBean(clientBean, CuratorFramework.class);
+        }
+        CuratorFramework ownClient = settings.connectString() != null ? client : null;
+        ZooKeeperServerSource source = null;
+        try {
+            if (ownClient != null) {
+                ownClient.start();
+            }
+            awaitConnection(client, settings);
+            try {
+                source = ZooKeeperServerSource.builder(client, pool)
+                        .path(settings.path())
+                        .format(settings.curator() ? DiscoveryFormat.CURATOR : DiscoveryFormat.CHILDREN)
+                        .service(settings.service())
+                        .build();
+            } catch (IllegalArgumentException e) { // PoolCreator checks first; this is the library's word
+                boolean service = String.valueOf(e.getMessage()).contains("'service'");
+                String property = settings.property(service ? "service" : "path");
+                throw new ConnpoolConfigurationException(property, service ? settings.service() : settings.path(),
+                        e.getMessage(), "Update " + property + " in your configuration.", e);
+            }
+            source.start();
+            synchronized (discoveries) {
+                if (closed) {
+                    throw new IllegalStateException("the application context is closing");
+                }
+                discoveries.put(settings.pool(), new Discovery(source, ownClient));
+            }
+        } catch (RuntimeException | Error e) {
+            closeQuietly(source);
+            closeQuietly(ownClient);
+            throw e;
+        }
+        // Destroyed before the pool, and before the client bean: see the class comment.
+        beanFactory.registerDependentBean(settings.pool(), beanName);
+        if (clientBean != null) {
+            beanFactory.registerDependentBean(clientBean, beanName);
+        }
+        DiscoveryState state = source.state();
+        log.info("pool '{}' discovers its servers in ZooKeeper at {} ({}){}: {}", settings.pool(), state.path(),
+                format(state.format()), ownClient != null ? " via " + settings.connectString() : "",
+                state.synced() ? state.servers().size() + " server(s)" : "not read yet; the pool keeps "
+                        + pool.servers().size() + " configured server(s) until it is");
+    }
+
+    /** Lets start-up find the servers: waits up to connection-timeout for a started client's first connection. */
+    private static void awaitConnection(CuratorFramework client, ZooKeeperDiscoverySettings settings) {
+        if (client.getState() != CuratorFrameworkState.STARTED) {
+            log.warn("pool '{}': the CuratorFramework is {}, not started; the pool finds its servers in ZooKeeper "
+                    + "once it is started", settings.pool(), client.getState());
+            return;
+        }
+        try {
+            if (!client.blockUntilConnected((int) settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("pool '{}': ZooKeeper not connected after {} ms ({}); the pool starts with its {} and "
+                                + "finds its servers in ZooKeeper once connected", settings.pool(),
+                        settings.connectionTimeout().toMillis(), settings.property("connection-timeout"),
+                        "configured servers, if any,");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The CuratorFramework bean to use: the only one, or the primary one. */
+    private String curatorBean(ZooKeeperDiscoverySettings settings) {
+        String[] names = beanFactory.getBeanNamesForType(CuratorFramework.class);
+        List<String> candidates = new ArrayList<>(List.of(names));
+        if (candidates.size() > 1) {
+            candidates.removeIf(name -> !beanFactory.containsBeanDefinition(name)
+                    || !beanFactory.getMergedBeanDefinition(name).isPrimary());
+        }
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        String property = settings.property("connect-string");
+        if (names.length == 0) {
+            throw new ConnpoolConfigurationException(property, null, "pool '" + settings.pool()
+                    + "' has ZooKeeper discovery without a connect-string, and the application has no "
+                    + "CuratorFramework bean to use instead",
+                    "Set " + property + " to your ZooKeeper ensemble (such as zk1:2181,zk2:2181), or define a "
+                            + "CuratorFramework bean.", null);
+        }
+        throw new ConnpoolConfigurationException(property, null, "pool '" + settings.pool()
+                + "' has ZooKeeper discovery without a connect-string, and the application has "
+                + names.length + " CuratorFramework beans " + List.of(names) + ", none of them primary",
+                "Mark one of them @Primary, or set " + property + " to give the pool a client of its own.", null);
+    }
+
+    @Override
+    public Map<String, Object> details(String pool) {
+        Discovery discovery = discoveries.get(pool);
+        if (discovery == null) {
+            return new LinkedHashMap<>();
+        }
+        DiscoveryState state = discovery.source().state();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("path", state.path());
+        details.put("format", format(state.format()));
+        details.put("connected", state.connected());
+        details.put("synced", state.synced());
+        if (state.lastUpdate() != null) {
+            details.put("lastUpdate", state.lastUpdate().toString());
+        }
+        details.put("nodeCount", state.nodeCount());
+        if (!state.skipped().isEmpty()) {
+            details.put("skipped", state.skipped().stream().sorted().toList());
+        }
+        if (state.lastError() != null) {
+            details.put("lastError", state.lastError());
+        }
+        return details;
+    }
+
+    /** The client the starter runs for the pool's connect-string; null when it uses the application's. */
+    CuratorFramework ownClient(String pool) {
+        Discovery discovery = discoveries.get(pool);
+        return discovery == null ? null : discovery.ownClient();
+    }
+
+    private static String format(DiscoveryFormat format) {
+        return format.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Closes every source, then every client of the starter's own; the pools stay open (their beans close them). */
+    @Override
+    public void destroy() {
+        List<Discovery> all;
+        synchronized (discoveries) {
+            closed = true;
+            all = new ArrayList<>(discoveries.values());
+            discoveries.clear();
+        }
+        all.forEach(d -> closeQuietly(d.source()));
+        all.forEach(d -> closeQuietly(d.ownClient()));
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("could not close {}", closeable, e);
+        }
+    }
+}
