@@ -853,7 +853,8 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /**
          * Idle connections beyond min-idle are closed after this long unused ({@code idle-timeout}); zero
-         * for never. Default 5 min.
+         * for never. Default 5 min. Idle connections are looked at every quarter of it (10 ms to 30 s), so
+         * one may stay up to that much longer.
          *
          * @param idleTimeout zero or more
          * @return this builder

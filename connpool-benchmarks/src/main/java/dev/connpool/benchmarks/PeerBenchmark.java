@@ -97,7 +97,10 @@ public class PeerBenchmark {
 
     /**
      * The same pool with a pool-wide max-total (the 24 connections it has anyway): connpool then parks
-     * nothing and every borrow goes through commons-pool2, as it did before the fast path.
+     * nothing and every borrow goes through commons-pool2, as it did before the fast path. Its teardown
+     * does not insist on the idle path: once borrowers wait (32 threads), commons-pool2 makes room for one
+     * server by closing idle connections of another ({@code clearOldest}) and opens new ones, and that
+     * churn is part of what max-total costs. The teardown prints how much there was.
      */
     @State(Scope.Benchmark)
     public static class MultiPoolMaxTotalState {
@@ -114,7 +117,8 @@ public class PeerBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             try {
-                Fixtures.checkIdlePathOnly(factory, CONNECTIONS);
+                System.out.printf("%nmax-total: %d connections created, %d destroyed in all (%d at warm-up)%n",
+                        factory.created.get(), factory.destroyed.get(), CONNECTIONS);
             } finally {
                 pool.close();
             }
