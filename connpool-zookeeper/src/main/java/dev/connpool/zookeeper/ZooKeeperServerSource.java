@@ -528,6 +528,17 @@ public final class ZooKeeperServerSource implements AutoCloseable {
 
     private void apply(Read read) {
         Set<ServerAddress> before = pool.servers();
+        // The state first: whoever sees the pool changed then finds the state that explains it.
+        synchronized (lock) {
+            synced = true;
+            lastUpdate = Instant.now();
+            nodeCount = read.nodes;
+            servers = Collections.unmodifiableSet(read.servers);
+            skipped = Set.copyOf(read.bad.keySet());
+            if (connected) {
+                lastError = null;
+            }
+        }
         try {
             pool.updateServers(read.servers);
         } catch (PoolClosedException e) {
@@ -545,16 +556,6 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         for (ServerAddress server : before) {
             if (!read.servers.contains(server)) {
                 removed.add(server);
-            }
-        }
-        synchronized (lock) {
-            synced = true;
-            lastUpdate = Instant.now();
-            nodeCount = read.nodes;
-            servers = Collections.unmodifiableSet(read.servers);
-            skipped = Set.copyOf(read.bad.keySet());
-            if (connected) {
-                lastError = null;
             }
         }
         pathMissingLogged = false;
