@@ -10,20 +10,27 @@ import java.util.List;
  * that the next borrow of the server takes one with a single CAS instead of a trip through commons-pool2
  * (its locks, its {@code Instant} clock reads and its per-object {@code synchronized} state changes).
  *
- * <p>{@link ServerEntry} extends it, so that the head lives in the entry itself.
+ * <p>{@link ServerEntry} extends it, so that its fields live in the entry itself.
  *
- * <p>A lock-free LIFO (Treiber) stack of immutable nodes. Nodes are never reused, so a CAS cannot be
- * fooled by a node that left and came back (no ABA). A push reads nothing but the head field, so that it
- * touches no cold node; {@link #parkedCount()} walks the nodes instead (for stats and for max-idle below
- * max-active, never more than max-active of them).
+ * <p>A front slot holding one connection, then a lock-free LIFO (Treiber) stack of immutable nodes. A
+ * return fills the slot when it is empty, and a borrow empties it first: in the common case (as many
+ * borrowers of the server at a time as it has idle connections, or fewer) no node is made or read, and a
+ * borrow touches the entry and the connection only. The slot holds one connection and no link, so a CAS on
+ * it cannot be fooled by a connection that left and came back; stack nodes are never reused, so neither
+ * can the stack's (no ABA). A push reads nothing but the head field, so that it touches no cold node;
+ * {@link #parkedCount()} walks the nodes instead (for stats and for max-idle below max-active, never more
+ * than max-active of them). The order is LIFO but for the slot, which goes first.
  */
 class IdleStack {
 
     private static final VarHandle HEAD;
+    private static final VarHandle SLOT;
 
     static {
         try {
-            HEAD = MethodHandles.lookup().findVarHandle(IdleStack.class, "head", Node.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            HEAD = lookup.findVarHandle(IdleStack.class, "head", Node.class);
+            SLOT = lookup.findVarHandle(IdleStack.class, "slot", PooledConnection.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -39,10 +46,15 @@ class IdleStack {
         }
     }
 
+    @SuppressWarnings("unused") // through SLOT
+    private volatile PooledConnection<?> slot;
     @SuppressWarnings("unused") // through HEAD
     private volatile Node head;
 
     final void pushParked(PooledConnection<?> connection) {
+        if (slot == null && SLOT.compareAndSet(this, (PooledConnection<?>) null, connection)) {
+            return;
+        }
         Node top;
         Node node;
         do {
@@ -51,8 +63,12 @@ class IdleStack {
         } while (!HEAD.compareAndSet(this, top, node));
     }
 
-    /** The most recently parked connection, or null when there is none. */
+    /** A parked connection (the slot's first, then the most recently parked), or null when there is none. */
     final PooledConnection<?> popParked() {
+        PooledConnection<?> first = slot;
+        if (first != null && SLOT.compareAndSet(this, first, (PooledConnection<?>) null)) {
+            return first;
+        }
         Node top;
         do {
             top = head;
@@ -65,11 +81,15 @@ class IdleStack {
 
     /** Takes every parked connection at once. */
     final List<PooledConnection<?>> popAllParked() {
+        PooledConnection<?> first = (PooledConnection<?>) SLOT.getAndSet(this, (PooledConnection<?>) null);
         Node top = (Node) HEAD.getAndSet(this, (Node) null);
-        if (top == null) {
+        if (first == null && top == null) {
             return List.of();
         }
         List<PooledConnection<?>> all = new ArrayList<>();
+        if (first != null) {
+            all.add(first);
+        }
         for (Node node = top; node != null; node = node.next) {
             all.add(node.connection);
         }
@@ -78,7 +98,7 @@ class IdleStack {
 
     /** How many connections are parked: exact for one moment while pushes and pops go on. */
     final int parkedCount() {
-        int count = 0;
+        int count = slot == null ? 0 : 1;
         for (Node node = head; node != null; node = node.next) {
             count++;
         }
