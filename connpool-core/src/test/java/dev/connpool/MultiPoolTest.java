@@ -243,9 +243,11 @@ class MultiPoolTest {
             leases.add(pool.borrow());
         }
         leases.forEach(Lease::close);
-        assertThat(stats(pool, servers.get(0)).idle()).isEqualTo(4);
+        // 4 came back; the housekeeper may also have refilled min-idle while all 4 were out (a 5th)
+        assertThat(stats(pool, servers.get(0)).idle()).isBetween(4, 5);
         await().atMost(Duration.ofSeconds(5)).until(() -> stats(pool, servers.get(0)).idle() == 1);
-        assertThat(stats(pool, servers.get(0)).destroyed()).isEqualTo(3);
+        ServerStats after = stats(pool, servers.get(0));
+        assertThat(after.destroyed()).isEqualTo(after.created() - 1).isGreaterThanOrEqualTo(3);
         await().atMost(Duration.ofSeconds(5)).until(() -> servers.get(0).openConnections() == 1);
     }
 
