@@ -75,25 +75,24 @@ final class Capacity {
     /** A connection came back or went away: wake a waiter (or all of them, see the class comment), if any. */
     void signal() {
         if (waiters > 0) {
-            lock.lock();
-            try {
-                version++;
-                if (wakeAll) {
-                    changed.signalAll();
-                } else {
-                    changed.signal();
-                }
-            } finally {
-                lock.unlock();
-            }
+            wake(wakeAll);
         }
     }
 
+    /** Wakes every waiter (the pool is closing). */
     void signalAll() {
+        wake(true);
+    }
+
+    private void wake(boolean all) {
         lock.lock();
         try {
             version++;
-            changed.signalAll();
+            if (all) {
+                changed.signalAll();
+            } else {
+                changed.signal();
+            }
         } finally {
             lock.unlock();
         }

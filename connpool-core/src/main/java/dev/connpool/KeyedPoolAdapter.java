@@ -144,7 +144,8 @@ final class KeyedPoolAdapter<C> {
      * started after max-wait ran out (once another borrower's connect ended) is refused.
      */
     PooledConnection<C> borrow(ServerEntry entry) {
-        if (entry.waiting() == 0) { // no barging past borrowers that wait already
+        boolean nobodyWaits = entry.waiting() == 0; // no barging past borrowers that wait already
+        if (nobodyWaits) {
             PooledConnection<C> parked = takeParked(entry);
             if (parked != null) {
                 return parked;
@@ -154,19 +155,21 @@ final class KeyedPoolAdapter<C> {
         long deadline = clock.nanoTime() + maxWaitNanos;
         context.deadline = deadline == 0 ? 1 : deadline;
         try {
-            PooledConnection<C> pooled = entry.waiting() == 0 ? tryBorrow(entry, deadline) : null;
+            PooledConnection<C> pooled = nobodyWaits ? borrowFromPool(entry, deadline) : null;
             return pooled != null ? pooled : awaitBorrow(entry, deadline);
         } finally {
             context.deadline = 0;
         }
     }
 
-    /** One try: an idle connection, or a new one if the server has room; null when it is full. */
+    /** One try: a parked connection, an idle one, or a new one if the server has room; null when it is full. */
     private PooledConnection<C> tryBorrow(ServerEntry entry, long deadline) {
         PooledConnection<C> parked = takeParked(entry);
-        if (parked != null) {
-            return parked;
-        }
+        return parked != null ? parked : borrowFromPool(entry, deadline);
+    }
+
+    /** One try in commons-pool2: an idle connection, or a new one if the server has room; null when it is full. */
+    private PooledConnection<C> borrowFromPool(ServerEntry entry, long deadline) {
         ServerAddress server = entry.address;
         try {
             return objects.borrowObject(server, NO_LIMIT_IN_CREATE);
@@ -271,7 +274,7 @@ final class KeyedPoolAdapter<C> {
         }
         PooledConnection<C> pooled;
         while ((pooled = cast(entry.popParked())) != null) {
-            if (lifetimeNanos > 0 && pooled.expired(clock.nanoTime())) {
+            if (expired(pooled)) {
                 destroy(pooled);
             } else if (settings.validateOnBorrow() && !stillValid(pooled)) {
                 destroy(pooled);
@@ -551,7 +554,12 @@ final class KeyedPoolAdapter<C> {
     }
 
     private boolean retired(PooledConnection<C> pooled) {
-        return !pooled.entry.state().isUsable() || lifetimeNanos > 0 && pooled.expired(clock.nanoTime());
+        return !pooled.entry.state().isUsable() || expired(pooled);
+    }
+
+    /** Past max-lifetime (a clock read only when max-lifetime is set). */
+    private boolean expired(PooledConnection<C> pooled) {
+        return lifetimeNanos > 0 && pooled.expired(clock.nanoTime());
     }
 
     private final class Factory implements KeyedPooledObjectFactory<ServerAddress, PooledConnection<C>> {
@@ -578,7 +586,7 @@ final class KeyedPoolAdapter<C> {
 
         @Override
         public void activateObject(ServerAddress server, PooledObject<PooledConnection<C>> p) throws Refused {
-            if (lifetimeNanos > 0 && p.getObject().expired(clock.nanoTime())) {
+            if (expired(p.getObject())) {
                 throw RETIRED; // commons-pool2 destroys it and takes the next idle one, or creates one
             }
         }

@@ -100,6 +100,15 @@ class OutageTest {
         }
     }
 
+    /** Registers {@code a} and {@code b} under the path and starts the source, which must give the pool both. */
+    private void startSourceWith(ServerAddress a, ServerAddress b) throws Exception {
+        writer.create().creatingParentsIfNeeded().forPath(PATH + "/" + a);
+        writer.create().forPath(PATH + "/" + b);
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        source.start();
+        assertThat(pool.servers()).containsExactlyInAnyOrder(a, b);
+    }
+
     private void awaitMoreWork(long more) {
         long target = ops.get() + more;
         within(Duration.ofSeconds(10)).until(() -> ops.get() >= target);
@@ -112,11 +121,7 @@ class OutageTest {
         ServerAddress a = server();
         ServerAddress b = server();
         ServerAddress c = server();
-        writer.create().creatingParentsIfNeeded().forPath(PATH + "/" + a);
-        writer.create().forPath(PATH + "/" + b);
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
-        source.start();
-        assertThat(pool.servers()).containsExactlyInAnyOrder(a, b);
+        startSourceWith(a, b);
         startWorkers();
         awaitMoreWork(100);
 
@@ -151,11 +156,7 @@ class OutageTest {
         ServerAddress a = server();
         ServerAddress b = server();
         ServerAddress c = server();
-        writer.create().creatingParentsIfNeeded().forPath(PATH + "/" + a);
-        writer.create().forPath(PATH + "/" + b);
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
-        source.start();
-        assertThat(pool.servers()).containsExactlyInAnyOrder(a, b);
+        startSourceWith(a, b);
         startWorkers();
 
         proxy.stop();
