@@ -38,7 +38,7 @@ final class WaitQueue {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(2);
 
     /** Queues a borrower of {@code entry} at the tail; pair with {@link #leave}. */
     Waiter enter(ServerEntry entry) {
