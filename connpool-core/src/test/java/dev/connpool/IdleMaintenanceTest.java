@@ -208,4 +208,26 @@ class IdleMaintenanceTest {
         assertThat(counting.live()).isZero();
         assertThat(counting.destroyed.get()).isEqualTo(counting.created.get());
     }
+
+    @Test
+    void anErrorDuringMaintenanceDoesNotEndIt() {
+        java.util.concurrent.atomic.AtomicInteger validations = new java.util.concurrent.atomic.AtomicInteger();
+        pool = MultiPool.builder(new ForwardingFactory<>(counting) {
+            @Override
+            public boolean validate(ServerAddress address, SocketConnection connection) {
+                if (validations.incrementAndGet() == 1) {
+                    throw new AssertionError("validate failed hard");
+                }
+                return super.validate(address, connection);
+            }
+        }).name("maintenance-error").servers(List.of(a())).maxActive(2).validateOnBorrow(false)
+                .validateWhileIdle(true).housekeepingInterval(Duration.ofMillis(20)).build();
+        pool.borrow(a()).close(); // its first validation throws; the connection goes, maintenance goes on
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> pool.stats().server(a()).destroyed() == 1);
+        pool.borrow(a()).close();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> validations.get() >= 3);
+        assertThat(pool.stats().server(a()).idle()).isEqualTo(1);
+    }
 }
