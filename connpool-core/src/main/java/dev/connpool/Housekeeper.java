@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool's own background thread: ends ejections and probes the server (so a recovered server comes
- * back without user traffic), keeps min-idle filled, closes the idle connections of ejected and removed
- * servers. commons-pool2's evictor (one thread for the whole JVM) only evicts; nothing that may block on
- * a connect runs there.
+ * A pool's own background thread: runs the idle connections' maintenance ({@link ConnectionEngine#maintain})
+ * when it is due, ends ejections and probes the server (so a recovered server comes back without user
+ * traffic), keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
+ * suspected leaks. A task that throws anything, an {@link Error} included, is logged and the periodic
+ * work goes on.
  */
 final class Housekeeper implements ServerRegistry.Actions {
 
@@ -19,17 +20,17 @@ final class Housekeeper implements ServerRegistry.Actions {
     private final String pool;
     private final PoolSettings settings;
     private final ServerRegistry registry;
-    private final KeyedPoolAdapter<?> adapter;
+    private final ConnectionEngine<?> engine;
     private final NanoClock clock;
     private final Listeners listeners;
     private final ScheduledThreadPoolExecutor executor;
 
-    Housekeeper(PoolSettings settings, ServerRegistry registry, KeyedPoolAdapter<?> adapter, NanoClock clock,
+    Housekeeper(PoolSettings settings, ServerRegistry registry, ConnectionEngine<?> engine, NanoClock clock,
                 Listeners listeners) {
         this.pool = settings.name();
         this.settings = settings;
         this.registry = registry;
-        this.adapter = adapter;
+        this.engine = engine;
         this.clock = clock;
         this.listeners = listeners;
         this.executor = new ScheduledThreadPoolExecutor(1, task -> {
@@ -49,10 +50,21 @@ final class Housekeeper implements ServerRegistry.Actions {
                     TimeUnit.NANOSECONDS);
         }
         long interval = settings.housekeepingInterval().toNanos();
-        // Parked connections go back to commons-pool2 once per interval, where its evictor sees them.
-        executor.scheduleWithFixedDelay(guarded(adapter::unparkAll), interval, interval, TimeUnit.NANOSECONDS);
+        schedule(this::maintain, interval);
         if (settings.minIdle() > 0) {
-            executor.scheduleWithFixedDelay(this::refillAll, interval, interval, TimeUnit.NANOSECONDS);
+            executor.scheduleWithFixedDelay(guarded(this::refillAll), interval, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** One maintenance run, and the next one when it says it is due (the interval if the run failed). */
+    private void maintain() {
+        long delay = settings.housekeepingInterval().toNanos();
+        try {
+            delay = engine.maintain(clock.nanoTime());
+        } catch (Throwable t) {
+            log.warn("pool '{}': maintenance of idle connections failed", pool, t);
+        } finally {
+            schedule(this::maintain, delay);
         }
     }
 
@@ -70,7 +82,7 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     @Override
     public void ejected(ServerEntry entry, long nanos) {
-        run(() -> adapter.clearIdle(entry));
+        run(() -> engine.clearIdle(entry));
         schedule(() -> endEjection(entry), nanos);
     }
 
@@ -83,7 +95,7 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     @Override
     public void draining(ServerEntry entry) {
-        adapter.clearIdle(entry);
+        engine.clearIdle(entry);
         registry.finishDrain(entry);
     }
 
@@ -102,7 +114,7 @@ final class Housekeeper implements ServerRegistry.Actions {
             return;
         }
         try {
-            adapter.borrowAndReturn(entry);
+            engine.borrowAndReturn(entry);
         } catch (PoolClosedException e) {
             registry.trialAbandoned(entry);
             return;
@@ -113,6 +125,9 @@ final class Housekeeper implements ServerRegistry.Actions {
             log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
             registry.trialAbandoned(entry);
             return;
+        } catch (Error e) {
+            registry.trialAbandoned(entry); // the permit goes back; the error is logged by the task's guard
+            throw e;
         }
         registry.trialSucceeded(entry);
     }
@@ -148,13 +163,13 @@ final class Housekeeper implements ServerRegistry.Actions {
     /** Opens connections until the server has min-idle idle ones (or is full); a failure counts against it. */
     private void refill(ServerEntry entry) {
         for (int i = 0; i < settings.minIdle(); i++) {
-            if (entry.state() != ServerState.ACTIVE || adapter.isClosed()
-                    || adapter.idle(entry) >= settings.minIdle()
-                    || adapter.idle(entry) + adapter.active(entry) >= settings.maxActive()) {
+            if (entry.state() != ServerState.ACTIVE || engine.isClosed()
+                    || engine.idle(entry) >= settings.minIdle()
+                    || engine.idle(entry) + engine.active(entry) >= settings.maxActive()) {
                 return;
             }
             try {
-                adapter.addIdle(entry);
+                engine.addIdle(entry);
             } catch (PoolClosedException | NoServerAvailableException e) {
                 return; // closed, or ejected / removed meanwhile: not a failure of the server
             } catch (RuntimeException e) {
@@ -185,8 +200,8 @@ final class Housekeeper implements ServerRegistry.Actions {
         return () -> {
             try {
                 task.run();
-            } catch (RuntimeException e) {
-                log.warn("pool '{}': housekeeping task failed", pool, e);
+            } catch (Throwable t) { // an Error too: it must not end the periodic work
+                log.warn("pool '{}': housekeeping task failed", pool, t);
             }
         };
     }

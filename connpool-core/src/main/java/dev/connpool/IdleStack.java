@@ -6,11 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A server's parked connections: idle ones that stay checked out of commons-pool2 between two leases, so
- * that the next borrow of the server takes one with a single CAS instead of a trip through commons-pool2
- * (its locks, its {@code Instant} clock reads and its per-object {@code synchronized} state changes).
+ * A server's parked (idle) connections, so that a borrow of the server takes one with a single CAS. The
+ * data structure only: what may be parked, and when, is {@link ParkedConnections}' business.
  *
- * <p>{@link ServerEntry} extends it, so that its fields live in the entry itself.
+ * <p>Its {@link ServerEntry} holds it in a final field.
  *
  * <p>A front slot holding one connection, then a lock-free LIFO (Treiber) stack of immutable nodes. A
  * return fills the slot when it is empty, and a borrow empties it first: in the common case (as many
@@ -20,17 +19,23 @@ import java.util.List;
  * can the stack's (no ABA). A push reads nothing but the head field, so that it touches no cold node;
  * {@link #parkedCount()} walks the nodes instead (for stats and for max-idle below max-active, never more
  * than max-active of them). The order is LIFO but for the slot, which goes first.
+ *
+ * <p>With a max-idle below max-active the stack is bounded: {@link #tryReserve} and {@link #unreserve}
+ * keep a count of the connections parked or about to be, so that a push can never pass the bound (the
+ * count is not touched otherwise: an unbounded stack costs no extra atomic per borrow and return).
  */
-class IdleStack {
+final class IdleStack {
 
     private static final VarHandle HEAD;
     private static final VarHandle SLOT;
+    private static final VarHandle RESERVED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             HEAD = lookup.findVarHandle(IdleStack.class, "head", Node.class);
             SLOT = lookup.findVarHandle(IdleStack.class, "slot", PooledConnection.class);
+            RESERVED = lookup.findVarHandle(IdleStack.class, "reserved", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,8 +55,27 @@ class IdleStack {
     private volatile PooledConnection<?> slot;
     @SuppressWarnings("unused") // through HEAD
     private volatile Node head;
+    @SuppressWarnings("unused") // through RESERVED
+    private volatile int reserved;
 
-    final void pushParked(PooledConnection<?> connection) {
+    /** Bounded use: takes a place for one more connection if fewer than {@code max} are taken. */
+    boolean tryReserve(int max) {
+        int taken;
+        do {
+            taken = reserved;
+            if (taken >= max) {
+                return false;
+            }
+        } while (!RESERVED.compareAndSet(this, taken, taken + 1));
+        return true;
+    }
+
+    /** Bounded use: gives back {@code count} places (connections popped, or a reservation not used). */
+    void unreserve(int count) {
+        RESERVED.getAndAdd(this, -count);
+    }
+
+    void pushParked(PooledConnection<?> connection) {
         if (slot == null && SLOT.compareAndSet(this, (PooledConnection<?>) null, connection)) {
             return;
         }
@@ -64,7 +88,7 @@ class IdleStack {
     }
 
     /** A parked connection (the slot's first, then the most recently parked), or null when there is none. */
-    final PooledConnection<?> popParked() {
+    PooledConnection<?> popParked() {
         PooledConnection<?> first = slot;
         if (first != null && SLOT.compareAndSet(this, first, (PooledConnection<?>) null)) {
             return first;
@@ -80,7 +104,7 @@ class IdleStack {
     }
 
     /** Takes every parked connection at once. */
-    final List<PooledConnection<?>> popAllParked() {
+    List<PooledConnection<?>> popAllParked() {
         PooledConnection<?> first = (PooledConnection<?>) SLOT.getAndSet(this, (PooledConnection<?>) null);
         Node top = (Node) HEAD.getAndSet(this, (Node) null);
         if (first == null && top == null) {
@@ -97,7 +121,7 @@ class IdleStack {
     }
 
     /** How many connections are parked: exact for one moment while pushes and pops go on. */
-    final int parkedCount() {
+    int parkedCount() {
         int count = slot == null ? 0 : 1;
         for (Node node = head; node != null; node = node.next) {
             count++;

@@ -63,7 +63,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final long leakThresholdNanos;
     private final Listeners listeners;
     private final ServerRegistry registry;
-    private final KeyedPoolAdapter<C> adapter;
+    private final ConnectionEngine<C> adapter;
     private final Housekeeper housekeeper;
     private final ReentrantLock closeLock = new ReentrantLock();
     private final Condition leasesBack = closeLock.newCondition();
@@ -81,7 +81,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
+        this.adapter = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
         this.housekeeper = new Housekeeper(settings, registry, adapter, clock, this.listeners);
         registry.bind(housekeeper);
         settings.servers().forEach(registry::add);

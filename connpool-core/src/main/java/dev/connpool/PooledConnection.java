@@ -5,7 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What commons-pool2 holds for one connection: the user's connection, its server, its deadline and
+ * One connection of the pool: the user's connection, its server, its deadline, since when it is idle and
  * which lease holds it now.
  */
 final class PooledConnection<C> {
@@ -45,8 +45,12 @@ final class PooledConnection<C> {
     LeakTrace borrowTrace;
     volatile boolean leakReported;
 
-    /** The validation commons-pool2 runs right after create repeats the one create already did: skip it. */
-    volatile boolean skipNextValidation;
+    /**
+     * When a maintenance run first saw it parked (0: not seen parked since its last lease). Written by the
+     * maintenance run and reset by the borrow that takes it: a plain field, so that neither a borrow nor a
+     * return reads the clock for it.
+     */
+    long idleSinceNanos;
 
     PooledConnection(C connection, ServerEntry entry, long createdNanos, long lifetimeNanos) {
         this.connection = connection;

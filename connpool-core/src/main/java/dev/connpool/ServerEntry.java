@@ -7,17 +7,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One server of a pool: its health state, counters and parked connections (it is their {@link IdleStack}).
- * The fields the hot path touches live in this one object, updated through {@link VarHandle}s rather than
- * atomic objects of their own: with a thousand servers, each pointer less to follow is a cache miss less
- * per borrow. State transitions happen under {@link ServerRegistry}'s lock.
+ * One server of a pool: its health state, counters, its parked connections ({@link #parked}) and the
+ * queue its borrowers wait in ({@link #waiters}). The counters the hot path touches live in this one
+ * object, updated through {@link VarHandle}s rather than atomic objects of their own: with a thousand
+ * servers, each pointer less to follow is a cache miss less per borrow. State transitions happen under
+ * {@link ServerRegistry}'s lock.
  */
-final class ServerEntry extends IdleStack implements Balancer.Candidate {
+final class ServerEntry implements Balancer.Candidate {
 
     private static final VarHandle LEASED;
     private static final VarHandle WAITING;
     private static final VarHandle FAILURES;
     private static final VarHandle TRIAL_OWNER;
+    private static final VarHandle SLOTS;
 
     static {
         try {
@@ -26,20 +28,25 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
             WAITING = lookup.findVarHandle(ServerEntry.class, "waiting", int.class);
             FAILURES = lookup.findVarHandle(ServerEntry.class, "failures", int.class);
             TRIAL_OWNER = lookup.findVarHandle(ServerEntry.class, "trialOwner", Thread.class);
+            SLOTS = lookup.findVarHandle(ServerEntry.class, "slots", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     final ServerAddress address;
+    /** Its idle connections: see {@link ParkedConnections}. */
+    final IdleStack parked = new IdleStack();
     /** Connections lent out through leases (what least-active compares). */
     private volatile int leased;
-    /** Borrowers waiting for one of its connections (in {@link Capacity}). */
+    /** Borrowers waiting for one of its connections (in a {@link WaitQueue}). */
     private volatile int waiting;
+    /** Its connections alive or being connected: what max-active limits (see {@link Slots}). */
+    private volatile int slots;
     /** Consecutive failures; reset by a lease closed normally. */
     private volatile int failures;
-    /** Where they wait, unless the pool has a max-total (then they wait in the pool's one Capacity). */
-    final Capacity capacity = new Capacity(false);
+    /** Where they wait, unless the pool has a max-total (then they wait in the pool's one queue). */
+    final WaitQueue waiters = new WaitQueue();
     final LongAdder created = new LongAdder();
     final LongAdder destroyed = new LongAdder();
     /** Leases handed out on connections already destroyed; see {@link #borrowed()}. */
@@ -101,6 +108,26 @@ final class ServerEntry extends IdleStack implements Balancer.Candidate {
 
     void addWaiting(int delta) {
         WAITING.getAndAdd(this, delta);
+    }
+
+    int slots() {
+        return slots;
+    }
+
+    /** Takes a slot if fewer than {@code max} are taken. */
+    boolean tryTakeSlot(int max) {
+        int taken;
+        do {
+            taken = slots;
+            if (taken >= max) {
+                return false;
+            }
+        } while (!SLOTS.compareAndSet(this, taken, taken + 1));
+        return true;
+    }
+
+    void giveBackSlot() {
+        SLOTS.getAndAdd(this, -1);
     }
 
     int failures() {

@@ -1,0 +1,299 @@
+package dev.connpool;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pool's connections, server by server: lends and takes back, waits, opens, closes. What
+ * {@link MultiPool} holds; it puts together the fast path ({@link ParkedConnections}), the limits
+ * ({@link Slots}), waiting ({@link WaitQueue}), birth and death ({@link ConnectionLifecycle}) and their
+ * upkeep ({@link IdleMaintenance}).
+ *
+ * <p><b>Idle</b> connections are the parked ones ({@link #idle}); every other live connection is
+ * <b>active</b> ({@link #active}): lent out, or on its way between a lease and the stack.
+ *
+ * <p><b>Borrowing</b>: when nobody waits for the server, a parked connection, else a new one if the server
+ * (and the pool, with a max-total) has room. Otherwise the borrower queues, first come first served: a
+ * connection given back goes to the longest-waiting borrower (never past it to a newcomer), freed room
+ * wakes it, up to max-wait. Only an {@link ServerState#ACTIVE} server lends parked connections: a
+ * probing server's trial always connects.
+ */
+final class ConnectionEngine<C> {
+
+    /** A safety net only: every change that can serve a waiter wakes it. */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final String pool;
+    private final PoolSettings settings;
+    private final ServerRegistry registry;
+    private final NanoClock clock;
+    private final Slots slots;
+    private final ConnectionLifecycle<C> lifecycle;
+    private final ParkedConnections<C> parked;
+    private final IdleMaintenance<C> maintenance;
+    /** The pool's one queue when it has a max-total; otherwise each server has its own. */
+    private final WaitQueue shared;
+    private final long maxWaitNanos;
+    private volatile boolean closing;
+
+    ConnectionEngine(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
+                     Listeners listeners, NanoClock clock) {
+        this.pool = settings.name();
+        this.settings = settings;
+        this.registry = registry;
+        this.clock = clock;
+        this.slots = new Slots(settings.maxActive(), settings.maxTotal());
+        this.shared = slots.poolWide() ? new WaitQueue() : null;
+        this.lifecycle = new ConnectionLifecycle<>(settings, factory, registry, listeners, clock, slots, this::roomFreed);
+        this.parked = new ParkedConnections<>(settings, lifecycle);
+        this.maintenance = new IdleMaintenance<>(settings, registry, lifecycle, parked, this::release);
+        this.maxWaitNanos = settings.maxWait().toNanos();
+    }
+
+    // ---- borrow and return ---------------------------------------------------------------------------
+
+    /**
+     * Takes a connection of {@code entry}'s server, idle or new, waiting up to max-wait (in line) when the
+     * server is full or others wait already. A connect the borrow starts itself may add its own duration.
+     */
+    PooledConnection<C> borrow(ServerEntry entry) {
+        if (entry.waiting() == 0) { // no barging past borrowers that wait already
+            if (entry.state() == ServerState.ACTIVE) {
+                PooledConnection<C> pooled = parked.take(entry);
+                if (pooled != null) {
+                    return pooled;
+                }
+            }
+            PooledConnection<C> created = tryConnect(entry);
+            if (created != null) {
+                return created;
+            }
+        }
+        return awaitBorrow(entry);
+    }
+
+    /** A new connection if the server and the pool have room (making room as described below); else null. */
+    private PooledConnection<C> tryConnect(ServerEntry entry) {
+        ensureOpen();
+        Slots.Outcome outcome = slots.tryTake(entry);
+        if (outcome == Slots.Outcome.POOL_FULL && closeOneIdle(entry, true)) {
+            outcome = slots.tryTake(entry); // max-total reached: an idle connection of another server made room
+        } else if (outcome == Slots.Outcome.SERVER_FULL && entry.state() == ServerState.PROBING
+                && closeOneIdle(entry, false)) {
+            outcome = slots.tryTake(entry); // a trial connects: an idle connection of the server made room
+        }
+        return outcome == Slots.Outcome.TAKEN ? lifecycle.connect(entry) : null;
+    }
+
+    /** Closes one parked connection of another server ({@code elsewhere}) or of this one; false when none. */
+    private boolean closeOneIdle(ServerEntry entry, boolean elsewhere) {
+        if (!elsewhere) {
+            PooledConnection<C> idle = parked.pop(entry);
+            if (idle != null) {
+                lifecycle.destroy(idle);
+            }
+            return idle != null;
+        }
+        for (ServerEntry other : registry.all()) {
+            PooledConnection<C> idle = other == entry ? null : parked.pop(other);
+            if (idle != null) {
+                lifecycle.destroy(idle);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private PooledConnection<C> awaitBorrow(ServerEntry entry) {
+        long start = clock.nanoTime();
+        long deadline = start + maxWaitNanos;
+        WaitQueue queue = queueOf(entry);
+        WaitQueue.Waiter waiter = queue.enter(entry);
+        boolean served = false;
+        try {
+            while (true) {
+                PooledConnection<C> pooled = cast(queue.takeHanded(waiter));
+                if (pooled != null) {
+                    pooled = parked.ready(pooled);
+                } else if (queue.isFirst(waiter)) {
+                    pooled = entry.state() == ServerState.ACTIVE ? parked.take(entry) : null;
+                    pooled = pooled != null ? pooled : tryConnect(entry);
+                }
+                if (pooled != null) {
+                    served = true;
+                    return pooled;
+                }
+                long left = deadline - clock.nanoTime();
+                if (left <= 0) {
+                    throw timeout(entry, clock.nanoTime() - start);
+                }
+                try {
+                    queue.await(waiter, Math.min(left, RECHECK_NANOS));
+                } catch (InterruptedException e) {
+                    throw interrupted(entry.address, e);
+                }
+                ensureOpen();
+            }
+        } finally {
+            PooledConnection<C> unclaimed = cast(queue.leave(waiter));
+            if (unclaimed != null) {
+                release(unclaimed); // handed over as this borrower gave up: to the next one
+            } else if (!served) {
+                signal(entry); // a wake-up this waiter took but could not use goes to the next one
+            }
+        }
+    }
+
+    /** Gives a connection back: to the longest-waiting borrower, else parked; destroyed when it may not be kept. */
+    void release(PooledConnection<C> pooled) {
+        ServerEntry entry = pooled.entry;
+        if (closing || !entry.state().isUsable() || lifecycle.expired(pooled)) {
+            lifecycle.destroy(pooled);
+            return;
+        }
+        if (entry.waiting() > 0 && entry.state() == ServerState.ACTIVE && queueOf(entry).handOver(pooled)) {
+            return;
+        }
+        if (!parked.park(pooled)) {
+            lifecycle.destroy(pooled); // max-idle reached
+            return;
+        }
+        if (entry.waiting() > 0) {
+            signal(entry); // a borrower queued while this one parked: it must not miss it
+        }
+        if (closing || !entry.state().isUsable()) {
+            clearIdle(entry); // raced with close(), an ejection or a drain, which may have emptied the stack already
+        }
+    }
+
+    /** Destroys a lent connection instead of returning it. */
+    void destroy(PooledConnection<C> pooled) {
+        lifecycle.destroy(pooled);
+    }
+
+    /** Something changed for the server's waiters: hand the first one a parked connection, or wake it to look. */
+    void signal(ServerEntry entry) {
+        if (entry.waiting() == 0) {
+            return;
+        }
+        WaitQueue queue = queueOf(entry);
+        if (entry.state() != ServerState.ACTIVE || !queue.handOverFrom(entry, () -> parked.pop(entry))) {
+            queue.wakeFirst(entry, false);
+        }
+    }
+
+    /** A slot was given back: room for the first waiter of the server (of every server with a max-total). */
+    private void roomFreed(ServerEntry entry) {
+        if (shared != null) {
+            shared.wakeFirst(entry, true);
+        } else if (entry.waiting() > 0) {
+            entry.waiters.wakeFirst(entry, false);
+        }
+    }
+
+    /** Wakes every waiting borrower (the pool is closing). */
+    void wakeAllWaiters() {
+        if (shared != null) {
+            shared.wakeAll();
+        }
+        for (ServerEntry entry : registry.all()) {
+            entry.waiters.wakeAll();
+        }
+    }
+
+    private WaitQueue queueOf(ServerEntry entry) {
+        return shared != null ? shared : entry.waiters;
+    }
+
+    private PoolException interrupted(ServerAddress server, InterruptedException e) {
+        Thread.currentThread().interrupt(); // the caller decides what an interrupt means: keep the flag
+        if (closing) {
+            return new PoolClosedException(pool);
+        }
+        return new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
+                + server, e);
+    }
+
+    /** A probe: borrows a connection of the (probing) server, a new one, and returns it. */
+    void borrowAndReturn(ServerEntry entry) {
+        release(borrow(entry));
+    }
+
+    // ---- housekeeping ----------------------------------------------------------------------------------
+
+    /**
+     * Retires idle connections at {@code now}: expired, idle longer than idle-timeout (above min-idle),
+     * failing validation (with validate-while-idle), or of a server that is not usable.
+     *
+     * @return nanoseconds until the next run is due
+     */
+    long maintain(long now) {
+        return closing ? settings.housekeepingInterval().toNanos() : maintenance.run(now);
+    }
+
+    /** Closes every idle connection of a server now. */
+    void clearIdle(ServerEntry entry) {
+        for (PooledConnection<C> pooled : parked.takeAll(entry)) {
+            lifecycle.destroy(pooled);
+        }
+    }
+
+    /** Opens one more idle connection to a server, if it has room; failures are thrown. */
+    void addIdle(ServerEntry entry) {
+        ensureOpen();
+        if (slots.tryTake(entry) == Slots.Outcome.TAKEN) {
+            release(lifecycle.connect(entry)); // parked, or straight to a waiter
+        }
+    }
+
+    /** Closes idle connections of a server beyond {@code keep} (the longest idle first); opens none. */
+    int retainIdle(ServerEntry entry, int keep) {
+        return maintenance.retain(entry, keep);
+    }
+
+    /** Stops lending and parking, wakes the waiters, closes the idle connections. */
+    void close() {
+        closing = true;
+        wakeAllWaiters();
+        for (ServerEntry entry : registry.all()) {
+            clearIdle(entry);
+        }
+        lifecycle.close();
+    }
+
+    boolean isClosed() {
+        return closing;
+    }
+
+    private void ensureOpen() {
+        if (closing) {
+            throw new PoolClosedException(pool);
+        }
+    }
+
+    // ---- counts ------------------------------------------------------------------------------------------
+
+    /** Live connections of the server that are not idle: lent out, or between a lease and the stack. */
+    int active(ServerEntry entry) {
+        return Math.max(0, (int) (entry.created.sum() - entry.destroyed.sum()) - parked.count(entry));
+    }
+
+    /** Idle connections of the server: the parked ones. */
+    int idle(ServerEntry entry) {
+        return parked.count(entry);
+    }
+
+    private PoolTimeoutException timeout(ServerEntry entry, long waitedNanos) {
+        Duration waited = Duration.ofNanos(waitedNanos);
+        ServerAddress server = entry.address;
+        return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
+                + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
+                + " ms; active " + active(entry) + ", idle " + idle(entry) + ", waiting " + entry.waiting()
+                + ", max-active " + settings.maxActive() + ")");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <C> PooledConnection<C> cast(PooledConnection<?> pooled) {
+        return (PooledConnection<C>) pooled;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.connpool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fast path: idle connections wait on their server's {@link IdleStack}, and a borrow of the server
+ * takes one with a single CAS, a return gives it back with another; no lock, no clock read unless
+ * max-lifetime is set.
+ *
+ * <p><b>Idle</b>, in one place: a connection is idle while it is parked on its server's stack, and only
+ * then; {@link #count} counts those. Every other live connection is <b>active</b> (lent out, or on its
+ * way between a lease and the stack): see {@link ConnectionEngine#active}.
+ *
+ * <p>Max-idle is checked here only, and atomically: with a max-idle below max-active the stack counts
+ * what it holds and a park that would pass the bound is refused (the caller destroys the connection);
+ * otherwise the bound can never be passed and nothing is counted.
+ */
+final class ParkedConnections<C> {
+
+    private final ConnectionLifecycle<C> lifecycle;
+    private final boolean validateOnBorrow;
+    /** Max-idle when below max-active (the stack is then bounded), else -1. */
+    private final int bound;
+
+    ParkedConnections(PoolSettings settings, ConnectionLifecycle<C> lifecycle) {
+        this.lifecycle = lifecycle;
+        this.validateOnBorrow = settings.validateOnBorrow();
+        this.bound = settings.maxIdle() < settings.maxActive() ? settings.maxIdle() : -1;
+    }
+
+    /**
+     * A parked connection of the server ready to lend (validated when validate-on-borrow is on), or null
+     * when none is parked; expired and invalid ones are destroyed on the way.
+     */
+    PooledConnection<C> take(ServerEntry entry) {
+        PooledConnection<C> pooled;
+        while ((pooled = pop(entry)) != null) {
+            pooled = ready(pooled);
+            if (pooled != null) {
+                return pooled;
+            }
+        }
+        return null;
+    }
+
+    /** {@code pooled}, just taken off the stack or handed over, if fit to lend; else destroyed, and null. */
+    PooledConnection<C> ready(PooledConnection<C> pooled) {
+        if (lifecycle.expired(pooled) || (validateOnBorrow && !lifecycle.stillValid(pooled))) {
+            lifecycle.destroy(pooled);
+            return null;
+        }
+        pooled.idleSinceNanos = 0;
+        return pooled;
+    }
+
+    /** Takes a parked connection off the stack as it is (no check), or null. */
+    PooledConnection<C> pop(ServerEntry entry) {
+        PooledConnection<C> pooled = cast(entry.parked.popParked());
+        if (bound >= 0 && pooled != null) {
+            entry.parked.unreserve(1);
+        }
+        return pooled;
+    }
+
+    /** Parks a connection; false when the server has max-idle parked already (the caller destroys it). */
+    boolean park(PooledConnection<C> pooled) {
+        IdleStack stack = pooled.entry.parked;
+        if (bound >= 0 && !stack.tryReserve(bound)) {
+            return false;
+        }
+        stack.pushParked(pooled);
+        return true;
+    }
+
+    /** Takes every parked connection of the server off its stack (most recently parked first, but for the slot). */
+    List<PooledConnection<C>> takeAll(ServerEntry entry) {
+        List<PooledConnection<?>> all = entry.parked.popAllParked();
+        if (all.isEmpty()) {
+            return List.of();
+        }
+        if (bound >= 0) {
+            entry.parked.unreserve(all.size());
+        }
+        List<PooledConnection<C>> typed = new ArrayList<>(all.size());
+        all.forEach(pooled -> typed.add(cast(pooled)));
+        return typed;
+    }
+
+    /** The server's idle connections. */
+    int count(ServerEntry entry) {
+        return entry.parked.parkedCount();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <C> PooledConnection<C> cast(PooledConnection<?> pooled) {
+        return (PooledConnection<C>) pooled;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.connpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Waiting for a full server: first come first served, an interrupt costs no capacity and is never
+ * swallowed, and whatever makes a connection available wakes who waits for it.
+ */
+class FairWaitingTest {
+
+    private final List<TestServer> servers = new ArrayList<>();
+    private CountingFactory<SocketConnection> counting;
+    private MultiPool<SocketConnection> pool;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        servers.add(TestServer.start());
+        servers.add(TestServer.start());
+        counting = CountingFactory.sockets();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pool != null) {
+            pool.close();
+        }
+        servers.forEach(TestServer::close);
+        assertThat(counting.errors).isEmpty();
+        assertThat(counting.live()).as("connections left open after close").isZero();
+        assertThat(counting.destroyed.get()).isEqualTo(counting.created.get());
+    }
+
+    private ServerAddress a() {
+        return servers.get(0).address();
+    }
+
+    private ServerAddress b() {
+        return servers.get(1).address();
+    }
+
+    private MultiPool.Builder<SocketConnection> builder(ConnectionFactory<SocketConnection> factory) {
+        return MultiPool.builder(factory).name("fair-waiting").servers(List.of(a(), b())).retryAttempts(1)
+                .shutdownTimeout(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aBorrowerDoesNotTakeAConnectionPastThoseAlreadyWaiting() throws Exception {
+        pool = builder(counting).maxActive(1).maxWait(Duration.ofSeconds(10)).build();
+        int threads = 4;
+        int rounds = 150;
+        AtomicInteger lastReturner = new AtomicInteger(-1);
+        AtomicInteger retaken = new AtomicInteger();
+        AtomicInteger timeouts = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            Thread worker = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < rounds; i++) {
+                        try (Lease<SocketConnection> lease = pool.borrow(a())) {
+                            if (lastReturner.get() == me) {
+                                retaken.incrementAndGet();
+                            }
+                            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200)); // the work
+                            lastReturner.set(me);
+                        } catch (PoolTimeoutException e) {
+                            timeouts.incrementAndGet();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "fair-" + t);
+            worker.start();
+            workers.add(worker);
+        }
+        start.countDown();
+        for (Thread worker : workers) {
+            worker.join(TimeUnit.SECONDS.toMillis(60));
+        }
+
+        assertThat(timeouts.get()).as("timeouts").isZero();
+        // A fair hand-off gives a returned connection to a waiter; the returner re-takes it only when
+        // nobody waited at that moment, which with 3 other borrowers almost never happens.
+        assertThat(retaken.get()).as("leases re-taken by the thread that just returned, of %d", threads * rounds)
+                .isLessThan(threads * rounds / 20);
+    }
+
+    @Test
+    void anInterruptWhileWaitingDoesNotLowerMaxTotal() throws Exception {
+        CountDownLatch connecting = new CountDownLatch(1);
+        CountDownLatch finishConnect = new CountDownLatch(1);
+        AtomicBoolean slowConnect = new AtomicBoolean(true);
+        pool = builder(new ForwardingFactory<>(counting) {
+            @Override
+            public SocketConnection create(ServerAddress address) throws Exception {
+                if (address.equals(a()) && slowConnect.compareAndSet(true, false)) {
+                    connecting.countDown();
+                    finishConnect.await();
+                }
+                return super.create(address);
+            }
+        }).maxActive(1).maxTotal(2).maxWait(Duration.ofSeconds(5)).build();
+
+        AtomicReference<Lease<SocketConnection>> first = new AtomicReference<>();
+        Thread connector = new Thread(() -> first.set(pool.borrow(a())), "connector");
+        connector.start();
+        connecting.await();
+        AtomicReference<Throwable> waiterFailure = new AtomicReference<>();
+        Thread waiter = new Thread(() -> waiterFailure.set(catchThrowable(() -> pool.borrow(a()))), "waiter");
+        waiter.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING
+                || waiter.getState() == Thread.State.TIMED_WAITING);
+        waiter.interrupt(); // as Future.cancel(true) does
+        waiter.join(5_000);
+        finishConnect.countDown();
+        connector.join(5_000);
+        assertThat(waiterFailure.get()).isInstanceOf(PoolException.class);
+        first.get().close();
+
+        // max-total 2 still allows one connection on each server at once
+        try (Lease<SocketConnection> onA = pool.borrow(a()); Lease<SocketConnection> onB = pool.borrow(b())) {
+            assertThat(onA.server()).isEqualTo(a());
+            assertThat(onB.server()).isEqualTo(b());
+        }
+    }
+
+    @Test
+    void aWaiterToldThePoolClosedKeepsItsInterruptFlag() throws Exception {
+        CountDownLatch destroying = new CountDownLatch(1);
+        CountDownLatch finishDestroy = new CountDownLatch(1);
+        AtomicBoolean slowDestroy = new AtomicBoolean(false);
+        pool = builder(new ForwardingFactory<>(counting) {
+            @Override
+            public void destroy(ServerAddress address, SocketConnection connection) throws Exception {
+                if (address.equals(b()) && slowDestroy.compareAndSet(true, false)) {
+                    destroying.countDown();
+                    finishDestroy.await();
+                }
+                super.destroy(address, connection);
+            }
+        }).maxActive(1).maxWait(Duration.ofSeconds(30)).build();
+        pool.borrow(b()).close(); // an idle connection, closed by close()
+        Lease<SocketConnection> held = pool.borrow(a());
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean flagKept = new AtomicBoolean();
+        CountDownLatch interruptSent = new CountDownLatch(1);
+        Thread waiter = new Thread(() -> {
+            try {
+                pool.borrow(a()).close();
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+            try {
+                interruptSent.await();
+                flagKept.set(Thread.currentThread().isInterrupted());
+            } catch (InterruptedException e) {
+                flagKept.set(true); // the flag was still set
+            }
+        }, "waiter");
+        waiter.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().server(a()).waiting() == 1);
+        slowDestroy.set(true);
+        Thread closer = new Thread(pool::close, "closer");
+        closer.start();
+        assertThat(destroying.await(5, TimeUnit.SECONDS)).isTrue(); // the pool is closing now
+
+        waiter.interrupt();
+        interruptSent.countDown();
+        waiter.join(5_000);
+        finishDestroy.countDown();
+        held.close();
+        closer.join(5_000);
+
+        assertThat(failure.get()).isInstanceOf(PoolClosedException.class);
+        assertThat(flagKept).as("interrupt flag after PoolClosedException").isTrue();
+    }
+}
