@@ -63,7 +63,7 @@ class ChildrenFormatTest {
     }
 
     private ZooKeeperServerSource start() {
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).removalDelay(Duration.ZERO).build(); // follows at once
         source.start();
         return source;
     }

@@ -64,7 +64,7 @@ class CuratorFormatTest {
 
     private void start() {
         source = ZooKeeperServerSource.builder(client, pool)
-                .path(BASE).format(DiscoveryFormat.CURATOR).service(SERVICE).build();
+                .path(BASE).format(DiscoveryFormat.CURATOR).service(SERVICE).removalDelay(Duration.ZERO).build();
         source.start();
     }
 
