@@ -18,8 +18,7 @@ import org.apache.curator.utils.ZKPaths;
 record DiscoverySettings(String path, DiscoveryFormat format, Duration initialSyncTimeout, Duration removalDelay) {
 
     static final Duration DEFAULT_INITIAL_SYNC_TIMEOUT = Duration.ofSeconds(10);
-    /** See {@link ZooKeeperServerSource.Builder#removalDelay(Duration)} for why. */
-    static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+    static final Duration DEFAULT_REMOVAL_DELAY = ZooKeeperServerSource.DEFAULT_REMOVAL_DELAY;
 
     /**
      * Checks the builder's values.
@@ -34,8 +33,8 @@ record DiscoverySettings(String path, DiscoveryFormat format, Duration initialSy
         }
         String pathProblem = pathProblem(path);
         if (pathProblem != null) {
-            throw new InvalidDiscoverySettingException("path", path,
-                    "must be an absolute ZooKeeper path: " + pathProblem);
+            throw new InvalidDiscoverySettingException("path", path, pathProblem
+                    + " (an absolute ZooKeeper path such as /services/cache, with no empty, '.' or '..' node names)");
         }
         String watched = path;
         if (format == DiscoveryFormat.CURATOR) {
@@ -62,13 +61,39 @@ record DiscoverySettings(String path, DiscoveryFormat format, Duration initialSy
         return new DiscoverySettings(watched, format, initialSyncTimeout, removalDelay);
     }
 
-    /** Why {@code path} is not a valid ZooKeeper path (ZooKeeper's own rules), or null when it is one. */
-    private static String pathProblem(String path) {
+    /**
+     * Why {@code path} is not a valid ZooKeeper path, or null when it is one: ZooKeeper's rules, said the
+     * way a person configuring it would want to read them (Curator's own check backs them up).
+     */
+    static String pathProblem(String path) {
+        if (!path.startsWith("/")) {
+            return "a ZooKeeper path must start with '/'";
+        }
+        if (path.length() > 1 && path.endsWith("/")) {
+            return "a ZooKeeper path must not end with '/'";
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= '\u001f' || (c >= '\u007f' && c <= '\u009f')
+                    || (c >= '\ud800' && c <= '\uf8ff') || (c >= '\ufff0' && c <= '\uffff')) {
+                return "a ZooKeeper path must not hold the character \\u" + String.format("%04x", (int) c);
+            }
+        }
+        if (path.length() > 1) {
+            for (String node : path.substring(1).split("/", -1)) {
+                if (node.isEmpty()) {
+                    return "a ZooKeeper path must not have an empty node name ('//')";
+                }
+                if (node.equals(".") || node.equals("..")) {
+                    return "a ZooKeeper path must not have a relative node name ('" + node + "')";
+                }
+            }
+        }
         try {
             PathUtils.validatePath(path);
             return null;
         } catch (IllegalArgumentException e) {
-            return e.getMessage();
+            return "not a ZooKeeper path: " + e.getMessage();
         }
     }
 }

@@ -69,6 +69,11 @@ import dev.connpool.MultiPool;
  */
 public final class ZooKeeperServerSource implements AutoCloseable {
 
+    /**
+     * The default {@link Builder#removalDelay(Duration) removal delay}, 60 s: see there for why.
+     */
+    public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperServerSource.class);
     private static final long CLOSE_WAIT_MILLIS = 5_000;
 
@@ -110,6 +115,22 @@ public final class ZooKeeperServerSource implements AutoCloseable {
      */
     public static Builder builder(CuratorFramework client, MultiPool<?> pool) {
         return new Builder(client, pool);
+    }
+
+    /**
+     * Checks settings as {@link Builder#build()} does, without a client or a pool: for a configuration layer
+     * that refuses bad settings before it creates anything (the Spring Boot starter does).
+     *
+     * @param path         the watched path (children) or x-discovery base path (curator)
+     * @param format       how servers are written under it
+     * @param service      the service name (curator only), or null
+     * @param removalDelay the removal delay, or null for the default
+     * @throws InvalidDiscoverySettingException naming the first bad setting, its value and why
+     */
+    public static void check(String path, DiscoveryFormat format, String service, Duration removalDelay) {
+        DiscoverySettings.check(path, Objects.requireNonNull(format, "format"), service,
+                DiscoverySettings.DEFAULT_INITIAL_SYNC_TIMEOUT,
+                removalDelay == null ? DiscoverySettings.DEFAULT_REMOVAL_DELAY : removalDelay);
     }
 
     /**
