@@ -35,8 +35,11 @@ import dev.connpool.TestServer;
  * Bug 9, against a real ZooKeeper process: three healthy backends registered with
  * {@link ZooKeeperRegistration} on 4 s sessions; ZooKeeper is frozen (SIGSTOP) until every client has
  * given its session up, then let go (SIGCONT), so that it expires every session at once while the clients
- * come back with new ones and the registrations are made again. Under load, the pool must never lose a
- * server: with no removal delay it was drained to one of three, once to none, while every backend was fine.
+ * come back with new ones and the registrations are made again; or ZooKeeper is killed (SIGKILL) and
+ * restarted on its data, and expires the stale sessions it reloads one session later. Under load, the pool
+ * must never lose a server: with no removal delay it was drained to one of three, or to none, while every
+ * backend was fine. The source's own session (20 s) outlives the outage, so that it reads the path as soon
+ * as the nodes go.
  */
 @DisabledOnOs(OS.WINDOWS) // kill -STOP
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -79,6 +82,37 @@ class ZooKeeperHiccupTest {
     @Test
     void aFrozenZooKeeperThatExpiresEverySessionDrainsNoHealthyServer() throws Exception {
         long began = System.nanoTime();
+        Set<ServerAddress> all = startFleetUnderLoad();
+
+        long pausedAt = System.nanoTime();
+        zk.pause();
+        // Frozen until every registrar has given its session up: ZooKeeper, once let go, expires those
+        // sessions at once (their nodes go) while the registrars come back with new ones and register again.
+        assertThat(sessionsLost.await(20, TimeUnit.SECONDS)).as("every registrar's session given up").isTrue();
+        long pausedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
+        zk.resume();
+
+        awaitRegisteredAgainAndCheck(all, "paused " + pausedMillis + " ms", began);
+    }
+
+    @Test
+    void aKilledZooKeeperThatExpiresTheSessionsItReloadsDrainsNoHealthyServer() throws Exception {
+        long began = System.nanoTime();
+        Set<ServerAddress> all = startFleetUnderLoad();
+
+        long killedAt = System.nanoTime();
+        zk.kill();
+        // Down until every registrar has given its session up and opened a new one on the restarted server,
+        // which reloads the old sessions and their nodes from its data and expires them one session later.
+        assertThat(sessionsLost.await(20, TimeUnit.SECONDS)).as("every registrar's session given up").isTrue();
+        long downMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        zk.restart();
+
+        awaitRegisteredAgainAndCheck(all, "killed for " + downMillis + " ms", began);
+    }
+
+    /** ZooKeeper, three backends registered on 4 s sessions, the pool and its source, workers calling. */
+    private Set<ServerAddress> startFleetUnderLoad() throws Exception {
         zk = ZooKeeperProcess.start(1_000); // sessions of 2 to 20 s
         sessionsLost = new CountDownLatch(BACKENDS);
         for (int i = 0; i < BACKENDS; i++) {
@@ -104,17 +138,15 @@ class ZooKeeperHiccupTest {
         startSampling();
         startWorkers();
         awaitMoreCalls(200);
+        return all;
+    }
 
-        long pausedAt = System.nanoTime();
-        zk.pause();
-        // Frozen until every registrar has given its session up: ZooKeeper, once let go, expires those
-        // sessions at once (their nodes go) while the registrars come back with new ones and register again.
-        assertThat(sessionsLost.await(20, TimeUnit.SECONDS)).as("every registrar's session given up").isTrue();
-        long pausedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
-        zk.resume();
-
-        // The registrations are made again, and the source reads them; nothing is pending removal.
-        within(Duration.ofSeconds(15)).until(() -> source.state().connected()
+    /**
+     * Waits until the registrations are made again by the registrars' new sessions and the source has read
+     * them with nothing pending removal; then checks that the pool never lost a server and no call failed.
+     */
+    private void awaitRegisteredAgainAndCheck(Set<ServerAddress> all, String what, long began) throws Exception {
+        within(Duration.ofSeconds(20)).until(() -> source.state().connected()
                 && source.state().servers().equals(all) && source.state().removing().isEmpty()
                 && registeredByCurrentSessions());
         awaitMoreCalls(200);
@@ -122,8 +154,8 @@ class ZooKeeperHiccupTest {
         for (Thread t : threads) {
             t.join(10_000);
         }
-        System.err.printf("ZooKeeperHiccupTest: paused %d ms, %d calls, fewest servers %d, %.1f s in all%n",
-                pausedMillis, calls.get(), fewestServers.get(), (System.nanoTime() - began) / 1e9);
+        System.err.printf("ZooKeeperHiccupTest: %s, %d calls, fewest servers %d, %.1f s in all%n",
+                what, calls.get(), fewestServers.get(), (System.nanoTime() - began) / 1e9);
         assertThat(drained).as("servers drained").isEmpty();
         assertThat(fewestServers.get()).as("fewest servers the pool had").isEqualTo(BACKENDS);
         assertThat(errors).as("failed calls").isEmpty();
