@@ -49,6 +49,11 @@ class ZooKeeperHiccupTest {
     private static final int SESSION_MS = 4_000;
     /** The source's session outlives the pause: it is back at once and reads while the others re-register. */
     private static final int SOURCE_SESSION_MS = 20_000;
+    /**
+     * Set to {@code PT0S} (no removal delay, the old behaviour) to see these tests fail:
+     * {@code -Dhiccup.removal-delay=PT0S}.
+     */
+    private static final String REMOVAL_DELAY_PROPERTY = "hiccup.removal-delay";
     private static final int BACKENDS = 3;
     private static final int WORKERS = 2;
 
@@ -131,7 +136,12 @@ class ZooKeeperHiccupTest {
                 }).build();
         CuratorFramework sourceClient = Zk.client(zk.connectString(), SOURCE_SESSION_MS);
         clients.add(sourceClient);
-        source = ZooKeeperServerSource.builder(sourceClient, pool).path(PATH).build(); // the default removal delay
+        ZooKeeperServerSource.Builder builder = ZooKeeperServerSource.builder(sourceClient, pool).path(PATH);
+        String delay = System.getProperty(REMOVAL_DELAY_PROPERTY); // unset: the default removal delay
+        if (delay != null) {
+            builder.removalDelay(Duration.parse(delay));
+        }
+        source = builder.build();
         source.start();
         Set<ServerAddress> all = pool.servers();
         assertThat(all).hasSize(BACKENDS);
