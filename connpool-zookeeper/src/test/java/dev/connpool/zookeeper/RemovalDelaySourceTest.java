@@ -43,15 +43,19 @@ class RemovalDelaySourceTest {
     void startZooKeeper() throws Exception {
         zk = new TestingServer();
         client = Zk.client(zk.getConnectString());
-        pool = MultiPool.builder(SocketConnectionFactory.builder().build()).name("delay")
+        pool = poolRecordingDrainsIn("delay", drained);
+        client.create().creatingParentsIfNeeded().forPath(PATH + "/" + A);
+        client.create().forPath(PATH + "/" + B);
+    }
+
+    private static MultiPool<SocketConnection> poolRecordingDrainsIn(String name, List<ServerAddress> drained) {
+        return MultiPool.builder(SocketConnectionFactory.builder().build()).name(name)
                 .listener(new PoolListener() {
                     @Override
                     public void serverRemoved(String pool, ServerAddress server) {
                         drained.add(server);
                     }
                 }).build();
-        client.create().creatingParentsIfNeeded().forPath(PATH + "/" + A);
-        client.create().forPath(PATH + "/" + B);
     }
 
     @AfterEach
@@ -111,6 +115,41 @@ class RemovalDelaySourceTest {
         client.create().forPath(PATH + "/" + B);
         within(Duration.ofSeconds(5)).until(() -> pool.servers().equals(Set.of(A, B)));
         assertThat(drained).containsExactly(B);
+    }
+
+    @Test
+    void curatorsServiceDiscoveryRegisteringAgainOnReconnectionDrainsNothing() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(zk.getPort())) {
+            CuratorFramework registrar = Zk.client(proxy.connectString(), 10_000);
+            try (registrar; ZooKeeperRegistration c = ZooKeeperRegistration.curator(registrar, "/discovery", "echo",
+                    ServerAddress.of("127.0.0.1", 10_003))) {
+                MultiPool<SocketConnection> curatorPool = poolRecordingDrainsIn("curator-delay", drained);
+                try (curatorPool; ZooKeeperServerSource curatorSource = ZooKeeperServerSource.builder(client, curatorPool)
+                        .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo").build()) {
+                    curatorSource.start();
+                    assertThat(curatorPool.servers()).containsExactly(c.server());
+                    long created = createdZxid(registrar);
+
+                    proxy.stop(); // the registrar's connection drops; its session lives on (10 s)
+                    within(Duration.ofSeconds(10)).until(() -> !registrar.getZookeeperClient().isConnected());
+                    proxy.restart(); // reconnected: ServiceDiscovery deletes its node and creates it again
+                    within(Duration.ofSeconds(10)).until(() -> createdZxid(registrar) > created);
+                    within(Duration.ofSeconds(5)).until(() -> curatorSource.state().nodeCount() == 1
+                            && curatorSource.state().removing().isEmpty());
+                    assertThat(curatorPool.servers()).containsExactly(c.server());
+                    assertThat(drained).as("drained at no point").isEmpty();
+                }
+            }
+        }
+    }
+
+    private static long createdZxid(CuratorFramework client) throws Exception {
+        List<String> ids = client.getChildren().forPath("/discovery/echo");
+        if (ids.size() != 1) {
+            return -1;
+        }
+        var stat = client.checkExists().forPath("/discovery/echo/" + ids.get(0));
+        return stat == null ? -1 : stat.getCzxid();
     }
 
     @Test
