@@ -88,7 +88,8 @@ class LifecycleTest {
     @Test
     void settingErrorsCarryTheSettingTheValueAndTheReasonAsFields() {
         assertRefused(() -> builder().build(), "path", null, "is required");
-        assertRefused(() -> builder().path("services/echo").build(), "path", "services/echo", "absolute ZooKeeper path");
+        assertRefused(() -> builder().path("services/echo").build(), "path", "services/echo",
+                "absolute ZooKeeper path");
         assertRefused(() -> builder().path("/a/../b").build(), "path", "/a/../b", "relative");
         assertRefused(() -> builder().path(PATH).format(DiscoveryFormat.CURATOR).build(), "service", null, "CURATOR");
         assertRefused(() -> builder().path(PATH).format(DiscoveryFormat.CURATOR).service("..").build(),

@@ -124,8 +124,9 @@ class RemovalDelaySourceTest {
             try (registrar; ZooKeeperRegistration c = ZooKeeperRegistration.curator(registrar, "/discovery", "echo",
                     ServerAddress.of("127.0.0.1", 10_003))) {
                 MultiPool<SocketConnection> curatorPool = poolRecordingDrainsIn("curator-delay", drained);
-                try (curatorPool; ZooKeeperServerSource curatorSource = ZooKeeperServerSource.builder(client, curatorPool)
-                        .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo").build()) {
+                ZooKeeperServerSource curatorSource = ZooKeeperServerSource.builder(client, curatorPool)
+                        .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo").build();
+                try (curatorPool; curatorSource) {
                     curatorSource.start();
                     assertThat(curatorPool.servers()).containsExactly(c.server());
                     long created = createdZxid(registrar);

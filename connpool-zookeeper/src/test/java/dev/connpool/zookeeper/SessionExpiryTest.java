@@ -72,7 +72,8 @@ class SessionExpiryTest {
         childrenSource = ZooKeeperServerSource.builder(client, childrenPool).path("/services/echo")
                 .removalDelay(Duration.ZERO).build();
         curatorSource = ZooKeeperServerSource.builder(client, curatorPool)
-                .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo").removalDelay(Duration.ZERO).build();
+                .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo")
+                .removalDelay(Duration.ZERO).build();
         childrenSource.start();
         curatorSource.start();
         assertThat(childrenPool.servers()).containsExactlyInAnyOrder(a, b, stays);
