@@ -34,7 +34,7 @@ final class PoolCreator {
     static final List<String> DISCOVERY_FORMATS = List.of("children", "curator");
     /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
     private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
-            "session-timeout", "connection-timeout");
+            "session-timeout", "connection-timeout", "removal-delay");
     private static final String CURATOR_CLASS = "org.apache.curator.framework.CuratorFramework";
     private static final String SOURCE_CLASS = "dev.connpool.zookeeper.ZooKeeperServerSource";
 
@@ -62,6 +62,9 @@ final class PoolCreator {
         refuseDiscoveryDefaults(name);
         ZooKeeperDiscoverySettings zookeeper = zookeeper(name, pool.getDiscovery().getZookeeper());
         PoolDiscoveryStarter starter = zookeeper == null ? null : discoveryStarter(zookeeper, pool);
+        if (starter != null) {
+            starter.check(zookeeper); // connpool-zookeeper's own rules, before anything is created
+        }
         Settings settings = new Settings(name, pool, properties.getDefaults());
         MultiPool.Builder<?> builder = MultiPool.builder(factory(settings)).name(name);
         apply(settings, builder, zookeeper != null);
@@ -108,6 +111,7 @@ final class PoolCreator {
             case "service" -> z.getService();
             case "session-timeout" -> z.getSessionTimeout();
             case "connection-timeout" -> z.getConnectionTimeout();
+            case "removal-delay" -> z.getRemovalDelay();
             default -> throw new IllegalArgumentException(key);
         };
     }
@@ -134,13 +138,6 @@ final class PoolCreator {
                             : "the ZooKeeper node whose children are named host:port, such as /services/" + name + "."),
                     null);
         }
-        String pathProblem = zookeeperPathProblem(path);
-        if (pathProblem != null) {
-            throw new ConnpoolConfigurationException(prefix + "path", path, pathProblem,
-                    "Write " + prefix + "path as an absolute ZooKeeper path, such as /services/" + name
-                            + ": it starts with '/', has no empty, '.' or '..' node names and does not end with '/'.",
-                    null);
-        }
         String service = z.getService();
         if (curator && (service == null || service.isBlank())) {
             throw new ConnpoolConfigurationException(prefix + "service", service,
@@ -153,12 +150,6 @@ final class PoolCreator {
                     "service is read by the curator format only; the children format (the default) reads the "
                             + "servers straight under path",
                     "Remove " + prefix + "service, or set " + prefix + "format to curator.", null);
-        }
-        if (curator && (service.contains("/") || zookeeperPathProblem("/" + service) != null)) {
-            throw new ConnpoolConfigurationException(prefix + "service", service,
-                    "a service name is one ZooKeeper node name: no '/', not '.' or '..'",
-                    "Set " + prefix + "service to the service's name alone; its parent goes in " + prefix + "path.",
-                    null);
         }
         String connectString = z.getConnectString();
         if (connectString != null && connectString.isBlank()) {
@@ -178,7 +169,7 @@ final class PoolCreator {
         Duration connection = timeout(prefix + "connection-timeout", z.getConnectionTimeout(),
                 ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
         return new ZooKeeperDiscoverySettings(name, connectString == null ? null : connectString.strip(), path,
-                curator, curator ? service : null, session, connection);
+                curator, curator ? service : null, session, connection, z.getRemovalDelay());
     }
 
     private static Duration timeout(String property, Duration value, Duration fallback) {
@@ -191,34 +182,6 @@ final class PoolCreator {
                     "Set " + property + " to a positive duration such as 30s.", null);
         }
         return value;
-    }
-
-    /** Why a ZooKeeper path is not valid (the rules of ZooKeeper's PathUtils), or null when it is. */
-    static String zookeeperPathProblem(String path) {
-        if (!path.startsWith("/")) {
-            return "a ZooKeeper path must start with '/'";
-        }
-        if (path.length() > 1 && path.endsWith("/")) {
-            return "a ZooKeeper path must not end with '/'";
-        }
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c <= '\u001f' || (c >= '\u007f' && c <= '\u009f')
-                    || (c >= '\ud800' && c <= '\uf8ff') || (c >= '\ufff0' && c <= '\uffff')) {
-                return "a ZooKeeper path must not hold the character \\u" + String.format("%04x", (int) c);
-            }
-        }
-        if (path.length() > 1) {
-            for (String node : path.substring(1).split("/", -1)) {
-                if (node.isEmpty()) {
-                    return "a ZooKeeper path must not have an empty node name ('//')";
-                }
-                if (node.equals(".") || node.equals("..")) {
-                    return "a ZooKeeper path must not have a relative node name ('" + node + "')";
-                }
-            }
-        }
-        return null;
     }
 
     /** The bean that starts discovery; without it, what to add to the class path, naming a key that was set. */

@@ -10,6 +10,15 @@ import dev.connpool.MultiPool;
 interface PoolDiscoveryStarter {
 
     /**
+     * Checks the settings with connpool-zookeeper's own rules (ZooKeeper paths, the service name, the
+     * removal delay) before anything is created.
+     *
+     * @param settings the pool's settings
+     * @throws ConnpoolConfigurationException naming the property of the bad setting
+     */
+    void check(ZooKeeperDiscoverySettings settings);
+
+    /**
      * Starts watching the pool's servers; when this returns, the pool has ZooKeeper's servers if ZooKeeper
      * answered. The discovery is stopped when the context closes, before the pool is.
      *

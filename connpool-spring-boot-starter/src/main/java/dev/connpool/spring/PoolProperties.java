@@ -427,6 +427,9 @@ public class PoolProperties {
         /** Connection timeout of the pool's own Curator client (with connect-string), and how long start-up waits at most for ZooKeeper to be connected (either client). Default 15s. Per pool only. */
         private Duration connectionTimeout;
 
+        /** How long a server gone from ZooKeeper stays in the pool before it is drained; one registered again meanwhile is not drained, so a ZooKeeper hiccup (sessions expired at once) drains no healthy server. The first reads after a reconnection get the same grace. 0 drains at once. Default 60s. Per pool only. */
+        private Duration removalDelay;
+
         public String getConnectString() {
             return connectString;
         }
@@ -473,6 +476,14 @@ public class PoolProperties {
 
         public void setConnectionTimeout(Duration connectionTimeout) {
             this.connectionTimeout = connectionTimeout;
+        }
+
+        public Duration getRemovalDelay() {
+            return removalDelay;
+        }
+
+        public void setRemovalDelay(Duration removalDelay) {
+            this.removalDelay = removalDelay;
         }
     }
 }

@@ -3,8 +3,10 @@ package dev.connpool.spring;
 import java.time.Duration;
 
 /**
- * One pool's {@code discovery.zookeeper.*}, checked by {@link PoolCreator}. Holds no Curator type, so that
- * it can be read (and refused) without Curator on the class path.
+ * One pool's {@code discovery.zookeeper.*}, checked by {@link PoolCreator} (what is required with what) and
+ * by connpool-zookeeper itself through {@link PoolDiscoveryStarter#check} (ZooKeeper's path rules, the
+ * removal delay). Holds no Curator type, so that it can be read (and refused) without Curator on the class
+ * path.
  *
  * @param pool              the pool's name (its bean's name too)
  * @param connectString     the ensemble of the pool's own Curator client, or {@code null} to use the
@@ -15,9 +17,11 @@ import java.time.Duration;
  * @param sessionTimeout    the own client's session timeout
  * @param connectionTimeout the own client's connection timeout, and how long start-up waits for the first
  *                          connection
+ * @param removalDelay      how long a server gone from ZooKeeper stays in the pool, or {@code null} for
+ *                          connpool-zookeeper's default (60 s)
  */
 record ZooKeeperDiscoverySettings(String pool, String connectString, String path, boolean curator, String service,
-                                  Duration sessionTimeout, Duration connectionTimeout) {
+                                  Duration sessionTimeout, Duration connectionTimeout, Duration removalDelay) {
 
     static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
     static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(15);

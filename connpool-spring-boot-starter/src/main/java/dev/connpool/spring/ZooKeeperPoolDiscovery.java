@@ -3,6 +3,7 @@ package dev.connpool.spring;
 import dev.connpool.MultiPool;
 import dev.connpool.zookeeper.DiscoveryFormat;
 import dev.connpool.zookeeper.DiscoveryState;
+import dev.connpool.zookeeper.InvalidDiscoverySettingException;
 import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -59,7 +60,29 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
     }
 
     @Override
+    public void check(ZooKeeperDiscoverySettings settings) {
+        try {
+            ZooKeeperServerSource.check(settings.path(), format(settings), settings.service(), settings.removalDelay());
+        } catch (InvalidDiscoverySettingException e) {
+            throw refused(settings, e);
+        }
+    }
+
+    /** The library's word on a setting, as the property where it was set: from the exception's fields. */
+    private static ConnpoolConfigurationException refused(ZooKeeperDiscoverySettings settings,
+                                                          InvalidDiscoverySettingException e) {
+        String property = settings.property(e.setting());
+        return new ConnpoolConfigurationException(property, e.value(), e.reason(),
+                "Update " + property + " in your configuration: its value " + e.reason() + ".", e);
+    }
+
+    private static DiscoveryFormat format(ZooKeeperDiscoverySettings settings) {
+        return settings.curator() ? DiscoveryFormat.CURATOR : DiscoveryFormat.CHILDREN;
+    }
+
+    @Override
     public void start(MultiPool<?> pool, ZooKeeperDiscoverySettings settings) {
+        check(settings); // PoolCreator did already; cheap, and start may be called alone
         String clientBean = null;
         CuratorFramework client;
         if (settings.connectString() != null) {
@@ -76,22 +99,22 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
         CuratorFramework ownClient = settings.connectString() != null ? client : null;
         ZooKeeperServerSource source = null;
         try {
+            ZooKeeperServerSource.Builder builder = ZooKeeperServerSource.builder(client, pool)
+                    .path(settings.path())
+                    .format(format(settings))
+                    .service(settings.service());
+            if (settings.removalDelay() != null) {
+                builder.removalDelay(settings.removalDelay());
+            }
+            try {
+                source = builder.build();
+            } catch (InvalidDiscoverySettingException e) {
+                throw refused(settings, e);
+            }
             if (ownClient != null) {
                 ownClient.start();
             }
             awaitConnection(client, settings);
-            try {
-                source = ZooKeeperServerSource.builder(client, pool)
-                        .path(settings.path())
-                        .format(settings.curator() ? DiscoveryFormat.CURATOR : DiscoveryFormat.CHILDREN)
-                        .service(settings.service())
-                        .build();
-            } catch (IllegalArgumentException e) { // PoolCreator checks first; this is the library's word
-                boolean service = String.valueOf(e.getMessage()).contains("'service'");
-                String property = settings.property(service ? "service" : "path");
-                throw new ConnpoolConfigurationException(property, service ? settings.service() : settings.path(),
-                        e.getMessage(), "Update " + property + " in your configuration.", e);
-            }
             source.start();
             synchronized (discoveries) {
                 if (closed) {
@@ -178,6 +201,9 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
         details.put("nodeCount", state.nodeCount());
         if (!state.skipped().isEmpty()) {
             details.put("skipped", state.skipped().stream().sorted().toList());
+        }
+        if (!state.removing().isEmpty()) {
+            details.put("removing", state.removing().stream().map(Object::toString).sorted().toList());
         }
         if (state.lastError() != null) {
             details.put("lastError", state.lastError());

@@ -8,6 +8,7 @@ import dev.connpool.MultiPool;
 import dev.connpool.PoolSettings;
 import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnectionFactory;
+import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.io.InputStream;
 import java.net.URL;
 import java.time.Duration;
@@ -73,6 +74,7 @@ class ConfigurationMetadataTests {
         SETTINGS.put("discovery.zookeeper.service", null);
         SETTINGS.put("discovery.zookeeper.session-timeout", "60s");
         SETTINGS.put("discovery.zookeeper.connection-timeout", "15s");
+        SETTINGS.put("discovery.zookeeper.removal-delay", "60s");
     }
 
     private static final JsonNode METADATA = load();
@@ -214,6 +216,8 @@ class ConfigurationMetadataTests {
                 .isEqualTo(settings.curator() ? "curator" : "children");
         assertThat(settings.sessionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
         assertThat(settings.connectionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
+        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.removal-delay")
+                .get("defaultValue").asString())).isEqualTo(ZooKeeperServerSource.DEFAULT_REMOVAL_DELAY);
     }
 
     @Test

@@ -79,7 +79,7 @@ class ZooKeeperDiscoveryTests {
             CuratorFramework[] own = new CuratorFramework[1];
             runner.withBean(DestructionRecorder.class, () -> new DestructionRecorder(destroyed))
                     .withPropertyValues(zk("connect-string", zookeeper.getConnectString()), zk("path", path),
-                            zk("session-timeout", "10s"))
+                            zk("session-timeout", "10s"), zk("removal-delay", "0s")) // 0: follows removals at once
                     .run(context -> {
                         assertThat(context).hasNotFailed();
                         MultiPool<SocketConnection> orders = orders(context);
@@ -108,6 +108,34 @@ class ZooKeeperDiscoveryTests {
                     .isEqualTo(CuratorFrameworkState.STOPPED);
             assertThat(destroyed).as("the discovery stops before its pool is closed")
                     .containsSubsequence("connpoolZooKeeperDiscovery", "orders");
+        }
+    }
+
+    @Test
+    void aServerGoneFromZooKeeperStaysForTheRemovalDelayAndIsShownInHealth(TestInfo test) throws Exception {
+        String path = path(test);
+        try (TestServer a = TestServer.start(); TestServer b = TestServer.start();
+             ZooKeeperRegistration registeredA = ZooKeeperRegistration.children(writer, path, a.address())) {
+            ZooKeeperRegistration registeredB = ZooKeeperRegistration.children(writer, path, b.address());
+            runner.withPropertyValues(zk("connect-string", zookeeper.getConnectString()), zk("path", path))
+                    .run(context -> { // the default removal delay, 60 s
+                        assertThat(context).hasNotFailed();
+                        MultiPool<SocketConnection> orders = orders(context);
+                        assertThat(orders.servers()).containsExactlyInAnyOrder(a.address(), b.address());
+                        registeredB.close();
+                        await().atMost(PATIENCE).until(() -> discovery(health(context, "orders")).get("nodeCount"),
+                                nodes -> Integer.valueOf(1).equals(nodes));
+                        assertThat(orders.servers()).as("kept for the removal delay")
+                                .containsExactlyInAnyOrder(a.address(), b.address());
+                        assertThat(discovery(health(context, "orders")))
+                                .containsEntry("removing", List.of(b.address().toString()));
+
+                        try (ZooKeeperRegistration again = ZooKeeperRegistration.children(writer, path, b.address())) {
+                            await().atMost(PATIENCE).until(() -> discovery(health(context, "orders")),
+                                    d -> !d.containsKey("removing"));
+                            assertThat(orders.servers()).containsExactlyInAnyOrder(a.address(), b.address());
+                        }
+                    });
         }
     }
 

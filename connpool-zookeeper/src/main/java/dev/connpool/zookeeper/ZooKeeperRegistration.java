@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.curator.utils.PathUtils;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
@@ -36,7 +35,7 @@ import dev.connpool.ServerAddress;
  *
  * <p>Note that Curator's {@code ServiceDiscovery} re-registers by deleting and creating the instance's node
  * on every reconnection, even when the session survived; a {@link ZooKeeperServerSource} that reads the
- * service between the two drains the server and takes it back right after (leases are not cut).
+ * service between the two keeps the server for its removal delay, and the node is back long before.
  *
  * <p>Registering blocks until the node exists, at most the client's connection timeout
  * ({@code CuratorFrameworkFactory.Builder#connectionTimeoutMs}) plus, for {@code curator}, the client's retry
@@ -68,6 +67,7 @@ public final class ZooKeeperRegistration implements AutoCloseable {
      * @param path   the parent path
      * @param server the server
      * @return the registration
+     * @throws InvalidDiscoverySettingException when a path or the service name is not valid
      * @throws ZooKeeperDiscoveryException when ZooKeeper refuses or cannot be reached
      */
     public static ZooKeeperRegistration children(CuratorFramework client, String path, ServerAddress server) {
@@ -107,6 +107,7 @@ public final class ZooKeeperRegistration implements AutoCloseable {
      * @param service  the service name
      * @param server   the server
      * @return the registration
+     * @throws InvalidDiscoverySettingException when a path or the service name is not valid
      * @throws ZooKeeperDiscoveryException when ZooKeeper refuses or cannot be reached
      */
     public static ZooKeeperRegistration curator(CuratorFramework client, String basePath, String service,
@@ -114,9 +115,10 @@ public final class ZooKeeperRegistration implements AutoCloseable {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(server, "server");
         validPath("basePath", basePath);
-        if (service == null || service.isBlank() || service.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("zookeeper registration: 'service' must be a service name (one path "
-                    + "segment, no '/'), got " + (service == null ? "null" : "\"" + service + "\""));
+        if (service == null || service.isBlank() || service.indexOf('/') >= 0
+                || DiscoverySettings.pathProblem("/" + service) != null) {
+            throw new InvalidDiscoverySettingException("service", service,
+                    "must be a service name: one ZooKeeper node name (no '/', not '.' or '..')");
         }
         String id = UUID.randomUUID().toString();
         String nodePath = ZKPaths.makePath(ZKPaths.makePath(basePath, service), id);
@@ -177,16 +179,16 @@ public final class ZooKeeperRegistration implements AutoCloseable {
         return "ZooKeeperRegistration[" + server + " at " + nodePath + (closed.get() ? ", closed" : "") + "]";
     }
 
+    /** The path, checked by the rules {@link ZooKeeperServerSource} checks its own with. */
     private static String validPath(String setting, String path) {
         if (path == null) {
-            throw new IllegalArgumentException("zookeeper registration: '" + setting + "' is required, got null");
+            throw new InvalidDiscoverySettingException(setting, null, "is required");
         }
-        try {
-            return PathUtils.validatePath(path);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("zookeeper registration: '" + setting + "' must be an absolute "
-                    + "ZooKeeper path, got \"" + path + "\": " + e.getMessage(), e);
+        String problem = DiscoverySettings.pathProblem(path);
+        if (problem != null) {
+            throw new InvalidDiscoverySettingException(setting, path, problem);
         }
+        return path;
     }
 
     private static void closeQuietly(AutoCloseable closeable, String nodePath) {

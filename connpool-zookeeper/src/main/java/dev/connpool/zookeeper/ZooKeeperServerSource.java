@@ -1,57 +1,37 @@
 package dev.connpool.zookeeper;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
-import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.framework.state.ConnectionStateListener;
-import org.apache.curator.utils.PathUtils;
-import org.apache.curator.utils.ZKPaths;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.connpool.MultiPool;
-import dev.connpool.PoolClosedException;
-import dev.connpool.ServerAddress;
 
 /**
  * Keeps a {@link MultiPool}'s servers equal to what a ZooKeeper path holds, read through Apache Curator.
  *
- * <p>The source watches the path (no polling): a server that appears is added to the pool (and its min-idle
- * filled in the background), a server that goes away is drained through {@link MultiPool#updateServers}, so
- * leases out on it finish normally and its connections are closed when they come back. A node that does not
- * parse is logged once and skipped.
+ * <p>The source watches the path (no polling): a server that appears is added to the pool at once (and its
+ * min-idle filled in the background); a server that goes away is drained through
+ * {@link MultiPool#updateServers} once it has been gone for the removal delay
+ * ({@link Builder#removalDelay(Duration)}, 60 s by default), so that a ZooKeeper hiccup, which makes the
+ * registrations of healthy servers vanish for a moment, does not drain them; a server registered again
+ * within the delay stays. Leases out on a drained server finish normally and its connections are closed
+ * when they come back. A node that does not parse is logged once and skipped.
  *
  * <p>When ZooKeeper cannot be reached, or the session is lost, the pool keeps the last known servers (the
  * fleet is not drained because the registry is away); the source reports it in {@link #state()} and reads
- * the path again as soon as it is connected.
+ * the path again as soon as it is connected, giving what is missing then the removal delay again.
  *
  * <pre>{@code
  * try (var source = ZooKeeperServerSource.builder(curator, pool).path("/services/cache").build()) {
@@ -63,16 +43,16 @@ import dev.connpool.ServerAddress;
  * <p>The source does not own the {@code CuratorFramework} or the pool: {@link #close()} stops watching and
  * leaves both open. If the pool is closed under it, the source stops by itself.
  *
- * <p><b>ZooKeeper is the truth.</b> An existing path with no children (no instances) means no servers: the
- * pool is emptied (drained). Only an absent registry is not trusted: while the session is disconnected or
- * lost, or while the path does not exist, the pool keeps the servers it has; the source then follows the
- * path again once it is connected, or once the path is created.
+ * <p><b>ZooKeeper is the truth</b>, once the removal delay has passed: an existing path with no children
+ * (no instances) means no servers, and the pool is emptied (drained). Only an absent registry is not
+ * trusted: while the session is disconnected or lost, or while the path does not exist, the pool keeps the
+ * servers it has; the source then follows the path again once it is connected, or once it is created.
  *
  * <p><b>How it watches.</b> Each read sets one-shot ZooKeeper watches with a single {@link Watcher}: on the
  * path's children, and for {@code curator} on each instance's data (so an instance that changes its
  * address is followed); when the path does not exist, an exists-watch on it. Any watch that fires, and any
  * (re)connection, asks for a new read of the <em>whole</em> path, and every read gives the pool the full set
- * it found ({@link MultiPool#updateServers}). Reads and pool updates run on one daemon thread
+ * ({@link MultiPool#updateServers}). Reads and pool updates run on one daemon thread
  * ({@code connpool-<pool>-zookeeper}), so they never overlap, and requests that arrive while a read is
  * queued are folded into it: a burst of changes costs a read or two, and an event lost or reordered cannot
  * leave the pool wrong, since the next read sets it right. This was preferred to {@code CuratorCache} (a
@@ -81,8 +61,7 @@ import dev.connpool.ServerAddress;
  * instances' payload class on the class path to deserialize them, while instances written by Spring Cloud
  * Zookeeper carry its own): the path is read as it is, and instance JSON is read as a tree (fields
  * {@code address}, {@code port}, {@code sslPort}; an instance whose {@code enabled} is {@code false} is not
- * a server, as with Curator's own providers). ZooKeeper keeps one watch per path and watcher, so reading
- * again and again does not pile watches up; {@link #close()} removes them.
+ * a server, as with Curator's own providers). {@link #close()} removes the watches.
  *
  * <p><b>Bad nodes</b> (a child name that is not {@code host:port}, an instance whose JSON has no usable
  * address or port) are skipped, logged at WARN once (again only if they go away and come back, or change
@@ -90,103 +69,41 @@ import dev.connpool.ServerAddress;
  */
 public final class ZooKeeperServerSource implements AutoCloseable {
 
+    /**
+     * The default {@link Builder#removalDelay(Duration) removal delay}, 60 s: see there for why.
+     */
+    public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperServerSource.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long RETRY_MIN_MILLIS = 500;
-    private static final long RETRY_MAX_MILLIS = 30_000;
     private static final long CLOSE_WAIT_MILLIS = 5_000;
 
     private final CuratorFramework client;
-    /** The client, remembering the watches set through it so that close can remove them. */
     private final WatcherRemoveCuratorFramework watching;
     private final MultiPool<?> pool;
-    private final String path;
-    private final DiscoveryFormat format;
-    private final Duration initialSyncTimeout;
+    private final DiscoverySettings settings;
     /** Names the source in logs. */
     private final String label;
-    private final ScheduledThreadPoolExecutor executor;
-    private volatile Thread executorThread;
-    private final Watcher watcher = this::watched;
-    private final ConnectionStateListener connectionListener = this::connectionChanged;
-    /** A read is queued and not started yet: further requests fold into it. */
-    private final AtomicBoolean syncQueued = new AtomicBoolean();
-
-    /** Guards the fields below that are not volatile, and state changes that must happen together. */
-    private final Object lock = new Object();
-    private boolean started;
-    private volatile boolean closed;
-    private volatile boolean connected;
-    private String lastError;
-    private boolean synced;
-    private Instant lastUpdate;
-    private int nodeCount;
-    private Set<ServerAddress> servers = Set.of();
-    private Set<String> skipped = Set.of();
-    /** Whether this outage was logged at WARN already; guarded by {@link #lock}. */
-    private boolean outageLogged;
-    private long outageStartNanos;
-
-    // The executor thread's own.
-    private Map<String, String> badNodes = Map.of();
-    private boolean pathMissingLogged;
-    private String lastFailureLogged;
-    private long retryMillis;
-    private ScheduledFuture<?> retry;
+    private final SourceState state;
+    private final PathSync sync;
+    private final SyncScheduler scheduler;
+    private final ConnectionWatcher connectionWatcher;
 
     private ZooKeeperServerSource(Builder builder) {
+        this.settings = DiscoverySettings.check(builder.path, builder.format, builder.service,
+                builder.initialSyncTimeout, builder.removalDelay);
         this.client = builder.client;
         this.pool = builder.pool;
-        this.format = builder.format;
-        if (builder.path == null) {
-            throw new IllegalArgumentException("zookeeper discovery: setting 'path' is required (an absolute "
-                    + "ZooKeeper path such as /services/cache), got null");
-        }
-        try {
-            PathUtils.validatePath(builder.path);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("zookeeper discovery: setting 'path' must be an absolute ZooKeeper path,"
-                    + " got \"" + builder.path + "\": " + e.getMessage(), e);
-        }
-        if (format == DiscoveryFormat.CURATOR) {
-            String service = builder.service;
-            if (service == null || service.isBlank() || service.indexOf('/') >= 0) {
-                throw new IllegalArgumentException("zookeeper discovery: setting 'service' must be a service name "
-                        + "(one path segment, no '/') with format CURATOR, got "
-                        + (service == null ? "null" : "\"" + service + "\""));
-            }
-            String servicePath = ZKPaths.makePath(builder.path, service);
-            try {
-                PathUtils.validatePath(servicePath);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("zookeeper discovery: setting 'service' \"" + service
-                        + "\" does not make a valid ZooKeeper path: " + e.getMessage(), e);
-            }
-            this.path = servicePath;
-        } else {
-            if (builder.service != null) {
-                throw new IllegalArgumentException("zookeeper discovery: setting 'service' is only for format CURATOR,"
-                        + " got service \"" + builder.service + "\" with format " + format);
-            }
-            this.path = builder.path;
-        }
-        Duration timeout = builder.initialSyncTimeout;
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("zookeeper discovery: setting 'initialSyncTimeout' must be positive, got "
-                    + timeout);
-        }
-        this.initialSyncTimeout = timeout;
         this.watching = client.newWatcherRemoveCuratorFramework();
-        this.label = "pool '" + pool.name() + "', zookeeper " + path;
-        String threadName = "connpool-" + pool.name() + "-zookeeper";
-        this.executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread t = new Thread(task, threadName);
-            t.setDaemon(true);
-            executorThread = t;
-            return t;
-        });
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setRemoveOnCancelPolicy(true);
+        this.label = "pool '" + pool.name() + "', zookeeper " + settings.path();
+        DiscoveryClock clock = builder.clock;
+        this.state = new SourceState(clock, settings.path(), settings.format());
+        RemovalDelay removals = new RemovalDelay(settings.removalDelay());
+        Watcher watcher = this::watched;
+        this.sync = new PathSync(label, PathReader.of(settings.format(), watching, watcher, settings.path()), pool,
+                client, state, removals, clock, this::stopItself);
+        this.scheduler = new SyncScheduler(label, pool.name(), sync, state::connected);
+        sync.runBy(scheduler);
+        this.connectionWatcher = new ConnectionWatcher(label, state, removals, clock, scheduler, sync::serverCount);
     }
 
     /**
@@ -201,31 +118,37 @@ public final class ZooKeeperServerSource implements AutoCloseable {
     }
 
     /**
+     * Checks settings as {@link Builder#build()} does, without a client or a pool: for a configuration layer
+     * that refuses bad settings before it creates anything (the Spring Boot starter does).
+     *
+     * @param path         the watched path (children) or x-discovery base path (curator)
+     * @param format       how servers are written under it
+     * @param service      the service name (curator only), or null
+     * @param removalDelay the removal delay, or null for the default
+     * @throws InvalidDiscoverySettingException naming the first bad setting, its value and why
+     */
+    public static void check(String path, DiscoveryFormat format, String service, Duration removalDelay) {
+        DiscoverySettings.check(path, Objects.requireNonNull(format, "format"), service,
+                DiscoverySettings.DEFAULT_INITIAL_SYNC_TIMEOUT,
+                removalDelay == null ? DiscoverySettings.DEFAULT_REMOVAL_DELAY : removalDelay);
+    }
+
+    /**
      * Starts watching. When ZooKeeper is connected, the pool's servers are set before this returns
      * (within {@link Builder#initialSyncTimeout}); otherwise the pool keeps the servers it has and is synced
-     * on connection.
+     * on connection. The first read replaces the pool's servers at once (no removal delay).
      *
      * @throws IllegalStateException when started twice or after close
      */
     public void start() {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException(label + ": the source is closed");
-            }
-            if (started) {
-                throw new IllegalStateException(label + ": the source is started already");
-            }
-            started = true;
+        String refused = state.start();
+        if (refused != null) {
+            throw new IllegalStateException(label + ": " + refused);
         }
         // Listen first: a connection made after the check below is then heard.
-        client.getConnectionStateListenable().addListener(connectionListener);
+        client.getConnectionStateListenable().addListener(connectionWatcher);
         boolean isConnected = client.getZookeeperClient().isConnected();
-        synchronized (lock) {
-            connected = isConnected;
-            if (!isConnected) {
-                lastError = "not connected to ZooKeeper yet";
-            }
-        }
+        state.startedWith(isConnected);
         if (!isConnected) {
             log.info("{}: not connected to ZooKeeper yet; the pool keeps its {} server(s) until the first read",
                     label, pool.servers().size());
@@ -233,15 +156,16 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
         Future<?> first;
         try {
-            first = executor.submit(this::syncSafely);
+            first = scheduler.submitFirst();
         } catch (RejectedExecutionException e) {
             return; // closed meanwhile
         }
+        long timeoutMillis = settings.initialSyncTimeout().toMillis();
         try {
-            first.get(initialSyncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            first.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.warn("{}: the first read did not finish within {} ms; it goes on in the background", label,
-                    initialSyncTimeout.toMillis());
+                    timeoutMillis);
         } catch (ExecutionException e) {
             log.warn("{}: the first read failed", label, e.getCause());
         } catch (InterruptedException e) {
@@ -255,40 +179,24 @@ public final class ZooKeeperServerSource implements AutoCloseable {
      * @return a snapshot
      */
     public DiscoveryState state() {
-        synchronized (lock) {
-            return new DiscoveryState(path, format, connected, synced, lastUpdate, nodeCount, servers, skipped,
-                    lastError);
-        }
+        return state.snapshot();
     }
 
     /**
-     * Stops watching; the pool keeps the servers it has. Idempotent.
+     * Stops watching; the pool keeps the servers it has (those whose removal was pending too). Idempotent.
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!state.close(null)) {
+            return;
         }
         stop();
-        log.info("{}: stopped watching; the pool keeps its {} server(s)", label, safeServerCount());
+        log.info("{}: stopped watching; the pool keeps its {} server(s)", label, sync.serverCount());
     }
 
     private void stop() {
-        client.getConnectionStateListenable().removeListener(connectionListener);
-        executor.shutdown(); // a read under way finishes (bounded by the client's retry policy); queued ones see closed
-        if (Thread.currentThread() != executorThread) {
-            try {
-                if (!executor.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                executor.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        client.getConnectionStateListenable().removeListener(connectionWatcher);
+        scheduler.shutdown(CLOSE_WAIT_MILLIS);
         if (client.getState() == CuratorFrameworkState.STARTED) {
             watching.removeWatchers(); // in the background
         }
@@ -296,367 +204,24 @@ public final class ZooKeeperServerSource implements AutoCloseable {
 
     /** Stops from inside (the pool or the client was closed): quietly, without waiting for itself. */
     private void stopItself(String why) {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            lastError = why;
+        if (!state.close(why)) {
+            return;
         }
         log.info("{}: {}; the source stops", label, why);
         stop();
     }
 
-    @Override
-    public String toString() {
-        return "ZooKeeperServerSource[" + label + ", " + format + "]";
-    }
-
-    // ---- events (Curator's threads) ---------------------------------------------------------------------
-
     private void watched(WatchedEvent event) {
-        if (event.getType() == Watcher.Event.EventType.None) {
-            return; // connection state: the connection listener handles it
+        if (event.getType() == Watcher.Event.EventType.None || state.closed()) {
+            return; // connection state: the connection watcher handles it
         }
         log.debug("{}: {} on {}", label, event.getType(), event.getPath());
-        requestSync();
+        scheduler.request();
     }
 
-    private void connectionChanged(CuratorFramework c, ConnectionState newState) {
-        if (closed) {
-            return;
-        }
-        switch (newState) {
-            case CONNECTED:
-            case RECONNECTED:
-            case READ_ONLY:
-                boolean wasOut;
-                long outageMillis;
-                synchronized (lock) {
-                    connected = true;
-                    wasOut = outageLogged;
-                    outageLogged = false;
-                    outageMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos);
-                }
-                if (wasOut) {
-                    log.info("{}: {} to ZooKeeper after {} ms; reading the path again", label,
-                            newState.toString().toLowerCase(java.util.Locale.ROOT), outageMillis);
-                } else {
-                    log.debug("{}: {}; reading the path", label, newState);
-                }
-                requestSync();
-                break;
-            case SUSPENDED:
-            case LOST:
-                String why = newState == ConnectionState.LOST ? "ZooKeeper session lost" : "ZooKeeper connection lost";
-                boolean first;
-                int kept;
-                synchronized (lock) {
-                    connected = false;
-                    kept = servers.size();
-                    lastError = why + "; the pool keeps the last known servers";
-                    first = !outageLogged;
-                    if (first) {
-                        outageLogged = true;
-                        outageStartNanos = System.nanoTime();
-                    }
-                }
-                if (first) {
-                    log.warn("{}: {} ({}); the pool keeps its {} server(s) until ZooKeeper is back", label, why,
-                            newState, safeServerCount());
-                } else {
-                    log.info("{}: {} ({}); still keeping the last known {} server(s)", label, why, newState, kept);
-                }
-                break;
-            default:
-                break;
-        }
-    }
-
-    private void requestSync() {
-        if (closed || !syncQueued.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            executor.execute(this::syncSafely);
-        } catch (RejectedExecutionException e) {
-            syncQueued.set(false); // closed
-        }
-    }
-
-    // ---- reading (the executor's thread) --------------------------------------------------------------------
-
-    /** The executor would swallow what a task throws: log it at least. */
-    private void syncSafely() {
-        try {
-            sync();
-        } catch (RuntimeException | Error e) {
-            log.error("{}: reading the path failed unexpectedly", label, e);
-            throw e;
-        }
-    }
-
-    /** Reads the whole path and gives the pool what it holds. */
-    private void sync() {
-        syncQueued.set(false);
-        if (closed) {
-            return;
-        }
-        if (retry != null) {
-            retry.cancel(false);
-            retry = null;
-        }
-        Read read;
-        try {
-            read = format == DiscoveryFormat.CHILDREN ? readChildren() : readInstances();
-            if (read == null) {
-                pathMissing();
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception e) {
-            readFailed("reading " + path, e);
-            return;
-        }
-        try {
-            apply(read);
-        } catch (RuntimeException e) {
-            readFailed("updating the pool from " + path, e); // not expected; logged, and tried again
-        }
-    }
-
-    /** The children format; null when the path does not exist. */
-    private Read readChildren() throws Exception {
-        List<String> children;
-        try {
-            children = watching.getChildren().usingWatcher(watcher).forPath(path);
-        } catch (KeeperException.NoNodeException e) {
-            return null;
-        }
-        Read read = new Read(children.size());
-        for (String child : sorted(children)) {
-            try {
-                read.servers.add(ServerAddress.parse(child));
-            } catch (IllegalArgumentException e) {
-                read.bad.put(child, e.getMessage());
-            }
-        }
-        return read;
-    }
-
-    /** The curator format; null when the service's path does not exist. */
-    private Read readInstances() throws Exception {
-        List<String> ids;
-        try {
-            ids = watching.getChildren().usingWatcher(watcher).forPath(path);
-        } catch (KeeperException.NoNodeException e) {
-            return null;
-        }
-        Read read = new Read(ids.size());
-        for (String id : sorted(ids)) {
-            byte[] data;
-            try {
-                data = watching.getData().usingWatcher(watcher).forPath(ZKPaths.makePath(path, id));
-            } catch (KeeperException.NoNodeException e) {
-                continue; // gone since the children were read: the children watch has fired
-            }
-            try {
-                ServerAddress server = parseInstance(data);
-                if (server != null) {
-                    read.servers.add(server);
-                } else {
-                    log.debug("{}: instance {} is disabled; not a server", label, id);
-                }
-            } catch (IllegalArgumentException e) {
-                read.bad.put(id, e.getMessage());
-            }
-        }
-        return read;
-    }
-
-    /**
-     * The server of a Curator x-discovery {@code ServiceInstance}: its address and port, or its SSL port
-     * when it has no port; null when it is disabled.
-     *
-     * @throws IllegalArgumentException saying why it is not usable
-     */
-    static ServerAddress parseInstance(byte[] data) {
-        if (data == null || data.length == 0) {
-            throw new IllegalArgumentException("no data (expected ServiceInstance JSON)");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(data);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("not a JSON object (expected ServiceInstance JSON)");
-        }
-        JsonNode enabled = root.get("enabled");
-        if (enabled != null && enabled.isBoolean() && !enabled.booleanValue()) {
-            return null;
-        }
-        JsonNode address = root.get("address");
-        if (address == null || !address.isTextual() || address.textValue().isBlank()) {
-            throw new IllegalArgumentException("no \"address\" in the instance JSON");
-        }
-        Integer port = port(root, "port");
-        if (port == null) {
-            port = port(root, "sslPort");
-        }
-        if (port == null) {
-            throw new IllegalArgumentException("neither \"port\" nor \"sslPort\" in the instance JSON");
-        }
-        return new ServerAddress(address.textValue().strip(), port);
-    }
-
-    private static Integer port(JsonNode root, String field) {
-        JsonNode value = root.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new IllegalArgumentException("\"" + field + "\" is not a port number: " + value);
-        }
-        return value.intValue();
-    }
-
-    private void apply(Read read) {
-        Set<ServerAddress> before = pool.servers();
-        // The state first: whoever sees the pool changed then finds the state that explains it.
-        synchronized (lock) {
-            synced = true;
-            lastUpdate = Instant.now();
-            nodeCount = read.nodes;
-            servers = Collections.unmodifiableSet(read.servers);
-            skipped = Set.copyOf(read.bad.keySet());
-            if (connected) {
-                lastError = null;
-            }
-        }
-        try {
-            pool.updateServers(read.servers);
-        } catch (PoolClosedException e) {
-            stopItself("the pool was closed");
-            return;
-        }
-        logBadNodes(read.bad);
-        List<ServerAddress> added = new ArrayList<>();
-        for (ServerAddress server : read.servers) {
-            if (!before.contains(server)) {
-                added.add(server);
-            }
-        }
-        List<ServerAddress> removed = new ArrayList<>();
-        for (ServerAddress server : before) {
-            if (!read.servers.contains(server)) {
-                removed.add(server);
-            }
-        }
-        pathMissingLogged = false;
-        lastFailureLogged = null;
-        retryMillis = 0;
-        if (added.isEmpty() && removed.isEmpty()) {
-            log.debug("{}: {} node(s), {} server(s), unchanged", label, read.nodes, read.servers.size());
-        } else {
-            log.info("{}: {}{}{} server(s) now", label, added.isEmpty() ? "" : "added " + added + "; ",
-                    removed.isEmpty() ? "" : "removed " + removed + " (draining); ", read.servers.size());
-        }
-    }
-
-    private void logBadNodes(Map<String, String> bad) {
-        for (Map.Entry<String, String> node : bad.entrySet()) {
-            if (!node.getValue().equals(badNodes.get(node.getKey()))) {
-                log.warn("{}: skipped node {}: {}", label, ZKPaths.makePath(path, node.getKey()), node.getValue());
-            }
-        }
-        badNodes = bad;
-    }
-
-    private void pathMissing() throws InterruptedException {
-        Stat stat;
-        try {
-            stat = watching.checkExists().usingWatcher(watcher).forPath(path);
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            readFailed("reading " + path, e);
-            return;
-        }
-        if (stat != null) {
-            requestSync(); // created since the read
-            return;
-        }
-        int kept = safeServerCount();
-        synchronized (lock) {
-            lastError = "path " + path + " does not exist; the pool keeps its servers until it is created";
-        }
-        if (!pathMissingLogged) {
-            pathMissingLogged = true;
-            log.warn("{}: the path does not exist; the pool keeps its {} server(s) and the source waits for it",
-                    label, kept);
-        }
-    }
-
-    private void readFailed(String doing, Exception e) {
-        if (client.getState() == CuratorFrameworkState.STOPPED) {
-            stopItself("the Curator client was closed");
-            return;
-        }
-        String message = doing + " failed: " + e;
-        synchronized (lock) {
-            lastError = message;
-        }
-        boolean connectionProblem = e instanceof KeeperException.ConnectionLossException
-                || e instanceof KeeperException.SessionExpiredException
-                || e instanceof KeeperException.SessionMovedException;
-        if (connectionProblem || message.equals(lastFailureLogged)) {
-            log.debug("{}: {}", label, message);
-        } else {
-            lastFailureLogged = message;
-            log.warn("{}: {}; the pool keeps its servers, trying again", label, message);
-        }
-        retryMillis = retryMillis == 0 ? RETRY_MIN_MILLIS : Math.min(retryMillis * 2, RETRY_MAX_MILLIS);
-        try {
-            retry = executor.schedule(() -> {
-                retry = null;
-                if (connected) {
-                    requestSync(); // when disconnected, the reconnection asks for the read
-                }
-            }, retryMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closing) {
-            // closed
-        }
-    }
-
-    private int safeServerCount() {
-        try {
-            return pool.servers().size();
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
-    private static List<String> sorted(List<String> names) {
-        List<String> copy = new ArrayList<>(names);
-        Collections.sort(copy);
-        return copy;
-    }
-
-    /** What one read found. */
-    private static final class Read {
-        final int nodes;
-        final Set<ServerAddress> servers = new LinkedHashSet<>();
-        final Map<String, String> bad = new LinkedHashMap<>();
-
-        Read(int nodes) {
-            this.nodes = nodes;
-        }
+    @Override
+    public String toString() {
+        return "ZooKeeperServerSource[" + label + ", " + settings.format() + "]";
     }
 
     /**
@@ -669,7 +234,9 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         String path;
         DiscoveryFormat format = DiscoveryFormat.CHILDREN;
         String service;
-        Duration initialSyncTimeout = Duration.ofSeconds(10);
+        Duration initialSyncTimeout = DiscoverySettings.DEFAULT_INITIAL_SYNC_TIMEOUT;
+        Duration removalDelay = DiscoverySettings.DEFAULT_REMOVAL_DELAY;
+        DiscoveryClock clock = DiscoveryClock.SYSTEM;
 
         private Builder(CuratorFramework client, MultiPool<?> pool) {
             this.client = Objects.requireNonNull(client, "client");
@@ -723,10 +290,42 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         }
 
         /**
+         * How long a server that is no longer in ZooKeeper stays in the pool before it is drained; a server
+         * registered again meanwhile is not drained at all. The first reads after the source reconnects to
+         * ZooKeeper, or after its session expired, get the same grace. Servers that appear are added at once
+         * whatever the delay. Zero drains a server as soon as a read misses it.
+         *
+         * <p>Why: when ZooKeeper stalls or restarts, the sessions of many registrations expire at once and
+         * their ephemeral nodes vanish, while the servers are healthy; they register again as soon as their
+         * clients reach ZooKeeper with a new session, and Curator's {@code ServiceDiscovery} deletes and
+         * creates its node on every reconnection. A read in between must not drain them.
+         *
+         * <p>60 s by default: a bit more than the 40 s a ZooKeeper server with its default 2 s tick grants at
+         * most to a session (Curator and the starter ask for 60 s), so that a registration whose session is
+         * expired in a mass expiry, and whose client needs up to a session timeout to notice and open a new
+         * session, fits, as does ZooKeeper expiring the stale sessions it reloaded one session timeout after
+         * a restart. The price: a server that really left stays a candidate for up to a minute; calls to it
+         * fail over to other servers and it is ejected as any failing server would be.
+         *
+         * @param delay zero or a positive duration
+         * @return this builder
+         */
+        public Builder removalDelay(Duration delay) {
+            this.removalDelay = delay;
+            return this;
+        }
+
+        /** The clocks the source reads; the system's by default (tests move one by hand). */
+        Builder clock(DiscoveryClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Validates the settings and builds the source (not started).
          *
          * @return the source
-         * @throws IllegalArgumentException naming the bad setting
+         * @throws InvalidDiscoverySettingException naming the bad setting, its value and why
          */
         public ZooKeeperServerSource build() {
             return new ZooKeeperServerSource(this);

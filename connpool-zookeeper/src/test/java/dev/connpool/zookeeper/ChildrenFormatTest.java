@@ -63,7 +63,8 @@ class ChildrenFormatTest {
     }
 
     private ZooKeeperServerSource start() {
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        // removal delay 0: follows ZooKeeper at once (the delay has tests of its own)
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).removalDelay(Duration.ZERO).build();
         source.start();
         return source;
     }

@@ -72,7 +72,7 @@ class ChurnTest {
             registrations.set(i, ZooKeeperRegistration.children(registrarClient, PATH, servers.get(i).address()));
         }
         pool = Zk.pool("churn");
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).removalDelay(Duration.ZERO).build();
         source.start();
         assertThat(pool.servers()).hasSize(SERVERS / 2);
 

@@ -72,17 +72,48 @@ class LifecycleTest {
                 .hasMessageContaining("'service'").hasMessageContaining("\"echo\"").hasMessageContaining("CHILDREN");
         assertThatThrownBy(() -> builder().path(PATH).initialSyncTimeout(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'initialSyncTimeout'").hasMessageContaining("PT0S");
+                .hasMessageContaining("'initial-sync-timeout'").hasMessageContaining("PT0S");
         assertThatThrownBy(() -> builder().path(PATH).initialSyncTimeout(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'initialSyncTimeout'").hasMessageContaining("PT-1S");
+                .hasMessageContaining("'initial-sync-timeout'").hasMessageContaining("PT-1S");
         assertThatThrownBy(() -> builder().path(PATH).initialSyncTimeout(null).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'initialSyncTimeout'");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'initial-sync-timeout'");
         assertThatThrownBy(() -> builder().format(null)).isInstanceOf(NullPointerException.class);
 
         assertThatNoException().isThrownBy(() -> builder().path("/").build().close());
         assertThatNoException().isThrownBy(() -> builder().path("/discovery").format(DiscoveryFormat.CURATOR)
                 .service("echo").initialSyncTimeout(Duration.ofMillis(1)).build().close());
+    }
+
+    @Test
+    void settingErrorsCarryTheSettingTheValueAndTheReasonAsFields() {
+        assertRefused(() -> builder().build(), "path", null, "is required");
+        assertRefused(() -> builder().path("services/echo").build(), "path", "services/echo",
+                "absolute ZooKeeper path");
+        assertRefused(() -> builder().path("/a/../b").build(), "path", "/a/../b", "relative");
+        assertRefused(() -> builder().path(PATH).format(DiscoveryFormat.CURATOR).build(), "service", null, "CURATOR");
+        assertRefused(() -> builder().path(PATH).format(DiscoveryFormat.CURATOR).service("..").build(),
+                "service", "..", "one ZooKeeper node name");
+        assertRefused(() -> builder().path(PATH).service("echo").build(), "service", "echo", "only for format CURATOR");
+        assertRefused(() -> builder().path(PATH).initialSyncTimeout(Duration.ZERO).build(),
+                "initial-sync-timeout", "PT0S", "positive");
+        assertRefused(() -> builder().path(PATH).removalDelay(Duration.ofMillis(-1)).build(),
+                "removal-delay", "PT-0.001S", "zero");
+        assertRefused(() -> builder().path(PATH).removalDelay(null).build(), "removal-delay", null, "zero");
+        assertThatNoException().isThrownBy(() -> builder().path(PATH).removalDelay(Duration.ZERO).build().close());
+    }
+
+    private static void assertRefused(Runnable build, String setting, String value, String reason) {
+        try {
+            build.run();
+        } catch (InvalidDiscoverySettingException e) {
+            assertThat(e.setting()).isEqualTo(setting);
+            assertThat(e.value()).isEqualTo(value);
+            assertThat(e.reason()).contains(reason);
+            assertThat(e.getMessage()).contains("'" + setting + "'").contains(e.reason());
+            return;
+        }
+        throw new AssertionError("not refused: " + setting + " = " + value);
     }
 
     @Test

@@ -104,7 +104,7 @@ class OutageTest {
     private void startSourceWith(ServerAddress a, ServerAddress b) throws Exception {
         writer.create().creatingParentsIfNeeded().forPath(PATH + "/" + a);
         writer.create().forPath(PATH + "/" + b);
-        source = ZooKeeperServerSource.builder(client, pool).path(PATH).build();
+        source = ZooKeeperServerSource.builder(client, pool).path(PATH).removalDelay(Duration.ZERO).build();
         source.start();
         assertThat(pool.servers()).containsExactlyInAnyOrder(a, b);
     }

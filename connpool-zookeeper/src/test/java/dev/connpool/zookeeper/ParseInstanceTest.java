@@ -13,7 +13,7 @@ import dev.connpool.ServerAddress;
 class ParseInstanceTest {
 
     private static ServerAddress parse(String json) {
-        return ZooKeeperServerSource.parseInstance(json.getBytes(StandardCharsets.UTF_8));
+        return CuratorInstanceReader.parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

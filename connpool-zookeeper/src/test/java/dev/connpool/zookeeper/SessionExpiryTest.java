@@ -68,9 +68,12 @@ class SessionExpiryTest {
 
         childrenPool = Zk.pool("children");
         curatorPool = Zk.pool("curator");
-        childrenSource = ZooKeeperServerSource.builder(client, childrenPool).path("/services/echo").build();
+        // removal delay 0: the old behaviour, ZooKeeper followed at once (RemovalDelay*Test and HiccupTest: the default)
+        childrenSource = ZooKeeperServerSource.builder(client, childrenPool).path("/services/echo")
+                .removalDelay(Duration.ZERO).build();
         curatorSource = ZooKeeperServerSource.builder(client, curatorPool)
-                .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo").build();
+                .path("/discovery").format(DiscoveryFormat.CURATOR).service("echo")
+                .removalDelay(Duration.ZERO).build();
         childrenSource.start();
         curatorSource.start();
         assertThat(childrenPool.servers()).containsExactlyInAnyOrder(a, b, stays);
