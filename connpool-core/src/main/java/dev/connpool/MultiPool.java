@@ -44,11 +44,12 @@ import org.slf4j.LoggerFactory;
  * as suppressed exceptions. A {@link PoolTimeoutException} (every connection of the chosen server in
  * use for {@code max-wait}) is not retried.
  *
- * <p><b>Inside</b> (package-private): {@link AttemptLoop} runs the attempts of {@code borrow()} and
- * {@code execute()}, {@link ServerBorrower} borrows from one server, {@link LeaseLifecycle} follows each
- * lease until it is back, {@link Shutdown} closes, {@link ServerRegistry} keeps the servers' health (its
- * rules in an {@link EjectionPolicy}), {@link KeyedPoolAdapter} holds the connections and
- * {@link Housekeeper} works in the background; {@link PoolErrors} words the errors.
+ * <p><b>Inside</b> (package-private, for maintainers): {@code AttemptLoop} runs the attempts of
+ * {@code borrow()} and {@code execute()}, {@code ServerBorrower} borrows from one server,
+ * {@code LeaseLifecycle} follows each lease until it is back, {@code Shutdown} closes,
+ * {@code ServerRegistry} keeps the servers' health (its rules in an {@code EjectionPolicy}),
+ * {@code KeyedPoolAdapter} holds the connections and {@code Housekeeper} works in the background;
+ * {@code PoolErrors} words the errors.
  *
  * @param <C> the connection type
  */

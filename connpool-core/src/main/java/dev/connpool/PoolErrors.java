@@ -110,6 +110,16 @@ final class PoolErrors {
         return new IllegalArgumentException("pool '" + pool + "': retainIdle needs a count >= 0, got " + perServer);
     }
 
+    /** Rethrows {@code failure} when it is one (it can only be an {@link Error} or a {@link RuntimeException}). */
+    static void rethrowUnchecked(Throwable failure) {
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+    }
+
     private static <E extends Throwable> E withSuppressed(E error, List<PoolException> failures) {
         if (failures != null) {
             failures.forEach(error::addSuppressed);

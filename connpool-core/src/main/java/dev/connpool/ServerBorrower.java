@@ -109,17 +109,37 @@ final class ServerBorrower<C> {
             }
             throw errors.noNewConnection(server);
         } finally {
-            try {
-                if (!idleOnes.isEmpty()) {
-                    idleOnes.forEach(adapter::release);
-                    adapter.signal(entry); // they are available again: wake who waits for them
+            Throwable failed = giveBack(entry, idleOnes);
+            if (trial && lease == null) {
+                giveUpTrial(entry);
+            }
+            if (failed != null) {
+                if (lease != null) {
+                    lease.discard(); // the borrow fails: its new connection goes too
                 }
-            } finally {
-                if (trial && lease == null) {
-                    giveUpTrial(entry);
-                }
+                PoolErrors.rethrowUnchecked(failed);
             }
         }
+    }
+
+    /**
+     * Gives back the idle connections borrowNew set aside, every one even if one throws, and wakes who
+     * waits. Returns the first {@link Error} (or runtime exception) the engine threw, else null.
+     */
+    private Throwable giveBack(ServerEntry entry, List<PooledConnection<C>> idleOnes) {
+        if (idleOnes.isEmpty()) {
+            return null;
+        }
+        Throwable first = null;
+        for (PooledConnection<C> pooled : idleOnes) {
+            try {
+                adapter.release(pooled);
+            } catch (Throwable e) {
+                first = first == null ? e : first;
+            }
+        }
+        adapter.signal(entry); // they are available again
+        return first;
     }
 
     /** A member that a borrow may use now; a probing one only with its trial permit, which this thread then holds. */

@@ -115,24 +115,31 @@ final class Shutdown<C> {
         return leased;
     }
 
-    /** Takes every connection still leased from its lease (which becomes unusable) and closes it. */
+    /**
+     * Takes every connection still leased from its lease (which becomes unusable) and closes it. An
+     * {@link Error} from closing one (the user's factory) does not stop the others; the first is rethrown.
+     */
     private int forceRest() {
         int forced = 0;
+        Throwable first = null;
         for (ServerEntry entry : registry.all()) {
             for (PooledConnection<?> pooled : entry.connections) {
                 int owner = pooled.owner();
                 if (owner != PooledConnection.NO_OWNER && pooled.casOwner(owner, PooledConnection.NO_OWNER)) {
+                    forced++;
                     @SuppressWarnings("unchecked")
                     PooledConnection<C> mine = (PooledConnection<C>) pooled;
                     try {
                         adapter.destroy(mine);
+                    } catch (Throwable e) {
+                        first = first == null ? e : first;
                     } finally {
                         entry.addLeased(-1);
                     }
-                    forced++;
                 }
             }
         }
+        PoolErrors.rethrowUnchecked(first);
         return forced;
     }
 }

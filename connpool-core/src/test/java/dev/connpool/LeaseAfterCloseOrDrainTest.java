@@ -2,6 +2,7 @@ package dev.connpool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -146,5 +147,46 @@ class LeaseAfterCloseOrDrainTest {
         assertThat(closeReturnedWhileDestroying).as("close() returned while the returning connection was being destroyed")
                 .isFalse();
         assertThat(counting.live()).isZero();
+    }
+
+    @Test
+    void noUsableLeaseOutlivesCloseUnderLoad() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            MultiPool<SocketConnection> pool = pool(counting, PoolMetrics.NONE);
+            AtomicBoolean closeReturned = new AtomicBoolean();
+            AtomicReference<String> violation = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger leases = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.List<CompletableFuture<Void>> borrowers = new java.util.ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                borrowers.add(CompletableFuture.runAsync(() -> {
+                    while (true) {
+                        Lease<SocketConnection> lease;
+                        try {
+                            lease = pool.borrow();
+                        } catch (PoolClosedException e) {
+                            return;
+                        } catch (PoolException e) {
+                            continue; // a timeout under contention
+                        }
+                        leases.incrementAndGet();
+                        if (closeReturned.get()) {
+                            try {
+                                lease.connection();
+                                violation.set("a usable lease after close() returned: " + lease);
+                            } catch (IllegalStateException expected) {
+                                // forced closed by close(): right
+                            }
+                        }
+                        lease.close();
+                    }
+                }));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> leases.get() >= 30);
+            pool.close();
+            closeReturned.set(true);
+            CompletableFuture.allOf(borrowers.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            assertThat(violation.get()).isNull();
+            assertThat(counting.live()).as("round " + round).isZero();
+        }
     }
 }
