@@ -40,7 +40,6 @@ final class ServerRegistry {
     private static final Logger log = LoggerFactory.getLogger(ServerRegistry.class);
 
     private final String pool;
-    private final PoolSettings settings;
     private final NanoClock clock;
     private final Listeners listeners;
     private final EjectionPolicy policy;
@@ -59,7 +58,6 @@ final class ServerRegistry {
 
     ServerRegistry(PoolSettings settings, NanoClock clock, Listeners listeners, EjectionPolicy policy) {
         this.pool = settings.name();
-        this.settings = settings;
         this.clock = clock;
         this.listeners = listeners;
         this.policy = policy;
@@ -330,8 +328,8 @@ final class ServerRegistry {
                 swappedIn = leastRecentlyFailed;
                 nanos = eject(entry, state);
             } else {
-                log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already (max-percent {})",
-                        pool, entry.address, ejected, members, settings.ejectionMaxPercent());
+                log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already, the most {} allows",
+                        pool, entry.address, ejected, members, policy);
                 return;
             }
             publish();
