@@ -1,7 +1,9 @@
 package dev.connpool;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pool's connections, server by server: lends and takes back, waits, opens, closes. What
@@ -34,6 +36,8 @@ final class ConnectionEngine<C> {
     /** The pool's one queue when it has a max-total; otherwise each server has its own. */
     private final WaitQueue shared;
     private final long maxWaitNanos;
+    /** Where the next search for an idle connection to close for room starts (with a max-total only). */
+    private final AtomicInteger roomMakerTurn = new AtomicInteger();
     private volatile boolean closing;
 
     ConnectionEngine(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
@@ -94,7 +98,11 @@ final class ConnectionEngine<C> {
             }
             return idle != null;
         }
-        for (ServerEntry other : registry.all()) {
+        List<ServerEntry> all = registry.all();
+        int n = all.size();
+        int start = n == 0 ? 0 : Math.floorMod(roomMakerTurn.getAndIncrement(), n); // servers take turns giving room
+        for (int i = 0; i < n; i++) {
+            ServerEntry other = all.get((start + i) % n);
             PooledConnection<C> idle = other == entry ? null : parked.pop(other);
             if (idle != null) {
                 lifecycle.destroy(idle);

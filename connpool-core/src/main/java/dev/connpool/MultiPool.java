@@ -9,11 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * pool.close();
  * }</pre>
  *
- * <p><b>Thread safety:</b> every method may be called from any thread. A successful borrow and return
- * take no lock of connpool's own; commons-pool2 takes its per-server locks.
+ * <p><b>Thread safety:</b> every method may be called from any thread. Borrowing and returning an idle
+ * connection take no lock; only opening and closing a connection do (commons-pool2's per-server books).
  *
  * <p><b>Time bounds:</b> one borrow attempt waits at most {@code max-wait} for a free connection plus
  * the time the factory takes to connect (its connect timeout). {@link #borrow()} and
@@ -48,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * as suppressed exceptions. A {@link PoolTimeoutException} (every connection of the chosen server in
  * use for {@code max-wait}) is not retried.
  *
+ * <p><b>Inside</b> (package-private, for maintainers): {@code AttemptLoop} runs the attempts of
+ * {@code borrow()} and {@code execute()}, {@code ServerBorrower} borrows from one server,
+ * {@code LeaseLifecycle} follows each lease until it is back, {@code Shutdown} closes,
+ * {@code ServerRegistry} keeps the servers' health (its rules in an {@code EjectionPolicy}),
+ * {@code ConnectionEngine} holds the connections and {@code Housekeeper} works in the background;
+ * {@code PoolErrors} words the errors.
+ *
  * @param <C> the connection type
  */
 public final class MultiPool<C> implements AutoCloseable {
@@ -56,38 +59,35 @@ public final class MultiPool<C> implements AutoCloseable {
 
     private final String name;
     private final PoolSettings settings;
-    private final Balancer balancer;
-    private final Backoff backoff;
     private final NanoClock clock;
-    private final PoolMetrics metrics;
-    private final long leakThresholdNanos;
+    private final PoolErrors errors;
     private final Listeners listeners;
     private final ServerRegistry registry;
-    private final ConnectionEngine<C> adapter;
-    private final Housekeeper housekeeper;
-    private final ReentrantLock closeLock = new ReentrantLock();
-    private final Condition leasesBack = closeLock.newCondition();
-    private volatile boolean closed;
+    private final ConnectionEngine<C> engine;
+    private final Shutdown<C> shutdown;
+    private final LeaseLifecycle<C> leases;
+    private final ServerBorrower<C> borrower;
+    private final AttemptLoop<C> attempts;
 
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
                       PoolMetrics metrics, NanoClock clock) {
         this.name = settings.name();
         this.settings = settings;
-        this.balancer = settings.balancer();
-        this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), settings.backoffFactor(),
-                settings.backoffJitter());
         this.clock = clock;
-        this.metrics = metrics;
-        this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
+        this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.adapter = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
-        this.housekeeper = new Housekeeper(settings, registry, adapter, clock, this.listeners);
+        this.engine = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
+        Housekeeper housekeeper = new Housekeeper(settings, registry, engine, clock, this.listeners);
         registry.bind(housekeeper);
+        this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
+        this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
+        this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
+        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, shutdown, clock);
         settings.servers().forEach(registry::add);
         housekeeper.start();
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
-                settings.servers().size(), settings.maxActive(), balancer);
+                settings.servers().size(), settings.maxActive(), settings.balancer());
     }
 
     /**
@@ -132,7 +132,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public Lease<C> borrow() {
-        return run(null);
+        return attempts.run(null);
     }
 
     /**
@@ -147,14 +147,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public Lease<C> borrow(ServerAddress server) {
-        ensureOpen();
-        ServerEntry entry = usableEntry(server);
-        boolean trial = entry.ownsTrial();
-        PooledConnection<C> pooled = take(entry, trial);
-        if (pooled == null) {
-            throw unusable(entry);
-        }
-        return lease(pooled, trial);
+        return borrower.borrow(Objects.requireNonNull(server, "server"));
     }
 
     /**
@@ -170,30 +163,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public Lease<C> borrowNew(ServerAddress server) {
-        ensureOpen();
-        ServerEntry entry = usableEntry(server);
-        boolean trial = entry.ownsTrial();
-        long start = clock.nanoTime();
-        List<PooledConnection<C>> idleOnes = new ArrayList<>();
-        try {
-            for (int i = 0; i <= settings.maxActive(); i++) {
-                PooledConnection<C> pooled = take(entry, trial);
-                if (pooled == null) {
-                    throw unusable(entry);
-                }
-                if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
-                    return lease(pooled, trial);
-                }
-                idleOnes.add(pooled); // an idle one: keep it aside so the next take must create
-                if (adapter.idle(entry) == 0 && adapter.active(entry) >= settings.maxActive()) {
-                    adapter.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
-                }
-            }
-            throw new ConnectFailedException(name, server, "pool '" + name + "': could not get a new connection to "
-                    + server + " past its idle ones", null);
-        } finally {
-            idleOnes.forEach(adapter::release);
-        }
+        return borrower.borrowNew(Objects.requireNonNull(server, "server"));
     }
 
     /**
@@ -213,214 +183,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolException           as {@link #borrow()}
      */
     public <R> R execute(PoolCallback<C, R> work) {
-        return run(Objects.requireNonNull(work, "work"));
-    }
-
-    /** The attempt loop of {@link #borrow()} ({@code work == null}: return the lease) and {@link #execute}. */
-    @SuppressWarnings("unchecked")
-    private <R> R run(PoolCallback<C, R> work) {
-        ensureOpen();
-        ServerEntry[] tried = null;
-        List<PoolException> failures = null;
-        int attempts = settings.retryAttempts();
-        for (int attempt = 1; ; attempt++) {
-            ServerEntry entry = registry.pick(balancer, tried, attempt - 1);
-            if (entry == null) {
-                throw noServer(failures);
-            }
-            PoolException failure = null;
-            PooledLease<C> lease = null;
-            boolean trial = entry.ownsTrial();
-            try {
-                PooledConnection<C> pooled = take(entry, trial);
-                if (pooled == null) { // ejected or removed while we borrowed: out of the usable list now
-                    attempt--;
-                    continue;
-                }
-                lease = lease(pooled, trial);
-            } catch (ConnectFailedException e) {
-                failure = e;
-            }
-            if (lease != null) {
-                if (work == null) {
-                    return (R) lease;
-                }
-                try {
-                    R result = work.apply(lease.connection());
-                    lease.close();
-                    return result;
-                } catch (IOException e) {
-                    lease.invalidate(e);
-                    failure = new CallbackFailedException(name, entry.address, "pool '" + name + "': work on "
-                            + entry.address + " failed (attempt " + attempt + " of " + attempts + "): " + e, e);
-                } catch (RuntimeException | Error e) {
-                    lease.discard();
-                    throw e;
-                } catch (Exception e) {
-                    lease.discard();
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new CallbackFailedException(name, entry.address, "pool '" + name + "': work on "
-                            + entry.address + " failed: " + e, e);
-                }
-            }
-            failures = failures == null ? new ArrayList<>(attempts) : failures;
-            failures.add(failure);
-            if (attempt >= attempts) {
-                throw lastOf(failures);
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                throw interruptedBetweenAttempts(failures);
-            }
-            tried = remember(tried, attempt - 1, entry, attempts);
-            pause(attempt, failures);
-        }
-    }
-
-    private PoolException interruptedBetweenAttempts(List<PoolException> failures) {
-        PoolException interrupted = new PoolException(name, null, "pool '" + name
-                + "': interrupted; no further attempt made", null);
-        failures.forEach(interrupted::addSuppressed);
-        return interrupted;
-    }
-
-    private void pause(int attempt, List<PoolException> failures) {
-        long nanos = backoff.delayNanos(attempt, ThreadLocalRandom.current().nextDouble());
-        if (nanos <= 0) {
-            return;
-        }
-        try {
-            clock.sleepNanos(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            PoolException interrupted = new PoolException(name, null, "pool '" + name
-                    + "': interrupted while backing off before a retry", e);
-            failures.forEach(interrupted::addSuppressed);
-            throw interrupted;
-        }
-        ensureOpen();
-    }
-
-    /**
-     * Borrows from one server. Returns null when the server was ejected or removed meanwhile (a connection
-     * already taken goes back and is closed). Charges the server for a failed connect; throws what the
-     * borrow threw.
-     */
-    private PooledConnection<C> take(ServerEntry entry, boolean trial) {
-        boolean measured = metrics != PoolMetrics.NONE;
-        long start = measured ? clock.nanoTime() : 0;
-        PooledConnection<C> pooled;
-        try {
-            pooled = adapter.borrow(entry);
-        } catch (PoolTimeoutException e) {
-            if (measured) {
-                metrics.timedOut(entry.address);
-            }
-            if (trial) {
-                registry.trialAbandoned(entry);
-            }
-            throw e;
-        } catch (ConnectFailedException e) {
-            if (Thread.currentThread().isInterrupted()) {
-                // The connect failed because this thread was interrupted (ClosedByInterruptException): not
-                // the server's fault.
-                if (trial) {
-                    registry.trialAbandoned(entry);
-                }
-                throw new PoolException(name, entry.address, "pool '" + name + "': interrupted while connecting to "
-                        + entry.address, e);
-            }
-            registry.failed(entry, e, trial);
-            throw e;
-        } catch (NoServerAvailableException e) { // ejected or removed after it was picked: no new connection
-            if (trial) {
-                registry.trialAbandoned(entry);
-            }
-            return null;
-        } catch (RuntimeException | Error e) {
-            if (trial) {
-                registry.trialAbandoned(entry);
-            }
-            throw e;
-        }
-        if (closed || entry.state() == ServerState.DRAINING) {
-            adapter.release(pooled);
-            if (trial) {
-                registry.trialAbandoned(entry);
-            }
-            ensureOpen();
-            return null;
-        }
-        if (measured) {
-            metrics.acquired(entry.address, clock.nanoTime() - start);
-        }
-        return pooled;
-    }
-
-    private PooledLease<C> lease(PooledConnection<C> pooled, boolean trial) {
-        int id = ++pooled.timesLeased;
-        if (id == PooledConnection.NO_OWNER) {
-            id = ++pooled.timesLeased;
-        }
-        if (leakThresholdNanos > 0) {
-            pooled.leasedAtNanos = clock.nanoTime();
-            pooled.borrowTrace = new LeakTrace(name, pooled.entry.address);
-            pooled.leakReported = false;
-        }
-        pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
-        pooled.entry.addLeased(1);
-        return new PooledLease<>(this, pooled, id, trial);
-    }
-
-    // ---- leases coming back ------------------------------------------------------------------------------
-
-    void returned(PooledConnection<C> pooled, boolean trial) {
-        ServerEntry entry = pooled.entry;
-        if (pooled.leakReported) {
-            log.info("pool '{}': the lease of a connection to {} reported as a possible leak came back after {} ms",
-                    name, entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
-        }
-        entry.addLeased(-1);
-        entry.recordSuccess();
-        adapter.release(pooled);
-        if (trial) {
-            registry.trialSucceeded(entry);
-        }
-        afterRelease(entry);
-    }
-
-    void invalidated(PooledConnection<C> pooled, boolean trial, Throwable cause) {
-        ServerEntry entry = pooled.entry;
-        entry.addLeased(-1);
-        adapter.destroy(pooled);
-        registry.failed(entry, cause, trial);
-        afterRelease(entry);
-    }
-
-    void discarded(PooledConnection<C> pooled, boolean trial) {
-        ServerEntry entry = pooled.entry;
-        entry.addLeased(-1);
-        adapter.destroy(pooled);
-        if (trial) {
-            registry.trialAbandoned(entry);
-        }
-        afterRelease(entry);
-    }
-
-    private void afterRelease(ServerEntry entry) {
-        adapter.signal(entry); // after commons-pool2 has taken the connection back (or freed its room)
-        if (entry.state() == ServerState.DRAINING) {
-            registry.finishDrain(entry);
-        }
-        if (closed) {
-            closeLock.lock();
-            try {
-                leasesBack.signalAll();
-            } finally {
-                closeLock.unlock();
-            }
-        }
+        return attempts.run(Objects.requireNonNull(work, "work"));
     }
 
     // ---- servers -------------------------------------------------------------------------------------------
@@ -431,13 +194,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @return an immutable snapshot
      */
     public Set<ServerAddress> servers() {
-        Set<ServerAddress> servers = new LinkedHashSet<>();
-        for (ServerEntry entry : registry.all()) {
-            if (entry.state() != ServerState.DRAINING) {
-                servers.add(entry.address);
-            }
-        }
-        return Set.copyOf(servers);
+        return registry.addresses();
     }
 
     /**
@@ -447,7 +204,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException after {@link #close()}
      */
     public void addServer(ServerAddress server) {
-        ensureOpen();
+        shutdown.ensureOpen();
         registry.add(Objects.requireNonNull(server, "server"));
     }
 
@@ -460,7 +217,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException after {@link #close()}
      */
     public boolean removeServer(ServerAddress server) {
-        ensureOpen();
+        shutdown.ensureOpen();
         return registry.remove(Objects.requireNonNull(server, "server"));
     }
 
@@ -471,7 +228,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException after {@link #close()}
      */
     public void updateServers(Collection<ServerAddress> servers) {
-        ensureOpen();
+        shutdown.ensureOpen();
         Set<ServerAddress> wanted = new LinkedHashSet<>(servers);
         for (ServerEntry entry : registry.all()) {
             if (!wanted.contains(entry.address)) {
@@ -492,8 +249,8 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public boolean eject(ServerAddress server) {
-        ensureOpen();
-        return registry.ejectNow(member(server));
+        shutdown.ensureOpen();
+        return registry.ejectNow(registry.member(Objects.requireNonNull(server, "server")));
     }
 
     /**
@@ -505,17 +262,8 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public boolean readmit(ServerAddress server) {
-        ensureOpen();
-        return registry.readmitNow(member(server));
-    }
-
-    private ServerEntry member(ServerAddress server) {
-        ServerEntry entry = registry.get(Objects.requireNonNull(server, "server"));
-        if (entry == null) {
-            throw new NoServerAvailableException(name, server, "pool '" + name + "' has no server " + server
-                    + " (its servers: " + servers() + ")");
-        }
-        return entry;
+        shutdown.ensureOpen();
+        return registry.readmitNow(registry.member(Objects.requireNonNull(server, "server")));
     }
 
     /**
@@ -527,11 +275,11 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public void retainIdle(int perServer) {
         if (perServer < 0) {
-            throw new IllegalArgumentException("pool '" + name + "': retainIdle needs a count >= 0, got " + perServer);
+            throw errors.negativeRetainIdle(perServer);
         }
-        ensureOpen();
+        shutdown.ensureOpen();
         for (ServerEntry entry : registry.all()) {
-            adapter.retainIdle(entry, perServer);
+            engine.retainIdle(entry, perServer);
         }
     }
 
@@ -549,25 +297,11 @@ public final class MultiPool<C> implements AutoCloseable {
             ServerState state = e.state();
             Instant until = state == ServerState.EJECTED
                     ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
-            servers.add(new ServerStats(e.address, state, adapter.active(e), adapter.idle(e),
+            servers.add(new ServerStats(e.address, state, engine.active(e), engine.idle(e),
                     e.waiting(), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed(), e.failures(), e.ejections(), until, overdueLeases(e, now)));
+                    e.borrowed(), e.failures(), e.ejections(), until, leases.overdueLeases(e, now)));
         }
         return new PoolStats(name, servers);
-    }
-
-    /** Leases of the server held longer than leak-detection-threshold (0 while it is off). */
-    private int overdueLeases(ServerEntry entry, long now) {
-        if (leakThresholdNanos <= 0) {
-            return 0;
-        }
-        int overdue = 0;
-        for (PooledConnection<?> pooled : entry.connections) {
-            if (pooled.owner() != PooledConnection.NO_OWNER && now - pooled.leasedAtNanos > leakThresholdNanos) {
-                overdue++;
-            }
-        }
-        return overdue;
     }
 
     /**
@@ -577,7 +311,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException after {@link #close()}
      */
     public void addListener(PoolListener listener) {
-        ensureOpen();
+        shutdown.ensureOpen();
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -590,134 +324,7 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     @Override
     public void close() {
-        closeLock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        } finally {
-            closeLock.unlock();
-        }
-        log.info("pool '{}' closing", name);
-        housekeeper.stop();
-        adapter.close();
-        adapter.wakeAllWaiters(); // waiting borrowers see the pool closed
-        awaitLeases();
-        int forced = 0;
-        for (ServerEntry entry : registry.all()) {
-            for (PooledConnection<?> pooled : entry.connections) {
-                int owner = pooled.owner();
-                if (owner != PooledConnection.NO_OWNER && pooled.casOwner(owner, PooledConnection.NO_OWNER)) {
-                    entry.addLeased(-1);
-                    @SuppressWarnings("unchecked")
-                    PooledConnection<C> mine = (PooledConnection<C>) pooled;
-                    adapter.destroy(mine);
-                    forced++;
-                }
-            }
-        }
-        if (forced > 0) {
-            log.warn("pool '{}': {} lease(s) not returned within shutdown-timeout {} ms; their connections were closed",
-                    name, forced, settings.shutdownTimeout().toMillis());
-        }
-        log.info("pool '{}' closed", name);
-    }
-
-    private void awaitLeases() {
-        long deadline = clock.nanoTime() + settings.shutdownTimeout().toNanos();
-        closeLock.lock();
-        try {
-            while (leased() > 0) {
-                long left = deadline - clock.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                leasesBack.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            closeLock.unlock();
-        }
-    }
-
-    private int leased() {
-        int leased = 0;
-        for (ServerEntry entry : registry.all()) {
-            leased += entry.leased();
-        }
-        return leased;
-    }
-
-    // ---- helpers -------------------------------------------------------------------------------------------
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new PoolClosedException(name);
-        }
-    }
-
-    private ServerEntry usableEntry(ServerAddress server) {
-        Objects.requireNonNull(server, "server");
-        ServerEntry entry = registry.get(server);
-        if (entry == null) {
-            throw new NoServerAvailableException(name, server, "pool '" + name + "' has no server " + server
-                    + " (its servers: " + servers() + ")");
-        }
-        ServerState state = entry.state();
-        if (state == ServerState.ACTIVE || state == ServerState.PROBING && entry.tryStartTrial()) {
-            return entry;
-        }
-        throw unusable(entry);
-    }
-
-    /** Why a borrow cannot use {@code entry} now. */
-    private NoServerAvailableException unusable(ServerEntry entry) {
-        ServerAddress server = entry.address;
-        String why;
-        switch (entry.state()) {
-            case PROBING:
-                why = " is on trial after an ejection; one borrow at a time may reach it";
-                break;
-            case EJECTED:
-                why = " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
-                        entry.ejectedUntilNanos - clock.nanoTime())) + " ms after repeated failures (last: "
-                        + entry.lastFailure() + ")";
-                break;
-            case DRAINING:
-                why = " is being removed from the pool";
-                break;
-            default:
-                why = " was ejected or removed while the borrow was under way";
-                break;
-        }
-        return new NoServerAvailableException(name, server, "pool '" + name + "': server " + server + why);
-    }
-
-    private NoServerAvailableException noServer(List<PoolException> failures) {
-        List<ServerEntry> all = registry.all();
-        String why = all.isEmpty() ? "it has no servers" : "none of its " + all.size() + " server(s) may be used now "
-                + all;
-        NoServerAvailableException e = new NoServerAvailableException(name, null, "pool '" + name + "': " + why);
-        if (failures != null) {
-            failures.forEach(e::addSuppressed);
-        }
-        return e;
-    }
-
-    private static PoolException lastOf(List<PoolException> failures) {
-        PoolException last = failures.get(failures.size() - 1);
-        for (int i = 0; i < failures.size() - 1; i++) {
-            last.addSuppressed(failures.get(i));
-        }
-        return last;
-    }
-
-    private static ServerEntry[] remember(ServerEntry[] tried, int count, ServerEntry entry, int attempts) {
-        ServerEntry[] array = tried == null ? new ServerEntry[attempts] : tried;
-        array[count] = entry;
-        return array;
+        shutdown.close();
     }
 
     @Override
@@ -829,8 +436,8 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /**
          * Connections over all servers ({@code max-total}); -1, the default, for no limit. When the limit is
-         * reached and a server has no idle connection, commons-pool2 closes the oldest 15% of the idle
-         * connections of other servers to make room.
+         * reached and a server has no idle connection, one idle connection of another server is closed to make
+         * room (the servers take turns).
          *
          * @param maxTotal -1 or at least 1
          * @return this builder

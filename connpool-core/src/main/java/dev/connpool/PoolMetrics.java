@@ -4,6 +4,10 @@ package dev.connpool;
  * Receives per-borrow measurements of one pool, for a metrics library (the Spring Boot starter binds it to
  * Micrometer). Called on the borrowing thread for every borrow: implementations must be fast and must not
  * throw. The pool skips the clock reads entirely while it has {@link #NONE}.
+ *
+ * <p>If one throws all the same, a {@link RuntimeException} is logged (at warn the first time, then at
+ * debug) and ignored: the borrow goes on as if nothing happened. An {@link Error} fails the borrow with
+ * that error, after the connection was given back to the pool (no lease is made).
  */
 public interface PoolMetrics {
 

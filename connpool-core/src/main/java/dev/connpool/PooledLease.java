@@ -3,17 +3,18 @@ package dev.connpool;
 /**
  * A {@link Lease} on one {@link PooledConnection}. The connection's {@code owner} holds this lease's id
  * while it is open; the one CAS from id to {@link PooledConnection#NO_OWNER} decides which of close,
- * invalidate or the pool's shutdown releases it, so each happens at most once.
+ * invalidate or the pool's shutdown releases it, so each happens at most once. What follows the release
+ * is the {@link LeaseLifecycle}'s.
  */
 final class PooledLease<C> implements Lease<C> {
 
-    private final MultiPool<C> pool;
+    private final LeaseLifecycle<C> lifecycle;
     private final PooledConnection<C> pooled;
     private final int id;
     private final boolean trial;
 
-    PooledLease(MultiPool<C> pool, PooledConnection<C> pooled, int id, boolean trial) {
-        this.pool = pool;
+    PooledLease(LeaseLifecycle<C> lifecycle, PooledConnection<C> pooled, int id, boolean trial) {
+        this.lifecycle = lifecycle;
         this.pooled = pooled;
         this.id = id;
         this.trial = trial;
@@ -22,8 +23,7 @@ final class PooledLease<C> implements Lease<C> {
     @Override
     public C connection() {
         if (pooled.owner() != id) {
-            throw new IllegalStateException("pool '" + pool.name() + "': this lease of a connection to "
-                    + pooled.entry.address + " is closed; borrow again");
+            throw lifecycle.leaseClosed(pooled.entry.address);
         }
         return pooled.connection;
     }
@@ -36,28 +36,28 @@ final class PooledLease<C> implements Lease<C> {
     @Override
     public void invalidate() {
         if (claim()) {
-            pool.invalidated(pooled, trial, null);
+            lifecycle.invalidated(pooled, trial, null);
         }
     }
 
     @Override
     public void close() {
         if (claim()) {
-            pool.returned(pooled, trial);
+            lifecycle.returned(pooled, trial);
         }
     }
 
     /** Destroys the connection without charging the server (the caller's own error left it in an unknown state). */
     void discard() {
         if (claim()) {
-            pool.discarded(pooled, trial);
+            lifecycle.discarded(pooled, trial);
         }
     }
 
     /** Invalidates and charges the server with {@code cause}. */
     void invalidate(Throwable cause) {
         if (claim()) {
-            pool.invalidated(pooled, trial, cause);
+            lifecycle.invalidated(pooled, trial, cause);
         }
     }
 
@@ -67,6 +67,6 @@ final class PooledLease<C> implements Lease<C> {
 
     @Override
     public String toString() {
-        return "Lease[" + pool.name() + " " + pooled.entry.address + (pooled.owner() == id ? "" : ", closed") + "]";
+        return "Lease[" + lifecycle.pool() + " " + pooled.entry.address + (pooled.owner() == id ? "" : ", closed") + "]";
     }
 }

@@ -3,10 +3,11 @@ package dev.connpool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +15,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The servers of one pool and their health: membership, the state machine
  * {@code ACTIVE -> EJECTED -> PROBING -> ACTIVE} (and {@code DRAINING}), and the snapshot of usable
- * servers the balancer picks from.
+ * servers the balancer picks from. When a failure ejects a server, for how long, and how many may be out
+ * at once is the {@link EjectionPolicy}'s to say; the registry keeps each server's history and asks.
  *
  * <p>Reads (lookups, picks) are lock-free: they read immutable snapshots that every transition
  * republishes. Transitions take one lock; they happen on failures, trials and membership changes, never
- * on a successful borrow or return.
+ * on a successful borrow or return. Listeners hear of a transition outside the lock; whatever one throws,
+ * the {@link Actions} of the transition still run (an ejection whose end is never scheduled lasts for good).
  */
 final class ServerRegistry {
 
@@ -37,9 +40,10 @@ final class ServerRegistry {
     private static final Logger log = LoggerFactory.getLogger(ServerRegistry.class);
 
     private final String pool;
-    private final PoolSettings settings;
     private final NanoClock clock;
     private final Listeners listeners;
+    private final EjectionPolicy policy;
+    private final PoolErrors errors;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<ServerAddress, ServerEntry> byAddress = new ConcurrentHashMap<>();
     /** Insertion order, for stats; guarded by {@link #lock}. */
@@ -49,10 +53,15 @@ final class ServerRegistry {
     private Actions actions;
 
     ServerRegistry(PoolSettings settings, NanoClock clock, Listeners listeners) {
+        this(settings, clock, listeners, EjectionPolicy.of(settings, clock));
+    }
+
+    ServerRegistry(PoolSettings settings, NanoClock clock, Listeners listeners, EjectionPolicy policy) {
         this.pool = settings.name();
-        this.settings = settings;
         this.clock = clock;
         this.listeners = listeners;
+        this.policy = policy;
+        this.errors = new PoolErrors(pool);
     }
 
     void bind(Actions actions) {
@@ -63,67 +72,34 @@ final class ServerRegistry {
         return byAddress.get(server);
     }
 
+    /** The server {@code server}, draining or not; throws when it is not a member. */
+    ServerEntry member(ServerAddress server) {
+        ServerEntry entry = byAddress.get(server);
+        if (entry == null) {
+            throw errors.noSuchServer(server, addresses());
+        }
+        return entry;
+    }
+
     /** Every server, draining ones included, in the order they joined. */
     List<ServerEntry> all() {
         return all;
     }
 
+    /** The addresses of every server but the draining ones (the members a user sees). */
+    Set<ServerAddress> addresses() {
+        Set<ServerAddress> servers = new LinkedHashSet<>();
+        for (ServerEntry entry : all) {
+            if (entry.state() != ServerState.DRAINING) {
+                servers.add(entry.address);
+            }
+        }
+        return Set.copyOf(servers);
+    }
+
     /** The servers a borrow may use now. */
     List<ServerEntry> usable() {
         return usable;
-    }
-
-    // ---- picking -------------------------------------------------------------------------------------
-
-    /**
-     * Picks a server for one borrow attempt: the balancer's choice when it may be used and was not tried
-     * yet in this borrow, else the first such server from a random start, else any usable one. A
-     * {@code PROBING} server is taken only with its trial permit, which the caller then owns.
-     *
-     * @return the server, or {@code null} when none may be used
-     */
-    ServerEntry pick(Balancer balancer, ServerEntry[] tried, int triedCount) {
-        List<ServerEntry> candidates = usable;
-        int n = candidates.size();
-        if (n == 0) {
-            return null;
-        }
-        ServerEntry first = balancer.pick(candidates);
-        if (first == null) {
-            throw new IllegalStateException("pool '" + pool + "': balancer " + balancer + " picked no server");
-        }
-        if (!contains(tried, triedCount, first) && admit(first)) {
-            return first;
-        }
-        // Slow path, after a failure or when a probing server is busy: look for an untried one.
-        int start = ThreadLocalRandom.current().nextInt(n);
-        for (int i = 0; i < n; i++) {
-            ServerEntry e = candidates.get((start + i) % n);
-            if (!contains(tried, triedCount, e) && admit(e)) {
-                return e;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            ServerEntry e = candidates.get((start + i) % n);
-            if (admit(e)) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    private static boolean admit(ServerEntry e) {
-        ServerState state = e.state();
-        return state == ServerState.ACTIVE || state == ServerState.PROBING && e.tryStartTrial();
-    }
-
-    private static boolean contains(ServerEntry[] tried, int count, ServerEntry e) {
-        for (int i = 0; i < count; i++) {
-            if (tried[i] == e) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // ---- membership ----------------------------------------------------------------------------------
@@ -150,8 +126,11 @@ final class ServerRegistry {
             lock.unlock();
         }
         log.info("pool '{}': server {} added", pool, server);
-        listeners.serverAdded(server);
-        actions.usable(entry);
+        try {
+            listeners.serverAdded(server);
+        } finally {
+            actions.usable(entry);
+        }
         return true;
     }
 
@@ -170,8 +149,11 @@ final class ServerRegistry {
             lock.unlock();
         }
         log.info("pool '{}': server {} removed; draining {} leased connection(s)", pool, server, entry.leased());
-        listeners.serverRemoved(server);
-        actions.draining(entry);
+        try {
+            listeners.serverRemoved(server);
+        } finally {
+            actions.draining(entry);
+        }
         return true;
     }
 
@@ -194,20 +176,19 @@ final class ServerRegistry {
     // ---- health --------------------------------------------------------------------------------------
 
     /**
-     * Charges a server one failure. A failed trial ejects a probing server again; otherwise the
-     * {@code ejection.consecutive-failures}-th failure in a row ejects an active one.
+     * Charges a server one failure. A failed trial ejects a probing server again; otherwise the policy
+     * says whether the failure ejects an active one.
      */
     void failed(ServerEntry entry, Throwable cause, boolean trial) {
-        long now = clock.nanoTime();
-        int failures = entry.recordFailure(cause, now);
+        int failures = entry.recordFailure(cause, clock.nanoTime());
         if (trial) {
             try {
-                tryEject(entry, cause, now);
+                tryEject(entry, cause);
             } finally {
                 entry.endTrial();
             }
-        } else if (failures >= settings.ejectionFailures() && entry.state() == ServerState.ACTIVE) {
-            tryEject(entry, cause, now);
+        } else if (entry.state() == ServerState.ACTIVE && policy.ejectsAfter(failures)) {
+            tryEject(entry, cause);
         }
     }
 
@@ -229,14 +210,12 @@ final class ServerRegistry {
         }
         if (readmitted) {
             log.info("pool '{}': server {} passed its trial and is re-admitted", pool, entry.address);
-            listeners.serverReadmitted(entry.address);
-            actions.usable(entry);
+            readmitted(entry);
         }
     }
 
     /** An operator's ejection: like a failure streak, but within the never-all rule only (not max-percent). */
     boolean ejectNow(ServerEntry entry) {
-        long now = clock.nanoTime();
         long nanos;
         lock.lock();
         try {
@@ -251,15 +230,14 @@ final class ServerRegistry {
             if (!otherUsable) {
                 return false;
             }
-            nanos = eject(entry, state, now);
+            nanos = eject(entry, state);
             publish();
         } finally {
             lock.unlock();
         }
         log.warn("pool '{}': server {} ejected by request for {} ms", pool, entry.address,
                 Duration.ofNanos(nanos).toMillis());
-        listeners.serverEjected(entry.address, Duration.ofNanos(nanos), null);
-        actions.ejected(entry, nanos);
+        ejected(entry, nanos, null);
         return true;
     }
 
@@ -279,8 +257,7 @@ final class ServerRegistry {
             lock.unlock();
         }
         log.info("pool '{}': server {} re-admitted by request", pool, entry.address);
-        listeners.serverReadmitted(entry.address);
-        actions.usable(entry);
+        readmitted(entry);
         return true;
     }
 
@@ -314,7 +291,7 @@ final class ServerRegistry {
         return 0;
     }
 
-    private void tryEject(ServerEntry entry, Throwable cause, long now) {
+    private void tryEject(ServerEntry entry, Throwable cause) {
         long nanos = 0;
         ServerEntry swappedIn = null;
         lock.lock();
@@ -342,17 +319,17 @@ final class ServerRegistry {
                     otherUsable = true;
                 }
             }
-            int cap = settings.maxEjected(members);
+            int cap = policy.maxEjected(members);
             if (ejected < cap) {
-                nanos = eject(entry, state, now);
+                nanos = eject(entry, state);
             } else if (!otherUsable && leastRecentlyFailed != null) {
                 // Every server is failing: the one that failed least recently gets the next chance.
                 leastRecentlyFailed.state(ServerState.PROBING);
                 swappedIn = leastRecentlyFailed;
-                nanos = eject(entry, state, now);
+                nanos = eject(entry, state);
             } else {
-                log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already (max-percent {})",
-                        pool, entry.address, ejected, members, settings.ejectionMaxPercent());
+                log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already, the most {} allows",
+                        pool, entry.address, ejected, members, policy);
                 return;
             }
             publish();
@@ -367,26 +344,35 @@ final class ServerRegistry {
             log.warn("pool '{}': every server is failing; server {}, which failed least recently, is back on trial",
                     pool, swappedIn.address);
         }
-        listeners.serverEjected(entry.address, duration, cause);
-        actions.ejected(entry, nanos);
+        ejected(entry, nanos, cause);
     }
 
-    /** Ejects under the lock; returns the ejection time. */
-    private long eject(ServerEntry entry, ServerState from, long now) {
-        int level = (from == ServerState.PROBING ? entry.ejectionLevel : decayedLevel(entry, now)) + 1;
-        long nanos = settings.ejectionNanos(level);
-        entry.ejectionLevel = level;
-        entry.ejectedUntilNanos = now + nanos;
+    /** Ejects under the lock, for as long as the policy says; returns the ejection time. */
+    private long eject(ServerEntry entry, ServerState from) {
+        EjectionPolicy.Ejection ejection = policy.nextEjection(entry.ejectionLevel, entry.activeSinceNanos,
+                from == ServerState.PROBING);
+        entry.ejectionLevel = ejection.level();
+        entry.ejectedUntilNanos = ejection.untilNanos();
         entry.countEjection();
         entry.state(ServerState.EJECTED);
-        return nanos;
+        return ejection.nanos();
     }
 
-    /** The ejection level drops by one for every {@code ejection.max-time} the server stayed active. */
-    private int decayedLevel(ServerEntry entry, long now) {
-        long healthy = Math.max(0, now - entry.activeSinceNanos);
-        long steps = healthy / settings.ejectionMaxTime().toNanos();
-        return (int) Math.max(0, entry.ejectionLevel - steps);
+    /** Tells the listeners, then has the ejection carried out and its end scheduled, whatever they throw. */
+    private void ejected(ServerEntry entry, long nanos, Throwable cause) {
+        try {
+            listeners.serverEjected(entry.address, Duration.ofNanos(nanos), cause);
+        } finally {
+            actions.ejected(entry, nanos);
+        }
+    }
+
+    private void readmitted(ServerEntry entry) {
+        try {
+            listeners.serverReadmitted(entry.address);
+        } finally {
+            actions.usable(entry);
+        }
     }
 
     private void publish() {

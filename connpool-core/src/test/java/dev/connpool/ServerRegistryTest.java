@@ -141,11 +141,11 @@ class ServerRegistryTest {
                 return candidates.stream().filter(c -> c.server().toString().equals("a:1")).findFirst().orElse(candidates.get(0));
             }
         };
-        assertThat(registry.pick(alwaysA, null, 0)).isSameAs(a);
+        assertThat(new ServerPicker(registry, alwaysA, new PoolErrors("reg")).pick(null, 0)).isSameAs(a);
         assertThat(a.ownsTrial()).isTrue();
         // A second borrower (another thread) cannot take the trial; it gets the other server.
         ServerEntry[] other = new ServerEntry[1];
-        Thread t = new Thread(() -> other[0] = registry.pick(alwaysA, null, 0));
+        Thread t = new Thread(() -> other[0] = new ServerPicker(registry, alwaysA, new PoolErrors("reg")).pick(null, 0));
         t.start();
         assertThat(joined(t)).isTrue();
         assertThat(other[0]).isSameAs(b);
@@ -231,9 +231,9 @@ class ServerRegistryTest {
                 return candidates.get(0);
             }
         };
-        assertThat(registry.pick(first, new ServerEntry[] {a, b}, 2)).isSameAs(entry(registry, "c:1"));
+        assertThat(new ServerPicker(registry, first, new PoolErrors("reg")).pick(new ServerEntry[] {a, b}, 2)).isSameAs(entry(registry, "c:1"));
         ServerEntry[] all = {a, b, entry(registry, "c:1")};
-        assertThat(registry.pick(first, all, 3)).as("all tried: any usable one").isNotNull();
+        assertThat(new ServerPicker(registry, first, new PoolErrors("reg")).pick(all, 3)).as("all tried: any usable one").isNotNull();
     }
 
     @Test

@@ -1,0 +1,166 @@
+package dev.connpool;
+
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of a lease: made on a connection just borrowed (with its leak-detection stamps), then returned,
+ * invalidated (the server charged) or discarded (not charged), each exactly once; {@link PooledLease} talks
+ * to this class. It also counts a server's overdue leases for the stats.
+ *
+ * <p><b>Leases and close/drain.</b> A lease is counted in its server's {@code leased} before the pool's
+ * closed flag and the server's state are read, and {@code close()} / a drain set theirs before they read
+ * {@code leased} (all volatile, so sequentially consistent): either the borrower sees the close or drain
+ * and gives the connection back, or the close or drain sees the lease and waits for it. On the way back a
+ * lease is uncounted only once its connection is back in the pool or destroyed, so {@code close()} never
+ * returns while a returning connection is still open.
+ *
+ * <p><b>User callbacks.</b> Whatever a listener called on the way back throws (the registry's transitions
+ * call them), the waiters are woken, a drained server is forgotten and a closing pool is told.
+ */
+final class LeaseLifecycle<C> {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseLifecycle.class);
+
+    private final PoolErrors errors;
+    private final ServerRegistry registry;
+    private final ConnectionEngine<C> engine;
+    private final Shutdown<C> shutdown;
+    private final NanoClock clock;
+    /** leak-detection-threshold in nanoseconds; 0 when off. */
+    private final long leakThresholdNanos;
+
+    LeaseLifecycle(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ConnectionEngine<C> engine,
+                   Shutdown<C> shutdown, NanoClock clock) {
+        this.errors = errors;
+        this.registry = registry;
+        this.engine = engine;
+        this.shutdown = shutdown;
+        this.clock = clock;
+        this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
+    }
+
+    /**
+     * Makes the lease of a connection just borrowed. With {@code trial} the lease carries the server's
+     * trial permit: its return is the trial's verdict.
+     *
+     * @return the lease, or null when the pool closed or the server began draining meanwhile (the
+     *         connection is then back in the pool; the caller still holds the trial permit)
+     */
+    PooledLease<C> lease(PooledConnection<C> pooled, boolean trial) {
+        int id = ++pooled.timesLeased;
+        if (id == PooledConnection.NO_OWNER) {
+            id = ++pooled.timesLeased;
+        }
+        if (leakThresholdNanos > 0) {
+            pooled.leasedAtNanos = clock.nanoTime();
+            pooled.borrowTrace = new LeakTrace(errors.pool(), pooled.entry.address);
+            pooled.leakReported = false;
+        }
+        pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
+        ServerEntry entry = pooled.entry;
+        entry.addLeased(1);
+        if (shutdown.isClosed() || entry.state() == ServerState.DRAINING) { // re-checked now that it counts
+            if (pooled.casOwner(id, PooledConnection.NO_OWNER)) { // else close() forced it closed already
+                pooled.timesLeased--;
+                giveBack(pooled);
+            }
+            return null;
+        }
+        return new PooledLease<>(this, pooled, id, trial);
+    }
+
+    /** The lease was closed: the connection goes back (or is closed, if it must), the server had a success. */
+    void returned(PooledConnection<C> pooled, boolean trial) {
+        ServerEntry entry = pooled.entry;
+        if (pooled.leakReported) {
+            log.info("pool '{}': the lease of a connection to {} reported as a possible leak came back after {} ms",
+                    errors.pool(), entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
+        }
+        entry.recordSuccess();
+        try {
+            engine.release(pooled);
+        } finally {
+            entry.addLeased(-1);
+            try {
+                if (trial) {
+                    registry.trialSucceeded(entry);
+                }
+            } finally {
+                afterRelease(entry);
+            }
+        }
+    }
+
+    /** The lease was invalidated: the connection is destroyed and the server charged with {@code cause}. */
+    void invalidated(PooledConnection<C> pooled, boolean trial, Throwable cause) {
+        ServerEntry entry = pooled.entry;
+        try {
+            engine.destroy(pooled);
+        } finally {
+            entry.addLeased(-1);
+            try {
+                registry.failed(entry, cause, trial);
+            } finally {
+                afterRelease(entry);
+            }
+        }
+    }
+
+    /** The lease was discarded: the connection is destroyed, the server not charged, a trial abandoned. */
+    void discarded(PooledConnection<C> pooled, boolean trial) {
+        ServerEntry entry = pooled.entry;
+        try {
+            engine.destroy(pooled);
+        } finally {
+            entry.addLeased(-1);
+            if (trial) {
+                registry.trialAbandoned(entry);
+            }
+            afterRelease(entry);
+        }
+    }
+
+    /** Gives back a connection whose lease was backed out of: it counted, it is uncounted. */
+    private void giveBack(PooledConnection<C> pooled) {
+        ServerEntry entry = pooled.entry;
+        try {
+            engine.release(pooled);
+        } finally {
+            entry.addLeased(-1);
+            afterRelease(entry);
+        }
+    }
+
+    private void afterRelease(ServerEntry entry) {
+        engine.signal(entry); // after the engine has taken the connection back (or freed its room)
+        if (entry.state() == ServerState.DRAINING) {
+            registry.finishDrain(entry);
+        }
+        shutdown.leaseEnded();
+    }
+
+    /** Leases of the server held longer than leak-detection-threshold at {@code now} (0 while it is off). */
+    int overdueLeases(ServerEntry entry, long now) {
+        if (leakThresholdNanos <= 0) {
+            return 0;
+        }
+        int overdue = 0;
+        for (PooledConnection<?> pooled : entry.connections) {
+            if (pooled.owner() != PooledConnection.NO_OWNER && now - pooled.leasedAtNanos > leakThresholdNanos) {
+                overdue++;
+            }
+        }
+        return overdue;
+    }
+
+    /** The message of a lease used after it was closed. */
+    IllegalStateException leaseClosed(ServerAddress server) {
+        return errors.leaseClosed(server);
+    }
+
+    String pool() {
+        return errors.pool();
+    }
+}

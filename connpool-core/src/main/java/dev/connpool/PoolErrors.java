@@ -1,0 +1,129 @@
+package dev.connpool;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every error text of the pool's facade, attempt loop, lease lifecycle and server registry, built in one
+ * place (the engine's timeouts and connect failures are worded by {@link KeyedPoolAdapter}; setting errors
+ * by {@link PoolSettings}). Each message starts with the pool's name.
+ */
+final class PoolErrors {
+
+    private final String pool;
+
+    PoolErrors(String pool) {
+        this.pool = pool;
+    }
+
+    String pool() {
+        return pool;
+    }
+
+    PoolClosedException closed() {
+        return new PoolClosedException(pool);
+    }
+
+    /** {@code server} is not a member; {@code members} are the servers it does have. */
+    NoServerAvailableException noSuchServer(ServerAddress server, Set<ServerAddress> members) {
+        return new NoServerAvailableException(pool, server, "pool '" + pool + "' has no server " + server
+                + " (its servers: " + members + ")");
+    }
+
+    /** Why a borrow cannot use {@code entry} now. */
+    NoServerAvailableException unusable(ServerEntry entry, long nowNanos) {
+        ServerAddress server = entry.address;
+        String why;
+        switch (entry.state()) {
+            case PROBING:
+                why = " is on trial after an ejection; one borrow at a time may reach it";
+                break;
+            case EJECTED:
+                why = " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
+                        entry.ejectedUntilNanos - nowNanos)) + " ms after repeated failures (last: "
+                        + entry.lastFailure() + ")";
+                break;
+            case DRAINING:
+                why = " is being removed from the pool";
+                break;
+            default:
+                why = " was ejected or removed while the borrow was under way";
+                break;
+        }
+        return new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + why);
+    }
+
+    /** No server may be used now; the failures of the attempts made so far (may be null) are attached. */
+    NoServerAvailableException noServer(List<ServerEntry> all, List<PoolException> failures) {
+        String why = all.isEmpty() ? "it has no servers" : "none of its " + all.size() + " server(s) may be used now "
+                + all;
+        return withSuppressed(new NoServerAvailableException(pool, null, "pool '" + pool + "': " + why), failures);
+    }
+
+    /** The balancer broke its contract: it picked nothing from a non-empty list. */
+    IllegalStateException balancerPickedNothing(Balancer balancer) {
+        return new IllegalStateException("pool '" + pool + "': balancer " + balancer + " picked no server");
+    }
+
+    PoolException interruptedBetweenAttempts(List<PoolException> failures) {
+        return withSuppressed(new PoolException(pool, null, "pool '" + pool
+                + "': interrupted; no further attempt made", null), failures);
+    }
+
+    PoolException interruptedWhileBackingOff(InterruptedException cause, List<PoolException> failures) {
+        return withSuppressed(new PoolException(pool, null, "pool '" + pool
+                + "': interrupted while backing off before a retry", cause), failures);
+    }
+
+    /** The connect failed because this thread was interrupted (ClosedByInterruptException): not the server's fault. */
+    PoolException interruptedWhileConnecting(ServerAddress server, ConnectFailedException cause) {
+        return new PoolException(pool, server, "pool '" + pool + "': interrupted while connecting to " + server, cause);
+    }
+
+    /** The work threw an {@link IOException} on attempt {@code attempt}; the connection was invalidated. */
+    CallbackFailedException workFailed(ServerAddress server, int attempt, int attempts, IOException cause) {
+        return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server
+                + " failed (attempt " + attempt + " of " + attempts + "): " + cause, cause);
+    }
+
+    /** The work threw a checked exception other than an {@link IOException}; no retry. */
+    CallbackFailedException workFailed(ServerAddress server, Exception cause) {
+        return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server + " failed: " + cause,
+                cause);
+    }
+
+    /** borrowNew took max-active + 1 connections and every one was an idle one. */
+    ConnectFailedException noNewConnection(ServerAddress server) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': could not get a new connection to "
+                + server + " past its idle ones", null);
+    }
+
+    /** The lease was closed, invalidated or forced closed by the pool's shutdown. */
+    IllegalStateException leaseClosed(ServerAddress server) {
+        return new IllegalStateException("pool '" + pool + "': this lease of a connection to " + server
+                + " is closed; borrow again");
+    }
+
+    IllegalArgumentException negativeRetainIdle(int perServer) {
+        return new IllegalArgumentException("pool '" + pool + "': retainIdle needs a count >= 0, got " + perServer);
+    }
+
+    /** Rethrows {@code failure} when it is one (it can only be an {@link Error} or a {@link RuntimeException}). */
+    static void rethrowUnchecked(Throwable failure) {
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+    }
+
+    private static <E extends Throwable> E withSuppressed(E error, List<PoolException> failures) {
+        if (failures != null) {
+            failures.forEach(error::addSuppressed);
+        }
+        return error;
+    }
+}

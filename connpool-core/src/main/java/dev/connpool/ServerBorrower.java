@@ -1,0 +1,222 @@
+package dev.connpool;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Borrowing from one server: one attempt of {@link AttemptLoop}, {@link MultiPool#borrow(ServerAddress)} and
+ * {@link MultiPool#borrowNew(ServerAddress)}. It charges the server for a failed connect, records the
+ * borrow's metrics and holds the server's trial permit, when the borrowing thread took it, in one
+ * try/finally: the permit passes to the lease made, or to the verdict of a failed connect, and is given up
+ * in every other case.
+ *
+ * <p>A {@link PoolMetrics} that throws a {@link RuntimeException} is logged (at warn the first time) and
+ * ignored: the borrow succeeds. One that throws an {@link Error} fails the borrow, after the connection
+ * went back to the pool.
+ */
+final class ServerBorrower<C> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerBorrower.class);
+
+    private final PoolSettings settings;
+    private final PoolErrors errors;
+    private final ServerRegistry registry;
+    private final ConnectionEngine<C> engine;
+    private final LeaseLifecycle<C> leases;
+    private final Shutdown<C> shutdown;
+    private final PoolMetrics metrics;
+    private final boolean measured;
+    private final NanoClock clock;
+    private volatile boolean metricsFailureLogged;
+
+    ServerBorrower(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ConnectionEngine<C> engine,
+                   LeaseLifecycle<C> leases, Shutdown<C> shutdown, PoolMetrics metrics, NanoClock clock) {
+        this.settings = settings;
+        this.errors = errors;
+        this.registry = registry;
+        this.engine = engine;
+        this.leases = leases;
+        this.shutdown = shutdown;
+        this.metrics = metrics;
+        this.measured = metrics != PoolMetrics.NONE;
+        this.clock = clock;
+    }
+
+    /** {@link MultiPool#borrow(ServerAddress)}: one attempt on that server. */
+    PooledLease<C> borrow(ServerAddress server) {
+        shutdown.ensureOpen();
+        ServerEntry entry = usableEntry(server);
+        PooledLease<C> lease = lend(entry);
+        if (lease == null) {
+            throw errors.unusable(entry, clock.nanoTime());
+        }
+        return lease;
+    }
+
+    /**
+     * One attempt on a server the caller picked (and whose trial permit it may hold).
+     *
+     * @return the lease, or null when the server was ejected or removed while the borrow was under way
+     * @throws PoolClosedException when the pool closed meanwhile
+     */
+    PooledLease<C> lend(ServerEntry entry) {
+        boolean trial = entry.ownsTrial();
+        PooledLease<C> lease = null;
+        try {
+            PooledConnection<C> pooled = acquire(entry, trial);
+            if (pooled != null) {
+                lease = leases.lease(pooled, trial);
+                if (lease == null) {
+                    shutdown.ensureOpen(); // closed meanwhile; else the server is draining
+                }
+            }
+            return lease;
+        } finally {
+            if (trial && lease == null) {
+                giveUpTrial(entry);
+            }
+        }
+    }
+
+    /** {@link MultiPool#borrowNew(ServerAddress)}: takes connections until a new one comes, setting the idle ones aside. */
+    PooledLease<C> borrowNew(ServerAddress server) {
+        shutdown.ensureOpen();
+        ServerEntry entry = usableEntry(server);
+        boolean trial = entry.ownsTrial();
+        long start = clock.nanoTime();
+        List<PooledConnection<C>> idleOnes = new ArrayList<>();
+        PooledLease<C> lease = null;
+        try {
+            for (int i = 0; i <= settings.maxActive(); i++) {
+                PooledConnection<C> pooled = acquire(entry, trial);
+                if (pooled == null) {
+                    throw errors.unusable(entry, clock.nanoTime());
+                }
+                if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
+                    lease = leases.lease(pooled, trial);
+                    if (lease == null) {
+                        shutdown.ensureOpen();
+                        throw errors.unusable(entry, clock.nanoTime());
+                    }
+                    return lease;
+                }
+                idleOnes.add(pooled); // an idle one: keep it aside so the next acquire must create
+                if (engine.idle(entry) == 0 && engine.active(entry) >= settings.maxActive()) {
+                    engine.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
+                }
+            }
+            throw errors.noNewConnection(server);
+        } finally {
+            Throwable failed = giveBack(entry, idleOnes);
+            if (trial && lease == null) {
+                giveUpTrial(entry);
+            }
+            if (failed != null) {
+                if (lease != null) {
+                    lease.discard(); // the borrow fails: its new connection goes too
+                }
+                PoolErrors.rethrowUnchecked(failed);
+            }
+        }
+    }
+
+    /**
+     * Gives back the idle connections borrowNew set aside, every one even if one throws, and wakes who
+     * waits. Returns the first {@link Error} (or runtime exception) the engine threw, else null.
+     */
+    private Throwable giveBack(ServerEntry entry, List<PooledConnection<C>> idleOnes) {
+        if (idleOnes.isEmpty()) {
+            return null;
+        }
+        Throwable first = null;
+        for (PooledConnection<C> pooled : idleOnes) {
+            try {
+                engine.release(pooled);
+            } catch (Throwable e) {
+                first = first == null ? e : first;
+            }
+        }
+        engine.signal(entry); // they are available again
+        return first;
+    }
+
+    /** A member that a borrow may use now; a probing one only with its trial permit, which this thread then holds. */
+    private ServerEntry usableEntry(ServerAddress server) {
+        ServerEntry entry = registry.member(server);
+        if (ServerPicker.admit(entry)) {
+            return entry;
+        }
+        throw errors.unusable(entry, clock.nanoTime());
+    }
+
+    /** Gives up a trial permit this thread still holds (a failed connect's verdict has ended it already). */
+    private void giveUpTrial(ServerEntry entry) {
+        if (entry.ownsTrial()) {
+            registry.trialAbandoned(entry);
+        }
+    }
+
+    /**
+     * Takes a connection of the server. Returns null when the server was ejected or removed meanwhile.
+     * Charges the server for a failed connect; throws what the borrow threw.
+     */
+    private PooledConnection<C> acquire(ServerEntry entry, boolean trial) {
+        long start = measured ? clock.nanoTime() : 0;
+        PooledConnection<C> pooled;
+        try {
+            pooled = engine.borrow(entry);
+        } catch (PoolTimeoutException e) {
+            if (measured) {
+                recordTimeout(entry, e);
+            }
+            throw e;
+        } catch (ConnectFailedException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw errors.interruptedWhileConnecting(entry.address, e);
+            }
+            registry.failed(entry, e, trial);
+            throw e;
+        } catch (NoServerAvailableException e) { // ejected or removed after it was picked: no new connection
+            return null;
+        }
+        if (measured) {
+            recordAcquired(pooled, start);
+        }
+        return pooled;
+    }
+
+    private void recordAcquired(PooledConnection<C> pooled, long start) {
+        try {
+            metrics.acquired(pooled.entry.address, clock.nanoTime() - start);
+        } catch (RuntimeException e) {
+            metricsFailed("acquired", e);
+        } catch (Throwable e) {
+            engine.release(pooled); // no lease was made: the connection goes straight back
+            engine.signal(pooled.entry);
+            throw e;
+        }
+    }
+
+    private void recordTimeout(ServerEntry entry, PoolTimeoutException timeout) {
+        try {
+            metrics.timedOut(entry.address);
+        } catch (RuntimeException e) {
+            metricsFailed("timedOut", e);
+        } catch (Throwable e) {
+            e.addSuppressed(timeout);
+            throw e;
+        }
+    }
+
+    private void metricsFailed(String call, RuntimeException e) {
+        if (!metricsFailureLogged) {
+            metricsFailureLogged = true;
+            log.warn("pool '{}': metrics {} threw on {}; ignored (later failures are logged at debug)", errors.pool(),
+                    metrics, call, e);
+        } else {
+            log.debug("pool '{}': metrics {} threw on {}; ignored: {}", errors.pool(), metrics, call, String.valueOf(e));
+        }
+    }
+}
