@@ -71,6 +71,9 @@ class BuilderValidationTest {
                 .isInstanceOfSatisfying(InvalidSettingException.class, e -> {
                     assertThat(e.setting()).isEqualTo(key);
                     assertThat(e.value()).isEqualTo(value);
+                    assertThat(e.reason()).isNotBlank();
+                    assertThat(e.getMessage()).isEqualTo("pool '" + e.pool() + "': invalid " + key + " = " + value + ": "
+                            + e.reason());
                 })
                 .hasMessageContaining(key)
                 .hasMessageContaining(value);

@@ -30,7 +30,6 @@ import org.springframework.util.ClassUtils;
 final class PoolCreator {
 
     static final String PREFIX = "connpool";
-    static final List<String> BALANCERS = List.of("least-active", "round-robin", "random");
     static final List<String> DISCOVERY_FORMATS = List.of("children", "curator");
     /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
     private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
@@ -309,19 +308,12 @@ final class PoolCreator {
     }
 
     private static Balancer balancer(Settings s, String text) {
-        switch (text.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
-            case "least-active":
-            case "leastactive":
-                return Balancer.leastActive();
-            case "round-robin":
-            case "roundrobin":
-                return Balancer.roundRobin();
-            case "random":
-                return Balancer.random();
-            default:
-                String property = s.sourceOf("balancer").path("balancer");
-                throw new ConnpoolConfigurationException(property, text, "unknown balancer",
-                        "Set " + property + " to one of " + BALANCERS + ".", null);
+        try {
+            return Balancer.named(text);
+        } catch (IllegalArgumentException e) {
+            String property = s.sourceOf("balancer").path("balancer");
+            throw new ConnpoolConfigurationException(property, text, "unknown balancer",
+                    "Set " + property + " to one of " + Balancer.NAMES + ".", e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.connpool.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
+import dev.connpool.Balancer;
 import dev.connpool.ConnectionFactory;
 import dev.connpool.MultiPool;
 import dev.connpool.PoolSettings;
@@ -144,7 +145,7 @@ class ConfigurationMetadataTests {
         getters.put("max-lifetime", PoolSettings::maxLifetime);
         getters.put("validate-on-borrow", PoolSettings::validateOnBorrow);
         getters.put("validate-while-idle", PoolSettings::validateWhileIdle);
-        getters.put("balancer", s -> s.balancer().toString());
+        getters.put("balancer", s -> s.balancer().name());
         getters.put("retry.attempts", PoolSettings::retryAttempts);
         getters.put("retry.backoff.min", PoolSettings::backoffMin);
         getters.put("retry.backoff.max", PoolSettings::backoffMax);
@@ -186,7 +187,7 @@ class ConfigurationMetadataTests {
             values.add(v.get("value").asString());
             assertThat(v.get("description").asString()).isNotBlank();
         });
-        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.BALANCERS);
+        assertThat(values).containsExactlyInAnyOrderElementsOf(Balancer.NAMES);
     }
 
     @Test

@@ -183,7 +183,7 @@ public class ConnpoolsEndpoint {
         settings.put("max-lifetime", text(s.maxLifetime()));
         settings.put("validate-on-borrow", s.validateOnBorrow());
         settings.put("validate-while-idle", s.validateWhileIdle());
-        settings.put("balancer", String.valueOf(s.balancer()));
+        settings.put("balancer", s.balancer().name());
         settings.put("retry", retry);
         settings.put("ejection", ejection);
         settings.put("shutdown-timeout", text(s.shutdownTimeout()));
