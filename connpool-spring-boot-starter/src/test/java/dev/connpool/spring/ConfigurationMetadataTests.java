@@ -67,13 +67,6 @@ class ConfigurationMetadataTests {
         SETTINGS.put("socket.ssl-bundle", null);
         SETTINGS.put("shutdown-timeout", "10s");
         SETTINGS.put("leak-detection-threshold", "0s");
-        // Per pool only (refused under connpool.defaults at start-up), documented through the pools' type.
-        SETTINGS.put("discovery.zookeeper.connect-string", null);
-        SETTINGS.put("discovery.zookeeper.path", null);
-        SETTINGS.put("discovery.zookeeper.format", "children");
-        SETTINGS.put("discovery.zookeeper.service", null);
-        SETTINGS.put("discovery.zookeeper.session-timeout", "60s");
-        SETTINGS.put("discovery.zookeeper.connection-timeout", "15s");
     }
 
     private static final JsonNode METADATA = load();
@@ -191,30 +184,15 @@ class ConfigurationMetadataTests {
     }
 
     @Test
-    void discoveryFormatShouldHintEveryFormatTheStarterAccepts() {
-        JsonNode hint = hint("connpool.defaults.discovery.zookeeper.format");
-        assertThat(hint).isNotNull();
-        List<String> values = new ArrayList<>();
-        hint.get("values").forEach(v -> {
-            values.add(v.get("value").asString());
-            assertThat(v.get("description").asString()).isNotBlank();
-        });
-        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.DISCOVERY_FORMATS);
-    }
-
-    @Test
-    void theDocumentedDiscoveryDefaultsShouldBeTheRealOnes() {
-        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.session-timeout")
-                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
-        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.connection-timeout")
-                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
-        PoolProperties.Zookeeper pathOnly = new PoolProperties.Zookeeper();
-        pathOnly.setPath("/services/orders");
-        ZooKeeperDiscoverySettings settings = PoolCreator.zookeeper("orders", pathOnly);
-        assertThat(property("connpool.defaults.discovery.zookeeper.format").get("defaultValue").asString())
-                .isEqualTo(settings.curator() ? "curator" : "children");
-        assertThat(settings.sessionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
-        assertThat(settings.connectionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
+    void discoveryShouldNotBeAdvertisedUnderTheDefaultsWhichRefuseIt() {
+        assertThat(properties().stream().map(p -> p.get("name").asString())
+                .filter(n -> n.startsWith("connpool.defaults.discovery"))).isEmpty();
+        List<String> hinted = new ArrayList<>();
+        METADATA.path("hints").forEach(h -> hinted.add(h.get("name").asString()));
+        assertThat(hinted).noneMatch(n -> n.contains("discovery"));
+        List<String> groups = new ArrayList<>();
+        METADATA.path("groups").forEach(g -> groups.add(g.get("name").asString()));
+        assertThat(groups).noneMatch(n -> n.startsWith("connpool.defaults.discovery"));
     }
 
     @Test
@@ -254,13 +232,23 @@ class ConfigurationMetadataTests {
             String valueType = type.substring("java.util.Map<java.lang.String,".length(), type.length() - 1);
             String rest = name.substring(prefix.length());
             String key = rest.substring(rest.indexOf('.') + 1);
-            for (JsonNode group : METADATA.get("groups")) {
-                if (group.get("type").asString().equals(valueType)) {
-                    return property(group.get("name").asString() + "." + key);
+            for (Class<?> c = load(valueType); c != null; c = c.getSuperclass()) {
+                for (JsonNode group : METADATA.get("groups")) {
+                    if (group.get("type").asString().equals(c.getName())) {
+                        return property(group.get("name").asString() + "." + key);
+                    }
                 }
             }
         }
         return null;
+    }
+
+    private static Class<?> load(String type) {
+        try {
+            return Class.forName(type);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String sample(String type) {

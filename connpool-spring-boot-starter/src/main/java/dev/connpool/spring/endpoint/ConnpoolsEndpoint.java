@@ -188,7 +188,6 @@ public class ConnpoolsEndpoint {
         settings.put("ejection", ejection);
         settings.put("shutdown-timeout", text(s.shutdownTimeout()));
         settings.put("leak-detection-threshold", text(s.leakDetectionThreshold()));
-        settings.put("housekeeping-interval", text(s.housekeepingInterval()));
         return settings;
     }
 

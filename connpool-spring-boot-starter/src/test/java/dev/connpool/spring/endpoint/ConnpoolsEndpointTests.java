@@ -84,7 +84,11 @@ class ConnpoolsEndpointTests {
                         "max-percent", 50))
                 .containsEntry("retry", Map.of("attempts", 3,
                         "backoff", Map.of("min", "10ms", "max", "1s", "factor", 2.0, "jitter", 0.2)))
-                .containsKey("housekeeping-interval");
+                .containsEntry("leak-detection-threshold", "0s")
+                .as("settings only: housekeeping-interval is none").doesNotContainKey("housekeeping-interval")
+                .containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
+                        "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
+                        "ejection", "shutdown-timeout", "leak-detection-threshold");
         assertThat(pool.servers()).extracting(ServerDescriptor::server, ServerDescriptor::state).containsExactly(
                 tuple("127.0.0.1:7001", ServerState.ACTIVE),
                 tuple("127.0.0.1:7002", ServerState.ACTIVE),
