@@ -546,12 +546,7 @@ public final class MultiPool<C> implements AutoCloseable {
         long now = clock.nanoTime();
         List<ServerStats> servers = new ArrayList<>();
         for (ServerEntry e : registry.all()) {
-            ServerState state = e.state();
-            Instant until = state == ServerState.EJECTED
-                    ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
-            servers.add(new ServerStats(e.address, state, adapter.active(e), adapter.idle(e),
-                    e.waiting(), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed(), e.failures(), e.ejections(), until, overdueLeases(e, now)));
+            servers.add(statsOf(e, now));
         }
         return new PoolStats(name, servers);
     }
@@ -1117,5 +1112,30 @@ public final class MultiPool<C> implements AutoCloseable {
                     backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
                     ejectionMaxPercent, shutdownTimeout, leakDetectionThreshold, housekeepingInterval);
         }
+    }
+
+    // ---- one server's stats (appended: the live per-server view the starter's gauges read) -------------
+
+    /**
+     * Returns a snapshot of one server, reading that server's counters only: O(1) whatever the number of
+     * servers (plus its leases when leak detection is on), so that a meter can read it on every scrape.
+     * Works after {@link #close()} too.
+     *
+     * @param server a server of this pool
+     * @return its stats, or {@code null} when it is not in the pool (a draining one still is)
+     */
+    public ServerStats stats(ServerAddress server) {
+        ServerEntry entry = registry.get(Objects.requireNonNull(server, "server"));
+        return entry == null ? null : statsOf(entry, clock.nanoTime());
+    }
+
+    private ServerStats statsOf(ServerEntry e, long now) {
+        ServerState state = e.state();
+        Instant until = state == ServerState.EJECTED
+                ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
+        int failures = e.failures();
+        return new ServerStats(e.address, state, adapter.active(e), adapter.idle(e), e.waiting(), e.created.sum(),
+                e.destroyed.sum(), e.borrowed(), failures, e.ejections(), until, overdueLeases(e, now),
+                ServerStats.isUsable(state, failures, settings.ejectionFailures()));
     }
 }

@@ -83,7 +83,7 @@ class SampleEndToEndTest {
         assertThat(pool.path("status").asString()).isEqualTo("UP");
         assertThat(pool.at("/details/usableServers").asInt()).isEqualTo(3);
         List<String> addresses = new ArrayList<>();
-        pool.at("/details/servers").forEach(s -> addresses.add(s.path("address").asString()));
+        pool.at("/details/servers").forEach(s -> addresses.add(s.path("server").asString()));
         assertThat(addresses).containsExactlyInAnyOrderElementsOf(
                 backends.servers().stream().map(LineServer::address).toList());
 
@@ -308,7 +308,7 @@ class SampleEndToEndTest {
 
     private static JsonNode server(JsonNode health, LineServer server) {
         for (JsonNode s : health.at("/components/connpool/components/backend/details/servers")) {
-            if (s.path("address").asString().equals(server.address())) {
+            if (s.path("server").asString().equals(server.address())) {
                 return s;
             }
         }

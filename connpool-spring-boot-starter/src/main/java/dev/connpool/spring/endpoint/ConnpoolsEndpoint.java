@@ -9,6 +9,7 @@ import dev.connpool.ServerState;
 import dev.connpool.ServerStats;
 import dev.connpool.spring.MultiPoolRegistry;
 import dev.connpool.spring.PoolDiscoveryDetails;
+import dev.connpool.spring.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -146,11 +147,9 @@ public class ConnpoolsEndpoint {
 
     private PoolDescriptor describe(MultiPool<?> pool) {
         PoolStats stats = pool.stats();
-        List<ServerDescriptor> servers = new ArrayList<>(stats.servers().size());
+        List<ServerView> servers = new ArrayList<>(stats.servers().size());
         for (ServerStats s : stats.servers()) {
-            servers.add(new ServerDescriptor(s.server().toString(), s.state(), s.active(), s.idle(), s.waiting(),
-                    s.created(), s.destroyed(), s.borrowed(), s.failures(), s.ejections(),
-                    s.ejectedUntil() == null ? null : s.ejectedUntil().toString()));
+            servers.add(ServerView.of(s));
         }
         Map<String, Object> discovered = discovery == null ? Map.of() : discovery.details(pool.name());
         return new PoolDescriptor(pool.name(), settings(pool.settings()), stats.active(), stats.idle(),
@@ -251,33 +250,14 @@ public class ConnpoolsEndpoint {
      * @param active        connections lent out, over all servers
      * @param idle          idle connections, over all servers
      * @param waiting       borrowers waiting, over all servers
-     * @param usableServers servers a borrow may use now (ACTIVE or PROBING)
-     * @param servers       every server, draining ones included, in the order they joined
+     * @param usableServers servers that are {@linkplain ServerStats#usable() usable}: their state accepts
+     *                      borrows and they are not failing
+     * @param servers       every server, draining ones included, in the order they joined (as health shows them)
      * @param discovery     the pool's ZooKeeper discovery, as in its health details; {@code null} without one
      */
     public record PoolDescriptor(String name, Map<String, Object> settings, int active, int idle, int waiting,
-                                 int usableServers, List<ServerDescriptor> servers,
+                                 int usableServers, List<ServerView> servers,
                                  @Nullable Map<String, Object> discovery) implements OperationResponseBody {
-    }
-
-    /**
-     * One server of a pool (see {@link ServerStats}).
-     *
-     * @param server       {@code host:port}
-     * @param state        its health state
-     * @param active       connections lent out now
-     * @param idle         idle connections
-     * @param waiting      borrowers waiting for one of its connections
-     * @param created      connections opened since it joined
-     * @param destroyed    connections closed since it joined
-     * @param borrowed     leases handed out since it joined
-     * @param failures     consecutive failures
-     * @param ejections    how many times it was ejected
-     * @param ejectedUntil when its ejection ends (ISO-8601), or {@code null} unless EJECTED
-     */
-    public record ServerDescriptor(String server, ServerState state, int active, int idle, int waiting, long created,
-                                   long destroyed, long borrowed, int failures, long ejections,
-                                   @Nullable String ejectedUntil) {
     }
 
     /**

@@ -128,8 +128,8 @@ final class PoolMeters implements PoolListener {
                 .description("Connections allowed per server (max-active)").register(registry));
         list.add(counter(CREATED, p, tags, "Connections opened", server, ServerStats::created));
         list.add(counter(DESTROYED, p, tags, "Connections closed", server, ServerStats::destroyed));
-        list.add(Gauge.builder(UP, p, value(server, s -> s.state().isUsable() ? 1 : 0)).tags(tags)
-                .description("1 while borrows may use the server (ACTIVE or PROBING), else 0").register(registry));
+        list.add(Gauge.builder(UP, p, value(server, s -> s.usable() ? 1 : 0)).tags(tags)
+                .description("1 while the server is usable (its state accepts borrows and it is not failing), else 0").register(registry));
         list.add(Gauge.builder(EJECTIONS, p, value(server, ServerStats::ejections)).tags(tags)
                 .description("Times the server was ejected").register(registry));
         return list;
