@@ -99,29 +99,29 @@ final class KeyedPoolAdapter<C> {
         this.registry = registry;
         this.listeners = listeners;
         this.clock = clock;
-        this.lifetimeNanos = settings.maxLifetime().toNanos();
-        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
-        this.maxWaitNanos = settings.maxWait().toNanos();
-        this.capacityPerServer = settings.maxTotal() <= 0;
-        this.parking = settings.maxTotal() <= 0 && settings.maxIdle() > 0;
-        this.maxIdle = settings.maxIdle();
-        this.maxIdleBelowMaxActive = settings.maxIdle() < settings.maxActive();
+        this.lifetimeNanos = settings.lifetime().maxLifetime().toNanos();
+        this.idleTimeoutNanos = settings.lifetime().idleTimeout().toNanos();
+        this.maxWaitNanos = settings.limits().maxWait().toNanos();
+        this.capacityPerServer = settings.limits().maxTotal() <= 0;
+        this.parking = settings.limits().maxTotal() <= 0 && settings.limits().maxIdle() > 0;
+        this.maxIdle = settings.limits().maxIdle();
+        this.maxIdleBelowMaxActive = settings.limits().maxIdle() < settings.limits().maxActive();
 
         GenericKeyedObjectPoolConfig<PooledConnection<C>> config = new GenericKeyedObjectPoolConfig<>();
-        config.setMaxTotalPerKey(settings.maxActive());
-        config.setMaxIdlePerKey(settings.maxIdle());
+        config.setMaxTotalPerKey(settings.limits().maxActive());
+        config.setMaxIdlePerKey(settings.limits().maxIdle());
         config.setMinIdlePerKey(0); // min-idle is refilled by connpool's housekeeper, not the shared evictor
-        config.setMaxTotal(settings.maxTotal());
-        config.setMaxWait(settings.maxWait());
+        config.setMaxTotal(settings.limits().maxTotal());
+        config.setMaxWait(settings.limits().maxWait());
         // Borrowers never wait inside commons-pool2 (see Capacity); borrowObject answers at once when the
         // server is full, and waits in create() only, without spinning, for a connect already under way.
         config.setBlockWhenExhausted(false);
         config.setLifo(true);
         config.setFairness(false);
         config.setTestOnCreate(false); // a new connection is validated in makeObject, where a failure is a connect failure
-        config.setTestOnBorrow(settings.validateOnBorrow());
+        config.setTestOnBorrow(settings.validation().onBorrow());
         config.setTestOnReturn(false);
-        config.setTestWhileIdle(settings.validateWhileIdle());
+        config.setTestWhileIdle(settings.validation().whileIdle());
         config.setTimeBetweenEvictionRuns(settings.housekeepingInterval());
         config.setNumTestsPerEvictionRun(-1); // every idle connection, every run
         config.setEvictionPolicy(new Policy());
@@ -129,8 +129,8 @@ final class KeyedPoolAdapter<C> {
         config.setCollectDetailedStatistics(false);
         // Capacity only moves between servers when a pool-wide max-total exists; otherwise skip the scan of
         // every server that commons-pool2 makes on each return when anyone waits.
-        config.setReuseCapacityOnReturn(settings.maxTotal() > 0);
-        config.setReuseCapacityOnMaintenance(settings.maxTotal() > 0);
+        config.setReuseCapacityOnReturn(settings.limits().maxTotal() > 0);
+        config.setReuseCapacityOnMaintenance(settings.limits().maxTotal() > 0);
         this.objects = new GenericKeyedObjectPool<>(new Factory(), config);
         this.objects.setSwallowedExceptionListener(
                 e -> log.debug("pool '{}': commons-pool2 swallowed {}", pool, String.valueOf(e)));
@@ -276,7 +276,7 @@ final class KeyedPoolAdapter<C> {
         while ((pooled = cast(entry.popParked())) != null) {
             if (expired(pooled)) {
                 destroy(pooled);
-            } else if (settings.validateOnBorrow() && !stillValid(pooled)) {
+            } else if (settings.validation().onBorrow() && !stillValid(pooled)) {
                 destroy(pooled);
             } else {
                 return pooled;
@@ -451,10 +451,10 @@ final class KeyedPoolAdapter<C> {
         ServerEntry entry = registry.get(server);
         int waiting = entry == null ? 0 : entry.waiting();
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
-                + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
+                + " became free within max-wait " + settings.limits().maxWait().toMillis() + " ms (waited " + waited.toMillis()
                 + " ms; active " + (entry == null ? objects.getNumActive(server) : active(entry))
                 + ", idle " + (entry == null ? objects.getNumIdle(server) : idle(entry)) + ", waiting " + waiting
-                + ", max-active " + settings.maxActive() + ")");
+                + ", max-active " + settings.limits().maxActive() + ")");
     }
 
     // ---- commons-pool2 callbacks -----------------------------------------------------------------------
@@ -504,7 +504,7 @@ final class KeyedPoolAdapter<C> {
         entry.connections.add(pooled);
         entry.created.increment();
         listeners.connectionCreated(server);
-        if (settings.validateOnBorrow()) {
+        if (settings.validation().onBorrow()) {
             Throwable error = null;
             boolean valid = false;
             try {
@@ -611,7 +611,7 @@ final class KeyedPoolAdapter<C> {
             if (retired(underTest.getObject())) {
                 return true;
             }
-            return idleTimeoutNanos > 0 && idleCount > settings.minIdle()
+            return idleTimeoutNanos > 0 && idleCount > settings.limits().minIdle()
                     && underTest.getIdleDuration().toNanos() > idleTimeoutNanos;
         }
     }

@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -74,11 +73,11 @@ public final class MultiPool<C> implements AutoCloseable {
         this.name = settings.name();
         this.settings = settings;
         this.balancer = settings.balancer();
-        this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), settings.backoffFactor(),
-                settings.backoffJitter());
+        this.backoff = new Backoff(settings.retry().backoff().min(), settings.retry().backoff().max(), settings.retry().backoff().factor(),
+                settings.retry().backoff().jitter());
         this.clock = clock;
         this.metrics = metrics;
-        this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
+        this.leakThresholdNanos = settings.leakDetection().threshold().toNanos();
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
         this.adapter = new KeyedPoolAdapter<>(settings, factory, registry, this.listeners, clock);
@@ -87,7 +86,7 @@ public final class MultiPool<C> implements AutoCloseable {
         settings.servers().forEach(registry::add);
         housekeeper.start();
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
-                settings.servers().size(), settings.maxActive(), balancer);
+                settings.servers().size(), settings.limits().maxActive(), balancer);
     }
 
     /**
@@ -176,7 +175,7 @@ public final class MultiPool<C> implements AutoCloseable {
         long start = clock.nanoTime();
         List<PooledConnection<C>> idleOnes = new ArrayList<>();
         try {
-            for (int i = 0; i <= settings.maxActive(); i++) {
+            for (int i = 0; i <= settings.limits().maxActive(); i++) {
                 PooledConnection<C> pooled = take(entry, trial);
                 if (pooled == null) {
                     throw unusable(entry);
@@ -185,7 +184,7 @@ public final class MultiPool<C> implements AutoCloseable {
                     return lease(pooled, trial);
                 }
                 idleOnes.add(pooled); // an idle one: keep it aside so the next take must create
-                if (adapter.idle(entry) == 0 && adapter.active(entry) >= settings.maxActive()) {
+                if (adapter.idle(entry) == 0 && adapter.active(entry) >= settings.limits().maxActive()) {
                     adapter.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
                 }
             }
@@ -222,7 +221,7 @@ public final class MultiPool<C> implements AutoCloseable {
         ensureOpen();
         ServerEntry[] tried = null;
         List<PoolException> failures = null;
-        int attempts = settings.retryAttempts();
+        int attempts = settings.retry().attempts();
         for (int attempt = 1; ; attempt++) {
             ServerEntry entry = registry.pick(balancer, tried, attempt - 1);
             if (entry == null) {
@@ -614,13 +613,13 @@ public final class MultiPool<C> implements AutoCloseable {
         }
         if (forced > 0) {
             log.warn("pool '{}': {} lease(s) not returned within shutdown-timeout {} ms; their connections were closed",
-                    name, forced, settings.shutdownTimeout().toMillis());
+                    name, forced, settings.shutdown().timeout().toMillis());
         }
         log.info("pool '{}' closed", name);
     }
 
     private void awaitLeases() {
-        long deadline = clock.nanoTime() + settings.shutdownTimeout().toNanos();
+        long deadline = clock.nanoTime() + settings.shutdown().timeout().toNanos();
         closeLock.lock();
         try {
             while (leased() > 0) {
@@ -729,34 +728,9 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public static final class Builder<C> {
 
-        private static final AtomicInteger UNNAMED = new AtomicInteger();
-
         private final ConnectionFactory<C> factory;
         private final List<PoolListener> listeners = new ArrayList<>();
-        private String name;
-        private List<ServerAddress> servers = List.of();
-        private int maxActive = 8;
-        private Integer maxIdle; // null: same as max-active
-        private int minIdle = 0;
-        private int maxTotal = -1;
-        private Duration maxWait = Duration.ofSeconds(1);
-        private Duration idleTimeout = Duration.ofMinutes(5);
-        private Duration maxLifetime = Duration.ZERO;
-        private boolean validateOnBorrow = true;
-        private boolean validateWhileIdle = true;
-        private Balancer balancer = Balancer.leastActive();
-        private int retryAttempts = 3;
-        private Duration backoffMin = Duration.ofMillis(10);
-        private Duration backoffMax = Duration.ofSeconds(1);
-        private double backoffFactor = 2.0;
-        private double backoffJitter = 0.2;
-        private int ejectionFailures = 3;
-        private Duration ejectionBaseTime = Duration.ofSeconds(1);
-        private Duration ejectionMaxTime = Duration.ofSeconds(30);
-        private int ejectionMaxPercent = 50;
-        private Duration shutdownTimeout = Duration.ofSeconds(10);
-        private Duration leakDetectionThreshold = Duration.ZERO;
-        private Duration housekeepingInterval;
+        private final PoolSettingsDraft draft = new PoolSettingsDraft();
         private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
 
@@ -771,7 +745,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> name(String name) {
-            this.name = name;
+            draft.name = name;
             return this;
         }
 
@@ -783,7 +757,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> servers(Collection<ServerAddress> servers) {
-            this.servers = List.copyOf(servers);
+            draft.servers = List.copyOf(servers);
             return this;
         }
 
@@ -794,7 +768,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxActive(int maxActive) {
-            this.maxActive = maxActive;
+            draft.maxActive = maxActive;
             return this;
         }
 
@@ -806,7 +780,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxIdle(int maxIdle) {
-            this.maxIdle = maxIdle;
+            draft.maxIdle = maxIdle;
             return this;
         }
 
@@ -818,7 +792,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> minIdle(int minIdle) {
-            this.minIdle = minIdle;
+            draft.minIdle = minIdle;
             return this;
         }
 
@@ -831,7 +805,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxTotal(int maxTotal) {
-            this.maxTotal = maxTotal;
+            draft.maxTotal = maxTotal;
             return this;
         }
 
@@ -842,7 +816,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxWait(Duration maxWait) {
-            this.maxWait = maxWait;
+            draft.maxWait = maxWait;
             return this;
         }
 
@@ -855,7 +829,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = idleTimeout;
+            draft.idleTimeout = idleTimeout;
             return this;
         }
 
@@ -867,7 +841,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxLifetime(Duration maxLifetime) {
-            this.maxLifetime = maxLifetime;
+            draft.maxLifetime = maxLifetime;
             return this;
         }
 
@@ -878,7 +852,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> validateOnBorrow(boolean validateOnBorrow) {
-            this.validateOnBorrow = validateOnBorrow;
+            draft.validateOnBorrow = validateOnBorrow;
             return this;
         }
 
@@ -889,7 +863,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> validateWhileIdle(boolean validateWhileIdle) {
-            this.validateWhileIdle = validateWhileIdle;
+            draft.validateWhileIdle = validateWhileIdle;
             return this;
         }
 
@@ -901,7 +875,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> balancer(Balancer balancer) {
-            this.balancer = balancer;
+            draft.balancer = balancer;
             return this;
         }
 
@@ -912,7 +886,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> retryAttempts(int retryAttempts) {
-            this.retryAttempts = retryAttempts;
+            draft.retryAttempts = retryAttempts;
             return this;
         }
 
@@ -937,7 +911,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffMin(Duration min) {
-            this.backoffMin = min;
+            draft.backoffMin = min;
             return this;
         }
 
@@ -948,7 +922,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffMax(Duration max) {
-            this.backoffMax = max;
+            draft.backoffMax = max;
             return this;
         }
 
@@ -959,7 +933,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffFactor(double factor) {
-            this.backoffFactor = factor;
+            draft.backoffFactor = factor;
             return this;
         }
 
@@ -970,7 +944,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffJitter(double jitter) {
-            this.backoffJitter = jitter;
+            draft.backoffJitter = jitter;
             return this;
         }
 
@@ -998,7 +972,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionConsecutiveFailures(int consecutiveFailures) {
-            this.ejectionFailures = consecutiveFailures;
+            draft.ejectionFailures = consecutiveFailures;
             return this;
         }
 
@@ -1009,7 +983,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionBaseTime(Duration baseTime) {
-            this.ejectionBaseTime = baseTime;
+            draft.ejectionBaseTime = baseTime;
             return this;
         }
 
@@ -1020,7 +994,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionMaxTime(Duration maxTime) {
-            this.ejectionMaxTime = maxTime;
+            draft.ejectionMaxTime = maxTime;
             return this;
         }
 
@@ -1031,7 +1005,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionMaxPercent(int maxPercent) {
-            this.ejectionMaxPercent = maxPercent;
+            draft.ejectionMaxPercent = maxPercent;
             return this;
         }
 
@@ -1043,7 +1017,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> shutdownTimeout(Duration shutdownTimeout) {
-            this.shutdownTimeout = shutdownTimeout;
+            draft.shutdownTimeout = shutdownTimeout;
             return this;
         }
 
@@ -1056,7 +1030,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> leakDetectionThreshold(Duration threshold) {
-            this.leakDetectionThreshold = threshold;
+            draft.leakDetectionThreshold = threshold;
             return this;
         }
 
@@ -1085,7 +1059,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /** How often idle connections are checked and min-idle refilled; derived from the timeouts by default. */
         Builder<C> housekeepingInterval(Duration interval) {
-            this.housekeepingInterval = interval;
+            draft.housekeepingInterval = interval;
             return this;
         }
 
@@ -1106,11 +1080,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */
         PoolSettings settings() {
-            String poolName = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
-            return new PoolSettings(poolName, servers, maxActive, maxIdle != null ? maxIdle : maxActive, minIdle, maxTotal, maxWait,
-                    idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
-                    backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
-                    ejectionMaxPercent, shutdownTimeout, leakDetectionThreshold, housekeepingInterval);
+            return draft.build();
         }
     }
 
@@ -1136,6 +1106,6 @@ public final class MultiPool<C> implements AutoCloseable {
         int failures = e.failures();
         return new ServerStats(e.address, state, adapter.active(e), adapter.idle(e), e.waiting(), e.created.sum(),
                 e.destroyed.sum(), e.borrowed(), failures, e.ejections(), until, overdueLeases(e, now),
-                ServerStats.isUsable(state, failures, settings.ejectionFailures()));
+                ServerStats.isUsable(state, failures, settings.ejection().consecutiveFailures()));
     }
 }

@@ -206,7 +206,7 @@ final class ServerRegistry {
             } finally {
                 entry.endTrial();
             }
-        } else if (failures >= settings.ejectionFailures() && entry.state() == ServerState.ACTIVE) {
+        } else if (failures >= settings.ejection().consecutiveFailures() && entry.state() == ServerState.ACTIVE) {
             tryEject(entry, cause, now);
         }
     }
@@ -342,7 +342,7 @@ final class ServerRegistry {
                     otherUsable = true;
                 }
             }
-            int cap = settings.maxEjected(members);
+            int cap = settings.ejection().maxEjected(members);
             if (ejected < cap) {
                 nanos = eject(entry, state, now);
             } else if (!otherUsable && leastRecentlyFailed != null) {
@@ -352,7 +352,7 @@ final class ServerRegistry {
                 nanos = eject(entry, state, now);
             } else {
                 log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already (max-percent {})",
-                        pool, entry.address, ejected, members, settings.ejectionMaxPercent());
+                        pool, entry.address, ejected, members, settings.ejection().maxPercent());
                 return;
             }
             publish();
@@ -374,7 +374,7 @@ final class ServerRegistry {
     /** Ejects under the lock; returns the ejection time. */
     private long eject(ServerEntry entry, ServerState from, long now) {
         int level = (from == ServerState.PROBING ? entry.ejectionLevel : decayedLevel(entry, now)) + 1;
-        long nanos = settings.ejectionNanos(level);
+        long nanos = settings.ejection().nanos(level);
         entry.ejectionLevel = level;
         entry.ejectedUntilNanos = now + nanos;
         entry.countEjection();
@@ -385,7 +385,7 @@ final class ServerRegistry {
     /** The ejection level drops by one for every {@code ejection.max-time} the server stayed active. */
     private int decayedLevel(ServerEntry entry, long now) {
         long healthy = Math.max(0, now - entry.activeSinceNanos);
-        long steps = healthy / settings.ejectionMaxTime().toNanos();
+        long steps = healthy / settings.ejection().maxTime().toNanos();
         return (int) Math.max(0, entry.ejectionLevel - steps);
     }
 

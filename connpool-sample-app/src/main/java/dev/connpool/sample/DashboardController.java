@@ -86,7 +86,7 @@ public class DashboardController {
             PoolStats stats = pool.stats();
             List<ServerView> servers = stats.servers().stream().map(ServerView::of).toList();
             Map<String, Object> discovered = details == null ? Map.of() : details.details(name);
-            list.add(new Pool(name, pool.settings().maxActive(), stats.usableServers(), servers,
+            list.add(new Pool(name, pool.settings().limits().maxActive(), stats.usableServers(), servers,
                     sampler.history(name), discovered.isEmpty() ? null : discovered));
         }
         return new Dashboard(now, DashboardSampler.INTERVAL.toMillis(), DashboardSampler.CAPACITY, list,

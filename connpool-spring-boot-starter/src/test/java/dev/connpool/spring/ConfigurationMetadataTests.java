@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 import dev.connpool.Balancer;
-import dev.connpool.ConnectionFactory;
-import dev.connpool.MultiPool;
-import dev.connpool.PoolSettings;
-import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnectionFactory;
 import java.io.InputStream;
 import java.net.URL;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -112,58 +106,9 @@ class ConfigurationMetadataTests {
         });
     }
 
+    /** Core's settings: see {@link SettingsDocumentationTests}. The built-in TCP factory's defaults here. */
     @Test
-    void theDocumentedDefaultsShouldBeTheRealOnes() {
-        ConnectionFactory<Object> none = new ConnectionFactory<>() {
-            @Override
-            public Object create(ServerAddress server) {
-                throw new AssertionError();
-            }
-
-            @Override
-            public void destroy(ServerAddress server, Object connection) {
-                // none made
-            }
-        };
-        PoolSettings real;
-        try (MultiPool<Object> pool = MultiPool.builder(none).name("defaults").build()) {
-            real = pool.settings();
-        }
-        Map<String, Function<PoolSettings, Object>> getters = new LinkedHashMap<>();
-        getters.put("max-active", PoolSettings::maxActive);
-        getters.put("min-idle", PoolSettings::minIdle);
-        getters.put("max-total", PoolSettings::maxTotal);
-        getters.put("max-wait", PoolSettings::maxWait);
-        getters.put("idle-timeout", PoolSettings::idleTimeout);
-        getters.put("max-lifetime", PoolSettings::maxLifetime);
-        getters.put("validate-on-borrow", PoolSettings::validateOnBorrow);
-        getters.put("validate-while-idle", PoolSettings::validateWhileIdle);
-        getters.put("balancer", s -> s.balancer().name());
-        getters.put("retry.attempts", PoolSettings::retryAttempts);
-        getters.put("retry.backoff.min", PoolSettings::backoffMin);
-        getters.put("retry.backoff.max", PoolSettings::backoffMax);
-        getters.put("retry.backoff.factor", PoolSettings::backoffFactor);
-        getters.put("retry.backoff.jitter", PoolSettings::backoffJitter);
-        getters.put("ejection.consecutive-failures", PoolSettings::ejectionFailures);
-        getters.put("ejection.base-time", PoolSettings::ejectionBaseTime);
-        getters.put("ejection.max-time", PoolSettings::ejectionMaxTime);
-        getters.put("ejection.max-percent", PoolSettings::ejectionMaxPercent);
-        getters.put("shutdown-timeout", PoolSettings::shutdownTimeout);
-        getters.put("leak-detection-threshold", PoolSettings::leakDetectionThreshold);
-        getters.forEach((key, getter) -> {
-            JsonNode documented = property("connpool.defaults." + key).get("defaultValue");
-            Object value = getter.apply(real);
-            if (value instanceof Duration d) {
-                assertThat(DurationStyle.detectAndParse(documented.asString())).as(key).isEqualTo(d);
-            } else if (value instanceof Number n) {
-                assertThat(documented.asDouble()).as(key).isEqualTo(n.doubleValue());
-            } else if (value instanceof Boolean b) {
-                assertThat(documented.asBoolean()).as(key).isEqualTo(b);
-            } else {
-                assertThat(documented.asString()).as(key).isEqualTo(value);
-            }
-        });
-        assertThat(real.maxIdle()).as("max-idle defaults to max-active").isEqualTo(real.maxActive());
+    void theDocumentedSocketDefaultsShouldBeTheRealOnes() {
         String socket = SocketConnectionFactory.builder().build().toString();
         assertThat(socket).contains("connectTimeout=" + millis("socket.connect-timeout") + "ms")
                 .contains("readTimeout=" + millis("socket.read-timeout") + "ms")

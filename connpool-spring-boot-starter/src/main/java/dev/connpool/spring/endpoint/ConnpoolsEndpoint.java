@@ -156,38 +156,26 @@ public class ConnpoolsEndpoint {
                 stats.waiting(), stats.usableServers(), servers, discovered.isEmpty() ? null : discovered);
     }
 
-    /** The settings keyed as in YAML, nested where YAML nests them. */
+    /** The settings keyed as in YAML, nested where YAML nests them (core's {@link PoolSettings#toMap()}). */
     static Map<String, Object> settings(PoolSettings s) {
-        Map<String, Object> backoff = new LinkedHashMap<>();
-        backoff.put("min", text(s.backoffMin()));
-        backoff.put("max", text(s.backoffMax()));
-        backoff.put("factor", s.backoffFactor());
-        backoff.put("jitter", s.backoffJitter());
-        Map<String, Object> retry = new LinkedHashMap<>();
-        retry.put("attempts", s.retryAttempts());
-        retry.put("backoff", backoff);
-        Map<String, Object> ejection = new LinkedHashMap<>();
-        ejection.put("consecutive-failures", s.ejectionFailures());
-        ejection.put("base-time", text(s.ejectionBaseTime()));
-        ejection.put("max-time", text(s.ejectionMaxTime()));
-        ejection.put("max-percent", s.ejectionMaxPercent());
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("servers", s.servers().stream().map(ServerAddress::toString).toList());
-        settings.put("max-active", s.maxActive());
-        settings.put("max-idle", s.maxIdle());
-        settings.put("min-idle", s.minIdle());
-        settings.put("max-total", s.maxTotal());
-        settings.put("max-wait", text(s.maxWait()));
-        settings.put("idle-timeout", text(s.idleTimeout()));
-        settings.put("max-lifetime", text(s.maxLifetime()));
-        settings.put("validate-on-borrow", s.validateOnBorrow());
-        settings.put("validate-while-idle", s.validateWhileIdle());
-        settings.put("balancer", s.balancer().name());
-        settings.put("retry", retry);
-        settings.put("ejection", ejection);
-        settings.put("shutdown-timeout", text(s.shutdownTimeout()));
-        settings.put("leak-detection-threshold", text(s.leakDetectionThreshold()));
-        return settings;
+        return texts(s.toMap());
+    }
+
+    /** The map with every duration, nested ones included, written as it is configured. */
+    private static Map<String, Object> texts(Map<String, Object> map) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        map.forEach((key, value) -> {
+            if (value instanceof Duration d) {
+                copy.put(key, text(d));
+            } else if (value instanceof Map<?, ?> nested) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> inner = (Map<String, Object>) nested;
+                copy.put(key, texts(inner));
+            } else {
+                copy.put(key, value);
+            }
+        });
+        return copy;
     }
 
     /**

@@ -44,7 +44,7 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
         int usable = stats.usableServers();
         Health.Builder health = usable > 0 ? Health.up() : Health.down();
         health.withDetail("usableServers", usable);
-        if (!pool.settings().leakDetectionThreshold().isZero()) {
+        if (!pool.settings().leakDetection().threshold().isZero()) {
             health.withDetail("overdueLeases", overdue);
         }
         health.withDetail("servers", servers);

@@ -118,7 +118,7 @@ final class PoolMeters implements PoolListener {
         list.add(gauge(ACTIVE, p, tags, "Connections lent out", server, ServerStats::active));
         list.add(gauge(IDLE, p, tags, "Idle connections", server, ServerStats::idle));
         list.add(gauge(PENDING, p, tags, "Borrowers waiting for a connection", server, ServerStats::waiting));
-        list.add(Gauge.builder(MAX, p, pl -> pl.settings().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+        list.add(Gauge.builder(MAX, p, pl -> pl.settings().limits().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
                 .description("Connections allowed per server (max-active)").register(registry));
         list.add(counter(CREATED, p, tags, "Connections opened", server, ServerStats::created));
         list.add(counter(DESTROYED, p, tags, "Connections closed", server, ServerStats::destroyed));
