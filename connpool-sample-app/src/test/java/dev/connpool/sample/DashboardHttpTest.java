@@ -54,9 +54,12 @@ class DashboardHttpTest {
             server.restart();
         }
         await().atMost(PATIENCE).untilAsserted(() -> {
-            send("GET", "/api/echo?msg=heal");
+            for (int i = 0; i < 6; i++) {
+                send("GET", "/api/echo?msg=heal");
+            }
             for (JsonNode server : pool(dashboard()).path("servers")) {
                 assertThat(server.path("state").asString()).isEqualTo("ACTIVE");
+                assertThat(server.path("usable").asBoolean()).as(server.toString()).isTrue();
             }
         });
     }
