@@ -165,7 +165,9 @@ class ConfigurationMetadataTests {
 
     /**
      * Finds the metadata of {@code connpool.pools.<name>.<key>} the only way the format allows: the map
-     * property's value type, the group of that type, and the key under it.
+     * property's value type (or, as an IDE introspecting it does, the type it extends: PoolProperties
+     * extends the defaults' PoolDefaultsProperties), the group of that type, and the key under it. The
+     * per-pool discovery keys have no metadata: they are documented on PoolProperties only.
      */
     private static JsonNode resolveAsAnIdeWould(String name) {
         for (JsonNode map : properties()) {
