@@ -112,27 +112,31 @@
   function renderPool(pool, data, names) {
     const card = poolCard(pool.name);
     const servers = pool.servers;
-    const usable = servers.filter(s => s.state === 'ACTIVE' || s.state === 'PROBING').length;
+    // usable: the state accepts borrows and the server is not failing; counted by connpool, as health counts it
+    const usable = pool.usableServers;
     card.usable.textContent = `${usable} of ${servers.length} servers usable`;
     card.usable.className = `usable pill ${usable === 0 ? 'down' : usable < servers.length ? 'degraded' : ''}`;
     const sum = key => servers.reduce((total, s) => total + s[key], 0);
     card.totals.replaceChildren('active ', el('b', {}, sum('active')), ' · idle ', el('b', {}, sum('idle')),
-        ' · pending ', el('b', {}, sum('pending')), ` · max-active ${pool.maxActive} per server`);
+        ' · waiting ', el('b', {}, sum('waiting')), ` · max-active ${pool.maxActive} per server`);
     renderDiscovery(card.discovery, pool.discovery);
 
     card.body.replaceChildren(...servers.map(s => {
-      const name = names.get(s.address);
+      const name = names.get(s.server);
       const share = Math.min(100, 100 * s.active / Math.max(1, pool.maxActive));
+      const remaining = s.ejectedUntil ? Math.max(0, Date.parse(s.ejectedUntil) - Date.parse(data.time)) : null;
       return el('tr', {class: s.state},
           el('td', {}, name ? el('span', {class: 'server-name'}, name) : null,
-              el('span', {class: name ? 'server-addr mono' : 'mono'}, s.address)),
-          el('td', {}, el('span', {class: `state ${s.state}`}, s.state)),
+              el('span', {class: name ? 'server-addr mono' : 'mono'}, s.server)),
+          el('td', {}, el('span', {class: `state ${s.state}${s.usable ? '' : ' failing'}`,
+              title: s.usable ? 'usable' : 'not usable: ' + (s.state === 'ACTIVE' || s.state === 'PROBING'
+                  ? `${s.failures} consecutive failures` : s.state)}, s.state)),
           el('td', {class: `num ${s.active === 0 ? 'zero' : ''}`}, fmtInt(s.active),
               el('span', {class: 'bar', title: `${s.active} of ${pool.maxActive}`},
                   el('i', {style: `width:${share}%`}))),
-          num(s.idle), num(s.pending), num(s.borrowed), num(s.failures), num(s.ejections),
+          num(s.idle), num(s.waiting), num(s.borrowed), num(s.failures), num(s.ejections),
           el('td', {class: 'until'}, s.ejectedUntil
-              ? [fmtClock(s.ejectedUntil), ' ', el('small', {}, `(in ${(s.ejectedRemainingMillis / 1000).toFixed(1)} s)`)]
+              ? [fmtClock(s.ejectedUntil), ' ', el('small', {}, `(in ${(remaining / 1000).toFixed(1)} s)`)]
               : el('span', {class: 'zero'}, '–')));
     }));
 

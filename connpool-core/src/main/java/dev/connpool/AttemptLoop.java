@@ -29,9 +29,9 @@ final class AttemptLoop<C> {
         this.borrower = borrower;
         this.shutdown = shutdown;
         this.picker = new ServerPicker(registry, settings.balancer(), errors);
-        this.backoff = new Backoff(settings.backoffMin(), settings.backoffMax(), settings.backoffFactor(),
-                settings.backoffJitter());
-        this.attempts = settings.retryAttempts();
+        this.backoff = new Backoff(settings.retry().backoff().min(), settings.retry().backoff().max(), settings.retry().backoff().factor(),
+                settings.retry().backoff().jitter());
+        this.attempts = settings.retry().attempts();
         this.clock = clock;
     }
 

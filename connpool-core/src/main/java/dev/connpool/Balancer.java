@@ -1,6 +1,7 @@
 package dev.connpool;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Picks the server for a {@link MultiPool#borrow()} among those that may be used now
@@ -19,6 +20,43 @@ public interface Balancer {
      * @return one element of {@code candidates}
      */
     <S extends Candidate> S pick(List<S> candidates);
+
+    /** The names {@link #named(String)} accepts, one per built-in balancer, the default first. */
+    List<String> NAMES = List.of("least-active", "round-robin", "random");
+
+    /**
+     * Returns this balancer's name: for a built-in one, the name {@link #named(String)} accepts (as YAML's
+     * {@code balancer} key takes it); for another, its class name unless it says otherwise.
+     *
+     * @return the name
+     */
+    default String name() {
+        return getClass().getName();
+    }
+
+    /**
+     * Returns the built-in balancer of that name: {@code least-active}, {@code round-robin} or
+     * {@code random} (case, surrounding blanks, {@code _} for {@code -} and a missing {@code -} ignored,
+     * so {@code LEAST_ACTIVE} and {@code roundrobin} do too).
+     *
+     * @param name the name
+     * @return a new balancer (round-robin's counter is per balancer), or the shared stateless one
+     * @throws IllegalArgumentException when {@code name} is none of {@link #NAMES}; the message quotes it
+     *                                  and lists them
+     */
+    static Balancer named(String name) {
+        String key = name == null ? "" : name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
+        switch (key) {
+            case "least-active", "leastactive":
+                return leastActive();
+            case "round-robin", "roundrobin":
+                return roundRobin();
+            case "random":
+                return random();
+            default:
+                throw new IllegalArgumentException("unknown balancer '" + name + "'; the balancers are " + NAMES);
+        }
+    }
 
     /** What a balancer may know of a server. */
     interface Candidate {

@@ -46,12 +46,12 @@ final class ConnectionEngine<C> {
         this.settings = settings;
         this.registry = registry;
         this.clock = clock;
-        this.slots = new Slots(settings.maxActive(), settings.maxTotal());
+        this.slots = new Slots(settings.limits().maxActive(), settings.limits().maxTotal());
         this.shared = slots.poolWide() ? new WaitQueue() : null;
         this.lifecycle = new ConnectionLifecycle<>(settings, factory, registry, listeners, clock, slots, this::roomFreed);
         this.parked = new ParkedConnections<>(settings, lifecycle);
         this.maintenance = new IdleMaintenance<>(settings, registry, lifecycle, parked, this::release);
-        this.maxWaitNanos = settings.maxWait().toNanos();
+        this.maxWaitNanos = settings.limits().maxWait().toNanos();
     }
 
     // ---- borrow and return ---------------------------------------------------------------------------
@@ -155,7 +155,7 @@ final class ConnectionEngine<C> {
     /** Gives a connection back: to the longest-waiting borrower, else parked; destroyed when it may not be kept. */
     void release(PooledConnection<C> pooled) {
         ServerEntry entry = pooled.entry;
-        if (closing || !entry.state().isUsable() || lifecycle.expired(pooled)) {
+        if (closing || !entry.state().acceptsBorrows() || lifecycle.expired(pooled)) {
             lifecycle.destroy(pooled);
             return;
         }
@@ -169,7 +169,7 @@ final class ConnectionEngine<C> {
         if (entry.waiting() > 0) {
             signal(entry); // a borrower queued while this one parked: it must not miss it
         }
-        if (closing || !entry.state().isUsable()) {
+        if (closing || !entry.state().acceptsBorrows()) {
             clearIdle(entry); // raced with close(), an ejection or a drain, which may have emptied the stack already
         }
     }
@@ -295,9 +295,9 @@ final class ConnectionEngine<C> {
         Duration waited = Duration.ofNanos(waitedNanos);
         ServerAddress server = entry.address;
         return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
-                + " became free within max-wait " + settings.maxWait().toMillis() + " ms (waited " + waited.toMillis()
+                + " became free within max-wait " + settings.limits().maxWait().toMillis() + " ms (waited " + waited.toMillis()
                 + " ms; active " + active(entry) + ", idle " + idle(entry) + ", waiting " + entry.waiting()
-                + ", max-active " + settings.maxActive() + ")");
+                + ", max-active " + settings.limits().maxActive() + ")");
     }
 
     @SuppressWarnings("unchecked")

@@ -44,8 +44,8 @@ final class ConnectionLifecycle<C> {
         this.clock = clock;
         this.slots = slots;
         this.roomFreed = roomFreed;
-        this.lifetimeNanos = settings.maxLifetime().toNanos();
-        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+        this.lifetimeNanos = settings.lifetime().maxLifetime().toNanos();
+        this.idleTimeoutNanos = settings.lifetime().idleTimeout().toNanos();
         this.books = new KeyedPoolAdapter<>(pool, this::make);
     }
 
@@ -71,7 +71,7 @@ final class ConnectionLifecycle<C> {
             destroy(pooled);
             throw t;
         }
-        if (settings.validateOnBorrow()) {
+        if (settings.validation().onBorrow()) {
             Throwable error = null;
             boolean valid = false;
             try {
@@ -101,7 +101,7 @@ final class ConnectionLifecycle<C> {
             throw new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
                     + " is no longer in the pool", null);
         }
-        if (!entry.state().isUsable()) {
+        if (!entry.state().acceptsBorrows()) {
             throw new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + " is "
                     + entry.state().name().toLowerCase(Locale.ROOT) + "; no new connection is made to it");
         }

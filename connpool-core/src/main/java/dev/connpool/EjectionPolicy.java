@@ -59,7 +59,7 @@ interface EjectionPolicy {
      * @return the policy
      */
     static EjectionPolicy of(PoolSettings settings, NanoClock clock) {
-        return new ConsecutiveFailuresEjection(settings.ejectionFailures(), settings.ejectionBaseTime().toNanos(),
-                settings.ejectionMaxTime().toNanos(), settings.ejectionMaxPercent(), clock);
+        return new ConsecutiveFailuresEjection(settings.ejection().consecutiveFailures(), settings.ejection().baseTime().toNanos(),
+                settings.ejection().maxTime().toNanos(), settings.ejection().maxPercent(), clock);
     }
 }

@@ -43,7 +43,7 @@ final class Housekeeper implements ServerRegistry.Actions {
     }
 
     void start() {
-        long leakThreshold = settings.leakDetectionThreshold().toNanos();
+        long leakThreshold = settings.leakDetection().threshold().toNanos();
         if (leakThreshold > 0) {
             long period = Math.max(PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos(), leakThreshold / 4);
             executor.scheduleWithFixedDelay(guarded(() -> reportLeaks(leakThreshold)), period, period,
@@ -51,7 +51,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         }
         long interval = settings.housekeepingInterval().toNanos();
         schedule(this::maintain, interval);
-        if (settings.minIdle() > 0) {
+        if (settings.limits().minIdle() > 0) {
             executor.scheduleWithFixedDelay(guarded(this::refillAll), interval, interval, TimeUnit.NANOSECONDS);
         }
     }
@@ -88,7 +88,7 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     @Override
     public void usable(ServerEntry entry) {
-        if (settings.minIdle() > 0) {
+        if (settings.limits().minIdle() > 0) {
             run(() -> refill(entry));
         }
     }
@@ -162,10 +162,10 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     /** Opens connections until the server has min-idle idle ones (or is full); a failure counts against it. */
     private void refill(ServerEntry entry) {
-        for (int i = 0; i < settings.minIdle(); i++) {
+        for (int i = 0; i < settings.limits().minIdle(); i++) {
             if (entry.state() != ServerState.ACTIVE || engine.isClosed()
-                    || engine.idle(entry) >= settings.minIdle()
-                    || engine.idle(entry) + engine.active(entry) >= settings.maxActive()) {
+                    || engine.idle(entry) >= settings.limits().minIdle()
+                    || engine.idle(entry) + engine.active(entry) >= settings.limits().maxActive()) {
                 return;
             }
             try {

@@ -32,8 +32,8 @@ final class IdleMaintenance<C> {
                     ParkedConnections<C> parked, Consumer<PooledConnection<C>> giveBack) {
         this.intervalNanos = settings.housekeepingInterval().toNanos();
         this.minDelayNanos = Math.min(intervalNanos, PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos());
-        this.minIdle = settings.minIdle();
-        this.validateWhileIdle = settings.validateWhileIdle();
+        this.minIdle = settings.limits().minIdle();
+        this.validateWhileIdle = settings.validation().whileIdle();
         this.registry = registry;
         this.lifecycle = lifecycle;
         this.parked = parked;
@@ -70,7 +70,7 @@ final class IdleMaintenance<C> {
         try {
             for (; i >= 0; i--) {
                 PooledConnection<C> pooled = all.get(i);
-                if (!entry.state().isUsable() || lifecycle.expired(pooled, now)
+                if (!entry.state().acceptsBorrows() || lifecycle.expired(pooled, now)
                         || (idle > minIdle && lifecycle.idleTooLong(pooled, now))) {
                     lifecycle.destroy(pooled);
                     idle--;

@@ -3,7 +3,8 @@ package dev.connpool;
 /**
  * A pool setting has a value that is out of range or contradicts another setting. Thrown by
  * {@link MultiPool.Builder#build()}; {@link #setting()} is the setting's YAML key (for instance
- * {@code max-idle} or {@code retry.backoff.jitter}) so that a configuration layer can name the property.
+ * {@code max-idle} or {@code retry.backoff.jitter}), {@link #value()} the rejected value and {@link #reason()}
+ * the rule it breaks, so that a configuration layer can name the property without reading the message.
  */
 public class InvalidSettingException extends IllegalArgumentException {
 
@@ -12,6 +13,7 @@ public class InvalidSettingException extends IllegalArgumentException {
     private final String pool;
     private final String setting;
     private final String value;
+    private final String reason;
 
     /**
      * Creates the exception.
@@ -26,6 +28,7 @@ public class InvalidSettingException extends IllegalArgumentException {
         this.pool = pool;
         this.setting = setting;
         this.value = String.valueOf(value);
+        this.reason = reason;
     }
 
     /**
@@ -53,5 +56,15 @@ public class InvalidSettingException extends IllegalArgumentException {
      */
     public String value() {
         return value;
+    }
+
+    /**
+     * Returns why the value is rejected, as a rule the value breaks (for instance
+     * {@code must not exceed max-active (8)}); the message ends with it.
+     *
+     * @return the reason
+     */
+    public String reason() {
+        return reason;
     }
 }

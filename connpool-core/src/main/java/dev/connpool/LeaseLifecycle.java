@@ -38,7 +38,7 @@ final class LeaseLifecycle<C> {
         this.engine = engine;
         this.shutdown = shutdown;
         this.clock = clock;
-        this.leakThresholdNanos = settings.leakDetectionThreshold().toNanos();
+        this.leakThresholdNanos = settings.leakDetection().threshold().toNanos();
     }
 
     /**

@@ -26,7 +26,12 @@ final class LeastActiveBalancer implements Balancer {
     }
 
     @Override
-    public String toString() {
+    public String name() {
         return "least-active";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 }

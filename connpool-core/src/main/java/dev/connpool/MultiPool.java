@@ -9,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +86,7 @@ public final class MultiPool<C> implements AutoCloseable {
         settings.servers().forEach(registry::add);
         housekeeper.start();
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
-                settings.servers().size(), settings.maxActive(), settings.balancer());
+                settings.servers().size(), settings.limits().maxActive(), settings.balancer());
     }
 
     /**
@@ -294,14 +293,32 @@ public final class MultiPool<C> implements AutoCloseable {
         long now = clock.nanoTime();
         List<ServerStats> servers = new ArrayList<>();
         for (ServerEntry e : registry.all()) {
-            ServerState state = e.state();
-            Instant until = state == ServerState.EJECTED
-                    ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
-            servers.add(new ServerStats(e.address, state, engine.active(e), engine.idle(e),
-                    e.waiting(), e.created.sum(), e.destroyed.sum(),
-                    e.borrowed(), e.failures(), e.ejections(), until, leases.overdueLeases(e, now)));
+            servers.add(statsOf(e, now));
         }
         return new PoolStats(name, servers);
+    }
+
+    /**
+     * Returns a snapshot of one server, reading that server's counters only: O(1) whatever the number of
+     * servers (plus its leases when leak detection is on), so that a meter can read it on every scrape.
+     * Works after {@link #close()} too.
+     *
+     * @param server a server of this pool
+     * @return its stats, or {@code null} when it is not in the pool (a draining one still is)
+     */
+    public ServerStats stats(ServerAddress server) {
+        ServerEntry entry = registry.get(Objects.requireNonNull(server, "server"));
+        return entry == null ? null : statsOf(entry, clock.nanoTime());
+    }
+
+    private ServerStats statsOf(ServerEntry e, long now) {
+        ServerState state = e.state();
+        Instant until = state == ServerState.EJECTED
+                ? Instant.now().plusNanos(Math.max(0, e.ejectedUntilNanos - now)) : null;
+        int failures = e.failures();
+        return new ServerStats(e.address, state, engine.active(e), engine.idle(e), e.waiting(), e.created.sum(),
+                e.destroyed.sum(), e.borrowed(), failures, e.ejections(), until, leases.overdueLeases(e, now),
+                ServerStats.isUsable(state, failures, settings.ejection().consecutiveFailures()));
     }
 
     /**
@@ -341,34 +358,9 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public static final class Builder<C> {
 
-        private static final AtomicInteger UNNAMED = new AtomicInteger();
-
         private final ConnectionFactory<C> factory;
         private final List<PoolListener> listeners = new ArrayList<>();
-        private String name;
-        private List<ServerAddress> servers = List.of();
-        private int maxActive = 8;
-        private Integer maxIdle; // null: same as max-active
-        private int minIdle = 0;
-        private int maxTotal = -1;
-        private Duration maxWait = Duration.ofSeconds(1);
-        private Duration idleTimeout = Duration.ofMinutes(5);
-        private Duration maxLifetime = Duration.ZERO;
-        private boolean validateOnBorrow = true;
-        private boolean validateWhileIdle = true;
-        private Balancer balancer = Balancer.leastActive();
-        private int retryAttempts = 3;
-        private Duration backoffMin = Duration.ofMillis(10);
-        private Duration backoffMax = Duration.ofSeconds(1);
-        private double backoffFactor = 2.0;
-        private double backoffJitter = 0.2;
-        private int ejectionFailures = 3;
-        private Duration ejectionBaseTime = Duration.ofSeconds(1);
-        private Duration ejectionMaxTime = Duration.ofSeconds(30);
-        private int ejectionMaxPercent = 50;
-        private Duration shutdownTimeout = Duration.ofSeconds(10);
-        private Duration leakDetectionThreshold = Duration.ZERO;
-        private Duration housekeepingInterval;
+        private final PoolSettingsDraft draft = new PoolSettingsDraft();
         private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
 
@@ -383,7 +375,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> name(String name) {
-            this.name = name;
+            draft.name = name;
             return this;
         }
 
@@ -395,7 +387,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> servers(Collection<ServerAddress> servers) {
-            this.servers = List.copyOf(servers);
+            draft.servers = List.copyOf(servers);
             return this;
         }
 
@@ -406,7 +398,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxActive(int maxActive) {
-            this.maxActive = maxActive;
+            draft.maxActive = maxActive;
             return this;
         }
 
@@ -418,7 +410,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxIdle(int maxIdle) {
-            this.maxIdle = maxIdle;
+            draft.maxIdle = maxIdle;
             return this;
         }
 
@@ -430,7 +422,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> minIdle(int minIdle) {
-            this.minIdle = minIdle;
+            draft.minIdle = minIdle;
             return this;
         }
 
@@ -443,7 +435,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxTotal(int maxTotal) {
-            this.maxTotal = maxTotal;
+            draft.maxTotal = maxTotal;
             return this;
         }
 
@@ -454,7 +446,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxWait(Duration maxWait) {
-            this.maxWait = maxWait;
+            draft.maxWait = maxWait;
             return this;
         }
 
@@ -467,7 +459,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = idleTimeout;
+            draft.idleTimeout = idleTimeout;
             return this;
         }
 
@@ -479,7 +471,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> maxLifetime(Duration maxLifetime) {
-            this.maxLifetime = maxLifetime;
+            draft.maxLifetime = maxLifetime;
             return this;
         }
 
@@ -490,7 +482,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> validateOnBorrow(boolean validateOnBorrow) {
-            this.validateOnBorrow = validateOnBorrow;
+            draft.validateOnBorrow = validateOnBorrow;
             return this;
         }
 
@@ -501,7 +493,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> validateWhileIdle(boolean validateWhileIdle) {
-            this.validateWhileIdle = validateWhileIdle;
+            draft.validateWhileIdle = validateWhileIdle;
             return this;
         }
 
@@ -513,7 +505,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> balancer(Balancer balancer) {
-            this.balancer = balancer;
+            draft.balancer = balancer;
             return this;
         }
 
@@ -524,7 +516,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> retryAttempts(int retryAttempts) {
-            this.retryAttempts = retryAttempts;
+            draft.retryAttempts = retryAttempts;
             return this;
         }
 
@@ -549,7 +541,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffMin(Duration min) {
-            this.backoffMin = min;
+            draft.backoffMin = min;
             return this;
         }
 
@@ -560,7 +552,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffMax(Duration max) {
-            this.backoffMax = max;
+            draft.backoffMax = max;
             return this;
         }
 
@@ -571,7 +563,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffFactor(double factor) {
-            this.backoffFactor = factor;
+            draft.backoffFactor = factor;
             return this;
         }
 
@@ -582,7 +574,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> backoffJitter(double jitter) {
-            this.backoffJitter = jitter;
+            draft.backoffJitter = jitter;
             return this;
         }
 
@@ -610,7 +602,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionConsecutiveFailures(int consecutiveFailures) {
-            this.ejectionFailures = consecutiveFailures;
+            draft.ejectionFailures = consecutiveFailures;
             return this;
         }
 
@@ -621,7 +613,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionBaseTime(Duration baseTime) {
-            this.ejectionBaseTime = baseTime;
+            draft.ejectionBaseTime = baseTime;
             return this;
         }
 
@@ -632,7 +624,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionMaxTime(Duration maxTime) {
-            this.ejectionMaxTime = maxTime;
+            draft.ejectionMaxTime = maxTime;
             return this;
         }
 
@@ -643,7 +635,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> ejectionMaxPercent(int maxPercent) {
-            this.ejectionMaxPercent = maxPercent;
+            draft.ejectionMaxPercent = maxPercent;
             return this;
         }
 
@@ -655,7 +647,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> shutdownTimeout(Duration shutdownTimeout) {
-            this.shutdownTimeout = shutdownTimeout;
+            draft.shutdownTimeout = shutdownTimeout;
             return this;
         }
 
@@ -668,7 +660,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @return this builder
          */
         public Builder<C> leakDetectionThreshold(Duration threshold) {
-            this.leakDetectionThreshold = threshold;
+            draft.leakDetectionThreshold = threshold;
             return this;
         }
 
@@ -697,7 +689,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /** How often idle connections are checked and min-idle refilled; derived from the timeouts by default. */
         Builder<C> housekeepingInterval(Duration interval) {
-            this.housekeepingInterval = interval;
+            draft.housekeepingInterval = interval;
             return this;
         }
 
@@ -718,11 +710,7 @@ public final class MultiPool<C> implements AutoCloseable {
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */
         PoolSettings settings() {
-            String poolName = name != null ? name : "pool-" + UNNAMED.incrementAndGet();
-            return new PoolSettings(poolName, servers, maxActive, maxIdle != null ? maxIdle : maxActive, minIdle, maxTotal, maxWait,
-                    idleTimeout, maxLifetime, validateOnBorrow, validateWhileIdle, balancer, retryAttempts, backoffMin,
-                    backoffMax, backoffFactor, backoffJitter, ejectionFailures, ejectionBaseTime, ejectionMaxTime,
-                    ejectionMaxPercent, shutdownTimeout, leakDetectionThreshold, housekeepingInterval);
+            return draft.build();
         }
     }
 }

@@ -25,8 +25,8 @@ final class ParkedConnections<C> {
 
     ParkedConnections(PoolSettings settings, ConnectionLifecycle<C> lifecycle) {
         this.lifecycle = lifecycle;
-        this.validateOnBorrow = settings.validateOnBorrow();
-        this.bound = settings.maxIdle() < settings.maxActive() ? settings.maxIdle() : -1;
+        this.validateOnBorrow = settings.validation().onBorrow();
+        this.bound = settings.limits().maxIdle() < settings.limits().maxActive() ? settings.limits().maxIdle() : -1;
     }
 
     /**

@@ -1,90 +1,198 @@
 package dev.connpool;
 
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * The effective settings of one pool, immutable and validated: what {@link MultiPool.Builder#build()}
- * made of the builder's values and defaults, returned by {@link MultiPool#settings()}. Each component is
- * the setting of the same name in YAML ({@code maxActive} is {@code max-active}). Build pools with
- * {@link MultiPool#builder}; the constructor checks every rule and throws {@link InvalidSettingException}
- * naming the first one broken.
- *
- * @param name                 the pool's name
- * @param servers              the servers it started with
- * @param maxActive            connections per server
- * @param maxIdle              idle connections kept per server
- * @param minIdle              idle connections kept open per usable server
- * @param maxTotal             connections over all servers, -1 for no limit
- * @param maxWait              how long a borrow waits for a full server
- * @param idleTimeout          idle time after which connections beyond min-idle close (0: never)
- * @param maxLifetime          age after which connections close (0: never)
- * @param validateOnBorrow     whether connections are validated before they are lent
- * @param validateWhileIdle    whether idle connections are validated in the background
- * @param balancer             how a server is picked
- * @param retryAttempts        attempts per borrow, the first included
- * @param backoffMin           the first retry pause
- * @param backoffMax           the longest retry pause
- * @param backoffFactor        the growth of the pause per retry
- * @param backoffJitter        the random spread of a pause
- * @param ejectionFailures     failures in a row that eject a server
- * @param ejectionBaseTime     the first ejection's length
- * @param ejectionMaxTime      the longest ejection
- * @param ejectionMaxPercent   the most servers ejected at once, in percent
- * @param shutdownTimeout      how long close() waits for leases
- * @param leakDetectionThreshold a lease held longer than this is logged as a possible leak (0: off)
- * @param housekeepingInterval how often idle connections are checked and min-idle refilled; {@code null}
- *                             to derive it from idle-timeout and max-lifetime
+ * The effective settings of one pool, immutable and validated: what {@link MultiPool.Builder#build()} made
+ * of the builder's values and defaults, returned by {@link MultiPool#settings()}. Grouped as the YAML keys
+ * are: {@link #limits()} ({@code max-active}, {@code max-idle}, {@code min-idle}, {@code max-total},
+ * {@code max-wait}), {@link #lifetime()} ({@code idle-timeout}, {@code max-lifetime}), {@link #validation()}
+ * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
+ * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
+ * ({@code shutdown-timeout}) and {@link #leakDetection()} ({@code leak-detection-threshold}). Each setting
+ * is declared once, here; its default and its rules are in one place too (the builder's draft, which
+ * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
  */
-public record PoolSettings(
-        String name,
-        List<ServerAddress> servers,
-        int maxActive,
-        int maxIdle,
-        int minIdle,
-        int maxTotal,
-        Duration maxWait,
-        Duration idleTimeout,
-        Duration maxLifetime,
-        boolean validateOnBorrow,
-        boolean validateWhileIdle,
-        Balancer balancer,
-        int retryAttempts,
-        Duration backoffMin,
-        Duration backoffMax,
-        double backoffFactor,
-        double backoffJitter,
-        int ejectionFailures,
-        Duration ejectionBaseTime,
-        Duration ejectionMaxTime,
-        int ejectionMaxPercent,
-        Duration shutdownTimeout,
-        Duration leakDetectionThreshold,
-        Duration housekeepingInterval) {
+public final class PoolSettings {
 
     /** The longest pause between two housekeeping runs (idle eviction, lifetime, min-idle refill). */
     static final Duration MAX_HOUSEKEEPING_INTERVAL = Duration.ofSeconds(30);
     /** The shortest pause between two housekeeping runs. */
     static final Duration MIN_HOUSEKEEPING_INTERVAL = Duration.ofMillis(10);
 
+    private final String name;
+    private final List<ServerAddress> servers;
+    private final LimitSettings limits;
+    private final LifetimeSettings lifetime;
+    private final ValidationSettings validation;
+    private final Balancer balancer;
+    private final RetrySettings retry;
+    private final EjectionSettings ejection;
+    private final ShutdownSettings shutdown;
+    private final LeakDetectionSettings leakDetection;
+    private final Duration housekeepingInterval;
+
+    /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
+    @SuppressWarnings("java:S107") // one parameter per group of settings
+    PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
+                 ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
+                 ShutdownSettings shutdown, LeakDetectionSettings leakDetection, Duration housekeepingInterval) {
+        this.name = name;
+        this.servers = List.copyOf(servers);
+        this.limits = limits;
+        this.lifetime = lifetime;
+        this.validation = validation;
+        this.balancer = balancer;
+        this.retry = retry;
+        this.ejection = ejection;
+        this.shutdown = shutdown;
+        this.leakDetection = leakDetection;
+        this.housekeepingInterval = housekeepingInterval;
+    }
+
     /**
-     * Checks every rule.
+     * Returns the pool's name.
      *
-     * @throws InvalidSettingException naming the first setting that breaks one
+     * @return the name
      */
-    public PoolSettings {
-        servers = List.copyOf(servers);
-        validate(name, servers, maxActive, maxIdle, minIdle, maxTotal, maxWait, idleTimeout, maxLifetime, balancer,
-                retryAttempts, backoffMin, backoffMax, backoffFactor, backoffJitter, ejectionFailures,
-                ejectionBaseTime, ejectionMaxTime, ejectionMaxPercent, shutdownTimeout);
-        requireNotNegative(name, "leak-detection-threshold", leakDetectionThreshold);
-        if (housekeepingInterval == null) {
-            housekeepingInterval = defaultHousekeepingInterval(idleTimeout, maxLifetime);
-        } else if (housekeepingInterval.isNegative() || housekeepingInterval.isZero()) {
-            throw new InvalidSettingException(name, "housekeeping-interval", housekeepingInterval, "must be positive");
-        }
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Returns {@code servers}: the servers the pool started with.
+     *
+     * @return an immutable list
+     */
+    public List<ServerAddress> servers() {
+        return servers;
+    }
+
+    /**
+     * Returns {@code max-active}, {@code max-idle}, {@code min-idle}, {@code max-total} and {@code max-wait}.
+     *
+     * @return the limits
+     */
+    public LimitSettings limits() {
+        return limits;
+    }
+
+    /**
+     * Returns {@code idle-timeout} and {@code max-lifetime}.
+     *
+     * @return how long connections may live
+     */
+    public LifetimeSettings lifetime() {
+        return lifetime;
+    }
+
+    /**
+     * Returns {@code validate-on-borrow} and {@code validate-while-idle}.
+     *
+     * @return when connections are validated
+     */
+    public ValidationSettings validation() {
+        return validation;
+    }
+
+    /**
+     * Returns {@code balancer}: how a server is picked.
+     *
+     * @return the balancer
+     */
+    public Balancer balancer() {
+        return balancer;
+    }
+
+    /**
+     * Returns {@code retry.*}.
+     *
+     * @return the retry settings, backoff included
+     */
+    public RetrySettings retry() {
+        return retry;
+    }
+
+    /**
+     * Returns {@code ejection.*}.
+     *
+     * @return when and for how long failing servers are ejected
+     */
+    public EjectionSettings ejection() {
+        return ejection;
+    }
+
+    /**
+     * Returns {@code shutdown-timeout}.
+     *
+     * @return how close() ends
+     */
+    public ShutdownSettings shutdown() {
+        return shutdown;
+    }
+
+    /**
+     * Returns {@code leak-detection-threshold}.
+     *
+     * @return the leak detection settings
+     */
+    public LeakDetectionSettings leakDetection() {
+        return leakDetection;
+    }
+
+    /**
+     * Returns how often idle connections are checked and min-idle refilled. Not a setting: derived from
+     * idle-timeout and max-lifetime (a quarter of the shorter, within 10 ms .. 30 s).
+     *
+     * @return the interval
+     */
+    public Duration housekeepingInterval() {
+        return housekeepingInterval;
+    }
+
+    /**
+     * Returns every setting keyed and nested as in YAML ({@code max-active}; {@code retry} holding
+     * {@code attempts} and {@code backoff}, which holds {@code min}, ...), in the README's order: durations
+     * as {@link Duration}, the balancer as its {@linkplain Balancer#name() name}, the servers as
+     * {@code host:port} texts. The pool's name and the housekeeping interval are no settings and are not in it.
+     *
+     * @return a new mutable map
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> backoff = new LinkedHashMap<>();
+        backoff.put("min", retry.backoff().min());
+        backoff.put("max", retry.backoff().max());
+        backoff.put("factor", retry.backoff().factor());
+        backoff.put("jitter", retry.backoff().jitter());
+        Map<String, Object> retryMap = new LinkedHashMap<>();
+        retryMap.put("attempts", retry.attempts());
+        retryMap.put("backoff", backoff);
+        Map<String, Object> ejectionMap = new LinkedHashMap<>();
+        ejectionMap.put("consecutive-failures", ejection.consecutiveFailures());
+        ejectionMap.put("base-time", ejection.baseTime());
+        ejectionMap.put("max-time", ejection.maxTime());
+        ejectionMap.put("max-percent", ejection.maxPercent());
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("servers", servers.stream().map(ServerAddress::toString).toList());
+        map.put("max-active", limits.maxActive());
+        map.put("max-idle", limits.maxIdle());
+        map.put("min-idle", limits.minIdle());
+        map.put("max-total", limits.maxTotal());
+        map.put("max-wait", limits.maxWait());
+        map.put("idle-timeout", lifetime.idleTimeout());
+        map.put("max-lifetime", lifetime.maxLifetime());
+        map.put("validate-on-borrow", validation.onBorrow());
+        map.put("validate-while-idle", validation.whileIdle());
+        map.put("balancer", balancer.name());
+        map.put("retry", retryMap);
+        map.put("ejection", ejectionMap);
+        map.put("shutdown-timeout", shutdown.timeout());
+        map.put("leak-detection-threshold", leakDetection.threshold());
+        return map;
     }
 
     /**
@@ -106,120 +214,25 @@ public record PoolSettings(
         return quarter.compareTo(MAX_HOUSEKEEPING_INTERVAL) > 0 ? MAX_HOUSEKEEPING_INTERVAL : quarter;
     }
 
-    @SuppressWarnings("java:S107") // one parameter per setting: the point is to check them all in one place
-    private static void validate(String name, List<ServerAddress> servers, int maxActive, int maxIdle, int minIdle,
-                                 int maxTotal, Duration maxWait, Duration idleTimeout, Duration maxLifetime,
-                                 Balancer balancer, int retryAttempts, Duration backoffMin, Duration backoffMax,
-                                 double backoffFactor, double backoffJitter, int ejectionFailures,
-                                 Duration ejectionBaseTime, Duration ejectionMaxTime, int ejectionMaxPercent,
-                                 Duration shutdownTimeout) {
-        if (name == null || name.isBlank()) {
-            throw new InvalidSettingException(String.valueOf(name), "name", name, "must not be blank");
-        }
-        Set<ServerAddress> seen = new HashSet<>();
-        for (ServerAddress server : servers) {
-            if (!seen.add(server)) {
-                throw new InvalidSettingException(name, "servers", server, "is listed twice");
-            }
-        }
-        if (maxActive < 1) {
-            throw new InvalidSettingException(name, "max-active", maxActive, "must be at least 1");
-        }
-        if (maxIdle < 0) {
-            throw new InvalidSettingException(name, "max-idle", maxIdle, "must not be negative");
-        }
-        if (maxIdle > maxActive) {
-            throw new InvalidSettingException(name, "max-idle", maxIdle,
-                    "must not exceed max-active (" + maxActive + ")");
-        }
-        if (minIdle < 0) {
-            throw new InvalidSettingException(name, "min-idle", minIdle, "must not be negative");
-        }
-        if (minIdle > maxIdle) {
-            throw new InvalidSettingException(name, "min-idle", minIdle, "must not exceed max-idle (" + maxIdle + ")");
-        }
-        if (maxTotal == 0 || maxTotal < -1) {
-            throw new InvalidSettingException(name, "max-total", maxTotal, "must be -1 (no limit) or at least 1");
-        }
-        requireNotNegative(name, "max-wait", maxWait);
-        requireNotNegative(name, "idle-timeout", idleTimeout);
-        requireNotNegative(name, "max-lifetime", maxLifetime);
-        if (balancer == null) {
-            throw new InvalidSettingException(name, "balancer", null, "must not be null");
-        }
-        if (retryAttempts < 1) {
-            throw new InvalidSettingException(name, "retry.attempts", retryAttempts,
-                    "must be at least 1 (1 = no retry)");
-        }
-        requireNotNegative(name, "retry.backoff.min", backoffMin);
-        requireNotNegative(name, "retry.backoff.max", backoffMax);
-        if (backoffMax.compareTo(backoffMin) < 0) {
-            throw new InvalidSettingException(name, "retry.backoff.max", backoffMax,
-                    "must not be less than retry.backoff.min (" + backoffMin + ")");
-        }
-        if (!(backoffFactor >= 1.0) || Double.isInfinite(backoffFactor)) {
-            throw new InvalidSettingException(name, "retry.backoff.factor", backoffFactor, "must be at least 1.0");
-        }
-        if (!(backoffJitter >= 0.0 && backoffJitter <= 1.0)) {
-            throw new InvalidSettingException(name, "retry.backoff.jitter", backoffJitter,
-                    "must be between 0.0 and 1.0");
-        }
-        if (ejectionFailures < 1) {
-            throw new InvalidSettingException(name, "ejection.consecutive-failures", ejectionFailures,
-                    "must be at least 1");
-        }
-        requirePositive(name, "ejection.base-time", ejectionBaseTime);
-        requirePositive(name, "ejection.max-time", ejectionMaxTime);
-        if (ejectionMaxTime.compareTo(ejectionBaseTime) < 0) {
-            throw new InvalidSettingException(name, "ejection.max-time", ejectionMaxTime,
-                    "must not be less than ejection.base-time (" + ejectionBaseTime + ")");
-        }
-        if (ejectionMaxPercent < 0 || ejectionMaxPercent > 100) {
-            throw new InvalidSettingException(name, "ejection.max-percent", ejectionMaxPercent,
-                    "must be between 0 and 100");
-        }
-        requireNotNegative(name, "shutdown-timeout", shutdownTimeout);
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PoolSettings that && name.equals(that.name) && servers.equals(that.servers)
+                && limits.equals(that.limits) && lifetime.equals(that.lifetime) && validation.equals(that.validation)
+                && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
+                && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
+                && housekeepingInterval.equals(that.housekeepingInterval);
     }
 
-    private static void requireNotNegative(String pool, String key, Duration value) {
-        if (value == null) {
-            throw new InvalidSettingException(pool, key, null, "must not be null");
-        }
-        if (value.isNegative()) {
-            throw new InvalidSettingException(pool, key, value, "must not be negative");
-        }
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
+                leakDetection, housekeepingInterval);
     }
 
-    private static void requirePositive(String pool, String key, Duration value) {
-        requireNotNegative(pool, key, value);
-        if (value.isZero()) {
-            throw new InvalidSettingException(pool, key, value, "must be positive");
-        }
-    }
-
-    /**
-     * How many servers may be ejected at once out of {@code servers} (draining ones not counted):
-     * {@code max-percent} of them, at least one when the percentage is not 0, and never all of them.
-     */
-    int maxEjected(int servers) {
-        if (ejectionMaxPercent == 0 || servers < 2) {
-            return 0;
-        }
-        int allowed = Math.max(1, servers * ejectionMaxPercent / 100);
-        return Math.min(allowed, servers - 1);
-    }
-
-    /**
-     * How long a server is ejected the {@code level}-th time in a row: base-time x 2^(level-1), capped
-     * at max-time.
-     */
-    long ejectionNanos(int level) {
-        long base = ejectionBaseTime.toNanos();
-        long max = ejectionMaxTime.toNanos();
-        int shift = Math.max(0, level - 1);
-        if (shift >= 62 || base > (max >> shift)) {
-            return max;
-        }
-        return Math.min(max, base << shift);
+    @Override
+    public String toString() {
+        return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
+                + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
+                + ", " + leakDetection + ", housekeepingInterval=" + housekeepingInterval + "]";
     }
 }

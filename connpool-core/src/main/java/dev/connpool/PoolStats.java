@@ -48,12 +48,12 @@ public record PoolStats(String pool, List<ServerStats> servers) {
     }
 
     /**
-     * Returns how many servers a borrow may use now ({@link ServerState#isUsable()}).
+     * Returns how many servers are {@linkplain ServerStats#usable() usable}: can serve a borrow now.
      *
      * @return the number of usable servers
      */
     public int usableServers() {
-        return (int) servers.stream().filter(s -> s.state().isUsable()).count();
+        return (int) servers.stream().filter(ServerStats::usable).count();
     }
 
     /**

@@ -15,7 +15,12 @@ final class RandomBalancer implements Balancer {
     }
 
     @Override
-    public String toString() {
+    public String name() {
         return "random";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 }

@@ -15,7 +15,12 @@ final class RoundRobinBalancer implements Balancer {
     }
 
     @Override
-    public String toString() {
+    public String name() {
         return "round-robin";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 }

@@ -89,7 +89,7 @@ final class ServerBorrower<C> {
         List<PooledConnection<C>> idleOnes = new ArrayList<>();
         PooledLease<C> lease = null;
         try {
-            for (int i = 0; i <= settings.maxActive(); i++) {
+            for (int i = 0; i <= settings.limits().maxActive(); i++) {
                 PooledConnection<C> pooled = acquire(entry, trial);
                 if (pooled == null) {
                     throw errors.unusable(entry, clock.nanoTime());
@@ -103,7 +103,7 @@ final class ServerBorrower<C> {
                     return lease;
                 }
                 idleOnes.add(pooled); // an idle one: keep it aside so the next acquire must create
-                if (engine.idle(entry) == 0 && engine.active(entry) >= settings.maxActive()) {
+                if (engine.idle(entry) == 0 && engine.active(entry) >= settings.limits().maxActive()) {
                     engine.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
                 }
             }

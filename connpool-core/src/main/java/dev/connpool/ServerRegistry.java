@@ -220,12 +220,12 @@ final class ServerRegistry {
         lock.lock();
         try {
             ServerState state = entry.state();
-            if (!state.isUsable() || ordered.get(entry.address) != entry) {
+            if (!state.acceptsBorrows() || ordered.get(entry.address) != entry) {
                 return false;
             }
             boolean otherUsable = false;
             for (ServerEntry e : ordered.values()) {
-                otherUsable |= e != entry && e.state().isUsable();
+                otherUsable |= e != entry && e.state().acceptsBorrows();
             }
             if (!otherUsable) {
                 return false;
@@ -297,7 +297,7 @@ final class ServerRegistry {
         lock.lock();
         try {
             ServerState state = entry.state();
-            if (!state.isUsable() || ordered.get(entry.address) != entry) {
+            if (!state.acceptsBorrows() || ordered.get(entry.address) != entry) {
                 return;
             }
             int members = 0;
@@ -379,7 +379,7 @@ final class ServerRegistry {
         List<ServerEntry> members = List.copyOf(ordered.values());
         List<ServerEntry> open = new ArrayList<>(members.size());
         for (ServerEntry e : members) {
-            if (e.state().isUsable()) {
+            if (e.state().acceptsBorrows()) {
                 open.add(e);
             }
         }

@@ -21,11 +21,12 @@ public enum ServerState {
     DRAINING;
 
     /**
-     * Tells whether a borrow may be served by a server in this state.
+     * Tells whether the balancer may send a borrow to a server in this state. Whether the server is
+     * <em>usable</em> depends on its failures too: see {@link ServerStats#usable()}.
      *
      * @return {@code true} for {@code ACTIVE} and {@code PROBING}
      */
-    public boolean isUsable() {
+    public boolean acceptsBorrows() {
         return this == ACTIVE || this == PROBING;
     }
 }

@@ -84,13 +84,13 @@ final class Shutdown<C> {
         int forced = forceRest();
         if (forced > 0) {
             log.warn("pool '{}': {} lease(s) not returned within shutdown-timeout {} ms; their connections were closed",
-                    errors.pool(), forced, settings.shutdownTimeout().toMillis());
+                    errors.pool(), forced, settings.shutdown().timeout().toMillis());
         }
         log.info("pool '{}' closed", errors.pool());
     }
 
     private void awaitLeases() {
-        long deadline = clock.nanoTime() + settings.shutdownTimeout().toNanos();
+        long deadline = clock.nanoTime() + settings.shutdown().timeout().toNanos();
         lock.lock();
         try {
             while (leased() > 0) {

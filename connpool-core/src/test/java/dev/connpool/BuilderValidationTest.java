@@ -71,6 +71,9 @@ class BuilderValidationTest {
                 .isInstanceOfSatisfying(InvalidSettingException.class, e -> {
                     assertThat(e.setting()).isEqualTo(key);
                     assertThat(e.value()).isEqualTo(value);
+                    assertThat(e.reason()).isNotBlank();
+                    assertThat(e.getMessage()).isEqualTo("pool '" + e.pool() + "': invalid " + key + " = " + value + ": "
+                            + e.reason());
                 })
                 .hasMessageContaining(key)
                 .hasMessageContaining(value);
@@ -79,17 +82,17 @@ class BuilderValidationTest {
     @Test
     void defaultsAreValidAndDocumented() {
         PoolSettings s = MultiPool.builder(FACTORY).name("d").settings();
-        assertThat(s.maxActive()).isEqualTo(8);
-        assertThat(s.maxIdle()).isEqualTo(8);
-        assertThat(s.minIdle()).isZero();
-        assertThat(s.maxTotal()).isEqualTo(-1);
-        assertThat(s.maxWait()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(s.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(s.maxLifetime()).isZero();
-        assertThat(s.retryAttempts()).isEqualTo(3);
-        assertThat(s.ejectionFailures()).isEqualTo(3);
-        assertThat(s.ejectionMaxPercent()).isEqualTo(50);
-        assertThat(s.balancer()).hasToString("least-active");
+        assertThat(s.limits().maxActive()).isEqualTo(8);
+        assertThat(s.limits().maxIdle()).isEqualTo(8);
+        assertThat(s.limits().minIdle()).isZero();
+        assertThat(s.limits().maxTotal()).isEqualTo(-1);
+        assertThat(s.limits().maxWait()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.lifetime().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.lifetime().maxLifetime()).isZero();
+        assertThat(s.retry().attempts()).isEqualTo(3);
+        assertThat(s.ejection().consecutiveFailures()).isEqualTo(3);
+        assertThat(s.ejection().maxPercent()).isEqualTo(50);
+        assertThat(s.balancer().name()).isEqualTo("least-active");
         assertThat(s.housekeepingInterval()).isEqualTo(Duration.ofSeconds(30));
     }
 
@@ -108,26 +111,26 @@ class BuilderValidationTest {
     @Test
     void ejectionCapNeverCoversEveryServer() {
         PoolSettings half = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 50).settings();
-        assertThat(half.maxEjected(1)).isZero();
-        assertThat(half.maxEjected(2)).isEqualTo(1);
-        assertThat(half.maxEjected(3)).isEqualTo(1);
-        assertThat(half.maxEjected(10)).isEqualTo(5);
+        assertThat(half.ejection().maxEjected(1)).isZero();
+        assertThat(half.ejection().maxEjected(2)).isEqualTo(1);
+        assertThat(half.ejection().maxEjected(3)).isEqualTo(1);
+        assertThat(half.ejection().maxEjected(10)).isEqualTo(5);
         PoolSettings all = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 100).settings();
-        assertThat(all.maxEjected(3)).isEqualTo(2);
+        assertThat(all.ejection().maxEjected(3)).isEqualTo(2);
         PoolSettings few = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 10).settings();
-        assertThat(few.maxEjected(3)).isEqualTo(1);
+        assertThat(few.ejection().maxEjected(3)).isEqualTo(1);
         PoolSettings none = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 0).settings();
-        assertThat(none.maxEjected(10)).isZero();
+        assertThat(none.ejection().maxEjected(10)).isZero();
     }
 
     @Test
     void ejectionTimeDoublesAndIsCapped() {
         PoolSettings s = MultiPool.builder(FACTORY).ejection(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 50).settings();
-        assertThat(s.ejectionNanos(1)).isEqualTo(Duration.ofSeconds(1).toNanos());
-        assertThat(s.ejectionNanos(2)).isEqualTo(Duration.ofSeconds(2).toNanos());
-        assertThat(s.ejectionNanos(5)).isEqualTo(Duration.ofSeconds(16).toNanos());
-        assertThat(s.ejectionNanos(6)).isEqualTo(Duration.ofSeconds(30).toNanos());
-        assertThat(s.ejectionNanos(100)).isEqualTo(Duration.ofSeconds(30).toNanos());
+        assertThat(s.ejection().nanos(1)).isEqualTo(Duration.ofSeconds(1).toNanos());
+        assertThat(s.ejection().nanos(2)).isEqualTo(Duration.ofSeconds(2).toNanos());
+        assertThat(s.ejection().nanos(5)).isEqualTo(Duration.ofSeconds(16).toNanos());
+        assertThat(s.ejection().nanos(6)).isEqualTo(Duration.ofSeconds(30).toNanos());
+        assertThat(s.ejection().nanos(100)).isEqualTo(Duration.ofSeconds(30).toNanos());
     }
 
     @Test

@@ -102,7 +102,7 @@ class LeakDetectionTest {
     void offByDefaultNothingIsReported() {
         pool = MultiPool.builder(CountingFactory.sockets()).name("leaky").servers(List.of(server.address()))
                 .listener(recorder).shutdownTimeout(Duration.ZERO).build();
-        assertThat(pool.settings().leakDetectionThreshold()).isZero();
+        assertThat(pool.settings().leakDetection().threshold()).isZero();
         Lease<SocketConnection> held = pool.borrow();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(reports::isEmpty);
         assertThat(pool.stats().server(server.address()).overdueLeases()).isZero();

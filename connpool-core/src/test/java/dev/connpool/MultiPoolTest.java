@@ -557,8 +557,8 @@ class MultiPoolTest {
         MultiPool<SocketConnection> pool = track(builder(2).maxActive(5).build());
         PoolSettings settings = pool.settings();
         assertThat(settings.name()).isEqualTo("test");
-        assertThat(settings.maxActive()).isEqualTo(5);
-        assertThat(settings.maxIdle()).isEqualTo(5);
+        assertThat(settings.limits().maxActive()).isEqualTo(5);
+        assertThat(settings.limits().maxIdle()).isEqualTo(5);
         assertThat(settings.servers()).hasSize(2);
     }
 }

@@ -210,7 +210,7 @@ class ServerRegistryTest {
         a.tryStartTrial();
         registry.failed(a, null, true); // a fails its trial: b (least recently failed now) comes in
         assertThat(registry.usable()).containsExactly(b);
-        assertThat(registry.all()).filteredOn(e -> e.state().isUsable()).hasSize(1);
+        assertThat(registry.all()).filteredOn(e -> e.state().acceptsBorrows()).hasSize(1);
     }
 
     @Test

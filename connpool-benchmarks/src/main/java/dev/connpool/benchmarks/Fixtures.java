@@ -134,25 +134,25 @@ final class Fixtures {
 
     static GenericKeyedObjectPool<ServerAddress, Object> rawAdapterSettings(PoolSettings settings, RawFactory factory) {
         GenericKeyedObjectPoolConfig<Object> config = new GenericKeyedObjectPoolConfig<>();
-        config.setMaxTotalPerKey(settings.maxActive());
-        config.setMaxIdlePerKey(settings.maxIdle());
+        config.setMaxTotalPerKey(settings.limits().maxActive());
+        config.setMaxIdlePerKey(settings.limits().maxIdle());
         config.setMinIdlePerKey(0);
-        config.setMaxTotal(settings.maxTotal());
-        config.setMaxWait(settings.maxWait());
+        config.setMaxTotal(settings.limits().maxTotal());
+        config.setMaxWait(settings.limits().maxWait());
         config.setBlockWhenExhausted(true); // the one difference, see above
         config.setLifo(true);
         config.setFairness(false);
         config.setTestOnCreate(false);
-        config.setTestOnBorrow(settings.validateOnBorrow());
+        config.setTestOnBorrow(settings.validation().onBorrow());
         config.setTestOnReturn(false);
-        config.setTestWhileIdle(settings.validateWhileIdle());
+        config.setTestWhileIdle(settings.validation().whileIdle());
         config.setTimeBetweenEvictionRuns(settings.housekeepingInterval());
         config.setNumTestsPerEvictionRun(-1);
-        config.setEvictionPolicy(new IdleTimeoutPolicy(settings.idleTimeout().toNanos(), settings.minIdle()));
+        config.setEvictionPolicy(new IdleTimeoutPolicy(settings.lifetime().idleTimeout().toNanos(), settings.limits().minIdle()));
         config.setJmxEnabled(false);
         config.setCollectDetailedStatistics(false);
-        config.setReuseCapacityOnReturn(settings.maxTotal() > 0);
-        config.setReuseCapacityOnMaintenance(settings.maxTotal() > 0);
+        config.setReuseCapacityOnReturn(settings.limits().maxTotal() > 0);
+        config.setReuseCapacityOnMaintenance(settings.limits().maxTotal() > 0);
         GenericKeyedObjectPool<ServerAddress, Object> pool = new GenericKeyedObjectPool<>(factory, config);
         pool.setSwallowedExceptionListener(e -> { });
         return pool;

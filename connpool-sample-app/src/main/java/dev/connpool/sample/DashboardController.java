@@ -1,10 +1,10 @@
 package dev.connpool.sample;
 
 import dev.connpool.MultiPool;
-import dev.connpool.ServerStats;
+import dev.connpool.PoolStats;
 import dev.connpool.spring.MultiPoolRegistry;
 import dev.connpool.spring.PoolDiscoveryDetails;
-import java.time.Duration;
+import dev.connpool.spring.ServerView;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,40 +62,18 @@ public class DashboardController {
     /**
      * One pool.
      *
-     * @param name      its name
-     * @param maxActive connections allowed per server
-     * @param servers   its servers, in the order they were added
-     * @param history   its samples, oldest first
-     * @param discovery where it finds its servers in ZooKeeper (as in its health details); {@code null} when
-     *                  its servers are configured
+     * @param name          its name
+     * @param maxActive     connections allowed per server
+     * @param usableServers its {@linkplain dev.connpool.ServerStats#usable() usable} servers (state accepts
+     *                      borrows, not failing): the count health reports
+     * @param servers       its servers, in the order they were added, as health and the connpools endpoint
+     *                      show them
+     * @param history       its samples, oldest first
+     * @param discovery     where it finds its servers in ZooKeeper (as in its health details); {@code null} when
+     *                      its servers are configured
      */
-    public record Pool(String name, int maxActive, List<Server> servers, List<DashboardSampler.Sample> history,
-                       Map<String, Object> discovery) {
-    }
-
-    /**
-     * One server of a pool, from its {@link ServerStats}.
-     *
-     * @param address                its address
-     * @param state                  ACTIVE, PROBING, EJECTED or DRAINING
-     * @param active                 connections lent out
-     * @param idle                   idle connections
-     * @param pending                borrowers waiting for one of its connections
-     * @param borrowed               leases handed out since it joined
-     * @param failures               consecutive failures
-     * @param ejections              times it was ejected
-     * @param ejectedUntil           when its ejection ends, or {@code null} unless EJECTED
-     * @param ejectedRemainingMillis how long until then, or {@code null} unless EJECTED
-     */
-    public record Server(String address, String state, int active, int idle, int pending, long borrowed,
-                         int failures, long ejections, Instant ejectedUntil, Long ejectedRemainingMillis) {
-
-        static Server of(ServerStats s, Instant now) {
-            Long remaining = s.ejectedUntil() == null ? null
-                    : Math.max(0, Duration.between(now, s.ejectedUntil()).toMillis());
-            return new Server(s.server().toString(), s.state().name(), s.active(), s.idle(), s.waiting(),
-                    s.borrowed(), s.failures(), s.ejections(), s.ejectedUntil(), remaining);
-        }
+    public record Pool(String name, int maxActive, int usableServers, List<ServerView> servers,
+                       List<DashboardSampler.Sample> history, Map<String, Object> discovery) {
     }
 
     @GetMapping("/dashboard")
@@ -105,10 +83,11 @@ public class DashboardController {
         PoolDiscoveryDetails details = discovery.getIfAvailable();
         for (String name : pools.names().stream().sorted().toList()) {
             MultiPool<?> pool = pools.get(name);
-            List<Server> servers = pool.stats().servers().stream().map(s -> Server.of(s, now)).toList();
+            PoolStats stats = pool.stats();
+            List<ServerView> servers = stats.servers().stream().map(ServerView::of).toList();
             Map<String, Object> discovered = details == null ? Map.of() : details.details(name);
-            list.add(new Pool(name, pool.settings().maxActive(), servers, sampler.history(name),
-                    discovered.isEmpty() ? null : discovered));
+            list.add(new Pool(name, pool.settings().limits().maxActive(), stats.usableServers(), servers,
+                    sampler.history(name), discovered.isEmpty() ? null : discovered));
         }
         return new Dashboard(now, DashboardSampler.INTERVAL.toMillis(), DashboardSampler.CAPACITY, list,
                 backends(embedded.getIfAvailable(), zooKeeper.getIfAvailable()), load.status());

@@ -35,7 +35,7 @@ import org.springframework.stereotype.Component;
  *       makes its window 1–2 s for this timer ({@code expiry} 1s, {@code buffer-length} 2), so the value
  *       read each second is the longest acquisition of the last second or two. {@code null} when the
  *       interval had no acquisition.</li>
- *   <li><b>active, idle, pending</b>: the pool's totals at the moment of the sample.</li>
+ *   <li><b>active, idle, waiting</b>: the pool's totals at the moment of the sample.</li>
  * </ul>
  * The first sample of a pool only sets the baseline. Thread-safe.
  */
@@ -58,10 +58,10 @@ public class DashboardSampler {
      * @param acquireMaxMillis  longest acquire time of the last 1–2 s, or {@code null} without acquisitions
      * @param active            connections lent out now
      * @param idle              idle connections now
-     * @param pending           borrowers waiting now
+     * @param waiting           borrowers waiting now
      */
     public record Sample(long time, double borrowsPerSecond, Double acquireMeanMillis, Double acquireMaxMillis,
-                         int active, int idle, int pending) {
+                         int active, int idle, int waiting) {
     }
 
     private final MultiPoolRegistry pools;

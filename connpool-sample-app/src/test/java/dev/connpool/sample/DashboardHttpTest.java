@@ -3,12 +3,15 @@ package dev.connpool.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.connpool.MultiPool;
+import dev.connpool.spring.MultiPoolRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -41,6 +44,9 @@ class DashboardHttpTest {
     @Autowired
     private LoadGenerator load;
 
+    @Autowired
+    private MultiPoolRegistry pools;
+
     @AfterEach
     void heal() throws IOException {
         load.stop();
@@ -48,9 +54,12 @@ class DashboardHttpTest {
             server.restart();
         }
         await().atMost(PATIENCE).untilAsserted(() -> {
-            send("GET", "/api/echo?msg=heal");
+            for (int i = 0; i < 6; i++) {
+                send("GET", "/api/echo?msg=heal");
+            }
             for (JsonNode server : pool(dashboard()).path("servers")) {
                 assertThat(server.path("state").asString()).isEqualTo("ACTIVE");
+                assertThat(server.path("usable").asBoolean()).as(server.toString()).isTrue();
             }
         });
     }
@@ -80,14 +89,16 @@ class DashboardHttpTest {
         assertThat(pool.path("maxActive").asInt()).isEqualTo(8);
         List<String> addresses = new ArrayList<>();
         for (JsonNode server : pool.path("servers")) {
-            addresses.add(server.path("address").asString());
+            addresses.add(server.path("server").asString());
             assertThat(server.path("state").asString()).isEqualTo("ACTIVE");
-            for (String field : List.of("active", "idle", "pending", "borrowed", "failures", "ejections")) {
+            for (String field : List.of("active", "idle", "waiting", "borrowed", "failures", "ejections")) {
                 assertThat(server.path(field).isNumber()).as(field + " of " + server).isTrue();
             }
             assertThat(server.has("ejectedUntil")).isTrue();
             assertThat(server.path("ejectedUntil").isNull()).isTrue();
+            assertThat(server.path("usable").asBoolean()).isTrue();
         }
+        assertThat(pool.path("usableServers").asInt()).isEqualTo(3);
         assertThat(addresses).hasSize(3);
 
         JsonNode embedded = dashboard.path("backends");
@@ -154,11 +165,50 @@ class DashboardHttpTest {
             assertThat(server.path("state").asString()).isEqualTo("EJECTED");
             assertThat(server.path("ejections").asLong()).isPositive();
             assertThat(server.path("ejectedUntil").isString()).isTrue();
-            assertThat(server.path("ejectedRemainingMillis").asLong()).isBetween(0L, 16_000L);
+            assertThat(Duration.between(Instant.parse(dashboard.path("time").asString()),
+                    Instant.parse(server.path("ejectedUntil").asString())).toMillis()).isBetween(-1_000L, 16_000L);
+            assertThat(server.path("usable").asBoolean()).isFalse();
+            assertThat(pool(dashboard).path("usableServers").asInt()).isEqualTo(2);
             JsonNode backend = dashboard.path("backends").get(1);
             assertThat(backend.path("address").asString()).isEqualTo(address);
             assertThat(backend.path("running").asBoolean()).isFalse();
         });
+    }
+
+    @Test
+    void withEveryBackendRefusingConnectionsThePageShouldCountNoUsableServerAsHealthDoes() throws Exception {
+        MultiPool<?> pool = pools.get("backend");
+        try {
+            for (int i = 0; i < backends.servers().size(); i++) {
+                assertThat(send("POST", "/api/backends/" + i + "/stop").statusCode()).isEqualTo(200);
+            }
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                for (int i = 0; i < 6; i++) {
+                    send("GET", "/api/echo?msg=hello");
+                }
+                HttpResponse<String> health = send("GET", "/actuator/health/connpool");
+                assertThat(health.statusCode()).isEqualTo(503);
+                assertThat(json.readTree(health.body()).at("/components/backend/details/usableServers").asInt())
+                        .isZero();
+                JsonNode card = pool(dashboard());
+                assertThat(card.has("usableServers")).as(card.toString()).isTrue();
+                assertThat(card.path("usableServers").asInt()).as("the page's count").isZero();
+                assertThat(card.path("servers")).allSatisfy(
+                        server -> assertThat(server.path("usable").isBoolean() && !server.path("usable").asBoolean())
+                                .as(server.toString()).isTrue());
+                // the pool never ejects them all: some stay ACTIVE, failing, and are not usable
+                assertThat(card.path("servers")).anySatisfy(
+                        server -> assertThat(server.path("state").asString()).isEqualTo("ACTIVE"));
+            });
+            HttpResponse<String> script = send("GET", "/dashboard.js");
+            assertThat(script.body()).as("the page shows the pool's count, not one of its own")
+                    .contains("pool.usableServers").doesNotContain("s.state === 'ACTIVE' || s.state === 'PROBING').length");
+        } finally {
+            for (LineServer server : backends.servers()) {
+                server.restart();
+            }
+            pool.stats().servers().forEach(server -> pool.readmit(server.server()));
+        }
     }
 
     private double acquireMaxSeconds() throws Exception {
@@ -195,7 +245,7 @@ class DashboardHttpTest {
 
     private static JsonNode server(JsonNode pool, String address) {
         for (JsonNode server : pool.path("servers")) {
-            if (server.path("address").asString().equals(address)) {
+            if (server.path("server").asString().equals(address)) {
                 return server;
             }
         }

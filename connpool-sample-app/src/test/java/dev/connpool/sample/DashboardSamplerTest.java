@@ -50,7 +50,7 @@ class DashboardSamplerTest {
         assertThat(sample.acquireMaxMillis()).isEqualTo(acquire.max(TimeUnit.MILLISECONDS));
         assertThat(sample.active()).isEqualTo(3);
         assertThat(sample.idle()).isEqualTo(1);
-        assertThat(sample.pending()).isEqualTo(1);
+        assertThat(sample.waiting()).isEqualTo(1);
     }
 
     @Test
@@ -89,7 +89,7 @@ class DashboardSamplerTest {
     }
 
     private static ServerStats server(ServerAddress address, long borrowed, int active, int idle, int waiting) {
-        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null, 0);
+        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null, 0, true);
     }
 
     private static PoolStats stats(ServerStats... servers) {

@@ -304,7 +304,7 @@ class RedisSampleTest {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/actuator/health/connpool"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         for (JsonNode server : json.readTree(response.body()).at("/components/backend/details/servers")) {
-            if (address.equals(server.get("address").asString())) {
+            if (address.equals(server.get("server").asString())) {
                 return server.get("state").asString();
             }
         }

@@ -16,9 +16,9 @@ public class ConnpoolProperties {
     /** Whether to create the configured pools at all. */
     private boolean enabled = true;
 
-    /** Settings every pool takes unless it sets them itself. */
+    /** Settings every pool takes unless it sets them itself (every key of a pool but its discovery). */
     @NestedConfigurationProperty
-    private PoolProperties defaults = new PoolProperties();
+    private PoolDefaultsProperties defaults = new PoolDefaultsProperties();
 
     /**
      * The pools, by name; each becomes a MultiPool bean of that name. A pool takes the keys of
@@ -35,11 +35,11 @@ public class ConnpoolProperties {
         this.enabled = enabled;
     }
 
-    public PoolProperties getDefaults() {
+    public PoolDefaultsProperties getDefaults() {
         return defaults;
     }
 
-    public void setDefaults(PoolProperties defaults) {
+    public void setDefaults(PoolDefaultsProperties defaults) {
         this.defaults = defaults;
     }
 

@@ -3,7 +3,6 @@ package dev.connpool.spring;
 import dev.connpool.ConnectionFactory;
 import dev.connpool.MultiPool;
 import dev.connpool.SocketConnection;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -43,14 +42,15 @@ final class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, En
     @Override
     public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
         Binder binder = Binder.get(environment);
+        refuseDiscoveryDefaults(binder);
         Map<String, PoolProperties> pools = binder.bind(PoolCreator.PREFIX + ".pools",
                 Bindable.mapOf(String.class, PoolProperties.class)).orElse(Map.of());
-        String defaultFactory = binder.bind(PoolCreator.PREFIX + ".defaults.factory", String.class).orElse(null);
-        Map<String, String> factories = new LinkedHashMap<>();
-        pools.forEach((name, pool) -> factories.put(name, pool.getFactory() == null ? "" : pool.getFactory()));
-        for (Map.Entry<String, String> pool : factories.entrySet()) {
+        PoolDefaultsProperties defaults = binder.bind(PoolCreator.PREFIX + ".defaults",
+                Bindable.of(PoolDefaultsProperties.class)).orElse(null);
+        for (Map.Entry<String, PoolProperties> pool : pools.entrySet()) {
             String name = pool.getKey();
-            String factory = pool.getValue().isEmpty() ? defaultFactory : pool.getValue();
+            String factory = new MergedPoolProperties(name, pool.getValue(), defaults)
+                    .get("factory", PoolDefaultsProperties::getFactory).value();
             if (registry.containsBeanDefinition(name)) {
                 throw new ConnpoolConfigurationException(PoolCreator.path(name, null), name,
                         "a bean named '" + name + "' already exists", "Rename the pool or the other bean.", null);
@@ -65,6 +65,23 @@ final class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, En
                 definition.setDependsOn(factory);
             }
             registry.registerBeanDefinition(name, definition);
+        }
+    }
+
+    /**
+     * Discovery is per pool: a watched path is one pool's, and so is the Curator client of a connect-string.
+     * Said here, before the properties are bound, so the message says where to move the key rather than
+     * that connpool.defaults has no such key.
+     */
+    private static void refuseDiscoveryDefaults(Binder binder) {
+        String prefix = PoolCreator.PREFIX + ".defaults.discovery.zookeeper";
+        Map<String, String> set = binder.bind(prefix, Bindable.mapOf(String.class, String.class)).orElse(Map.of());
+        for (Map.Entry<String, String> key : set.entrySet()) {
+            String property = prefix + "." + key.getKey();
+            throw new ConnpoolConfigurationException(property, key.getValue(),
+                    "ZooKeeper discovery is configured per pool, not in connpool.defaults",
+                    "Move it to " + PoolCreator.path("<name>", "discovery.zookeeper." + key.getKey())
+                            + " of each pool that discovers its servers, and remove " + property + ".", null);
         }
     }
 

@@ -8,10 +8,8 @@ import dev.connpool.ServerAddress;
 import dev.connpool.SocketConnectionFactory;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.springframework.beans.factory.BeanFactory;
@@ -30,7 +28,6 @@ import org.springframework.util.ClassUtils;
 final class PoolCreator {
 
     static final String PREFIX = "connpool";
-    static final List<String> BALANCERS = List.of("least-active", "round-robin", "random");
     static final List<String> DISCOVERY_FORMATS = List.of("children", "curator");
     /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
     private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
@@ -59,13 +56,12 @@ final class PoolCreator {
             throw new ConnpoolConfigurationException(path(name, null), null, "no such pool is configured",
                     "Configure it under connpool.pools." + name, null);
         }
-        refuseDiscoveryDefaults(name);
         ZooKeeperDiscoverySettings zookeeper = zookeeper(name, pool.getDiscovery().getZookeeper());
         PoolDiscoveryStarter starter = zookeeper == null ? null : discoveryStarter(zookeeper, pool);
         if (starter != null) {
             starter.check(zookeeper); // connpool-zookeeper's own rules, before anything is created
         }
-        Settings settings = new Settings(name, pool, properties.getDefaults());
+        MergedPoolProperties settings = new MergedPoolProperties(name, pool, properties.getDefaults());
         MultiPool.Builder<?> builder = MultiPool.builder(factory(settings)).name(name);
         apply(settings, builder, zookeeper != null);
         customizers.orderedStream().forEach(c -> c.customize(name, builder));
@@ -73,9 +69,7 @@ final class PoolCreator {
         try {
             created = builder.build();
         } catch (InvalidSettingException e) {
-            Settings.Source source = settings.sourceOf(e.setting());
-            throw new ConnpoolConfigurationException(source.path(e.setting()), e.value(), e.getMessage(),
-                    "Update " + source.path(e.setting()) + " in your configuration (" + rule(e) + ").", e);
+            throw invalid(settings, e);
         }
         if (starter != null) {
             try {
@@ -86,21 +80,6 @@ final class PoolCreator {
             }
         }
         return created;
-    }
-
-    /** Discovery is per pool: a watched path is one pool's, and so is the Curator client of a connect-string. */
-    private void refuseDiscoveryDefaults(String name) {
-        PoolProperties.Zookeeper defaults = properties.getDefaults().getDiscovery().getZookeeper();
-        for (String key : ZOOKEEPER_KEYS) {
-            Object value = zookeeperValue(defaults, key);
-            if (value != null) {
-                String property = PREFIX + ".defaults.discovery.zookeeper." + key;
-                throw new ConnpoolConfigurationException(property, value,
-                        "ZooKeeper discovery is configured per pool, not in connpool.defaults",
-                        "Move it to " + path(name, "discovery.zookeeper." + key) + " (and to each other pool that "
-                                + "discovers its servers), and remove " + property + ".", null);
-            }
-        }
     }
 
     private static Object zookeeperValue(PoolProperties.Zookeeper z, String key) {
@@ -210,57 +189,74 @@ final class PoolCreator {
                         + "or remove " + PoolCreator.path(zookeeper.pool(), "discovery") + ".", null);
     }
 
-    private static String rule(InvalidSettingException e) {
-        String message = e.getMessage();
-        int colon = message.lastIndexOf(": ");
-        return colon >= 0 ? "it " + message.substring(colon + 2) : message;
+    /**
+     * Core's word on a bad setting, at the property where the value was set: read from the exception's
+     * fields, never from its message.
+     */
+    private static ConnpoolConfigurationException invalid(MergedPoolProperties settings, InvalidSettingException e) {
+        String property = settings.property(e.setting());
+        return new ConnpoolConfigurationException(property, e.value(), e.reason(),
+                "Update " + property + " in your configuration (it " + e.reason() + ").", e);
     }
 
-    private void apply(Settings s, MultiPool.Builder<?> b, boolean discovered) {
+    private void apply(MergedPoolProperties s, MultiPool.Builder<?> b, boolean discovered) {
         b.servers(servers(s, discovered));
-        s.set("max-active", PoolProperties::getMaxActive, b::maxActive);
-        s.set("max-idle", PoolProperties::getMaxIdle, b::maxIdle);
-        s.set("min-idle", PoolProperties::getMinIdle, b::minIdle);
-        s.set("max-total", PoolProperties::getMaxTotal, b::maxTotal);
-        s.set("max-wait", PoolProperties::getMaxWait, b::maxWait);
-        s.set("idle-timeout", PoolProperties::getIdleTimeout, b::idleTimeout);
-        s.set("max-lifetime", PoolProperties::getMaxLifetime, b::maxLifetime);
-        s.set("validate-on-borrow", PoolProperties::getValidateOnBorrow, b::validateOnBorrow);
-        s.set("validate-while-idle", PoolProperties::getValidateWhileIdle, b::validateWhileIdle);
-        s.set("shutdown-timeout", PoolProperties::getShutdownTimeout, b::shutdownTimeout);
-        s.set("leak-detection-threshold", PoolProperties::getLeakDetectionThreshold, b::leakDetectionThreshold);
-        s.set("retry.attempts", p -> p.getRetry().getAttempts(), b::retryAttempts);
-        s.set("retry.backoff.min", p -> p.getRetry().getBackoff().getMin(), b::backoffMin);
-        s.set("retry.backoff.max", p -> p.getRetry().getBackoff().getMax(), b::backoffMax);
-        s.set("retry.backoff.factor", p -> p.getRetry().getBackoff().getFactor(), b::backoffFactor);
-        s.set("retry.backoff.jitter", p -> p.getRetry().getBackoff().getJitter(), b::backoffJitter);
-        s.set("ejection.consecutive-failures", p -> p.getEjection().getConsecutiveFailures(),
+        set(s, "max-active", PoolDefaultsProperties::getMaxActive, b::maxActive);
+        set(s, "max-idle", PoolDefaultsProperties::getMaxIdle, b::maxIdle);
+        set(s, "min-idle", PoolDefaultsProperties::getMinIdle, b::minIdle);
+        set(s, "max-total", PoolDefaultsProperties::getMaxTotal, b::maxTotal);
+        set(s, "max-wait", PoolDefaultsProperties::getMaxWait, b::maxWait);
+        set(s, "idle-timeout", PoolDefaultsProperties::getIdleTimeout, b::idleTimeout);
+        set(s, "max-lifetime", PoolDefaultsProperties::getMaxLifetime, b::maxLifetime);
+        set(s, "validate-on-borrow", PoolDefaultsProperties::getValidateOnBorrow, b::validateOnBorrow);
+        set(s, "validate-while-idle", PoolDefaultsProperties::getValidateWhileIdle, b::validateWhileIdle);
+        set(s, "shutdown-timeout", PoolDefaultsProperties::getShutdownTimeout, b::shutdownTimeout);
+        set(s, "leak-detection-threshold", PoolDefaultsProperties::getLeakDetectionThreshold,
+                b::leakDetectionThreshold);
+        set(s, "retry.attempts", p -> p.getRetry().getAttempts(), b::retryAttempts);
+        set(s, "retry.backoff.min", p -> p.getRetry().getBackoff().getMin(), b::backoffMin);
+        set(s, "retry.backoff.max", p -> p.getRetry().getBackoff().getMax(), b::backoffMax);
+        set(s, "retry.backoff.factor", p -> p.getRetry().getBackoff().getFactor(), b::backoffFactor);
+        set(s, "retry.backoff.jitter", p -> p.getRetry().getBackoff().getJitter(), b::backoffJitter);
+        set(s, "ejection.consecutive-failures", p -> p.getEjection().getConsecutiveFailures(),
                 b::ejectionConsecutiveFailures);
-        s.set("ejection.base-time", p -> p.getEjection().getBaseTime(), b::ejectionBaseTime);
-        s.set("ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
-        s.set("ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
-        s.set("balancer", PoolProperties::getBalancer, text -> b.balancer(balancer(s, text)));
+        set(s, "ejection.base-time", p -> p.getEjection().getBaseTime(), b::ejectionBaseTime);
+        set(s, "ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
+        set(s, "ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
+        MergedPoolProperties.Value<String> balancer = s.get("balancer", PoolDefaultsProperties::getBalancer);
+        if (balancer.value() != null) {
+            b.balancer(balancer(balancer));
+        }
+    }
+
+    /** Hands a setting that is set (on the pool or in the defaults) to {@code setter}; leaves the rest alone. */
+    private static <T> void set(MergedPoolProperties s, String key, Function<PoolDefaultsProperties, T> getter,
+                                Consumer<T> setter) {
+        T value = s.get(key, getter).value();
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 
     /**
      * The static servers. A pool with discovery may have none; the ones it has serve until ZooKeeper first
      * answers (when it is down at start-up), then ZooKeeper's list replaces them.
      */
-    private static List<ServerAddress> servers(Settings s, boolean discovered) {
-        Settings.Source source = s.sourceOf("servers");
-        List<String> texts = source.value(PoolProperties::getServers);
+    private static List<ServerAddress> servers(MergedPoolProperties s, boolean discovered) {
+        MergedPoolProperties.Value<List<String>> configured = s.get("servers", PoolDefaultsProperties::getServers);
+        List<String> texts = configured.value();
         if ((texts == null || texts.isEmpty()) && discovered) {
             return List.of();
         }
         if (texts == null || texts.isEmpty()) {
-            throw new ConnpoolConfigurationException(path(s.name, "servers"), null,
-                    "pool '" + s.name + "' has no servers",
-                    "List its servers as host:port under " + path(s.name, "servers") + ", or let it find them in "
-                            + "ZooKeeper with " + path(s.name, "discovery.zookeeper.path") + ".", null);
+            String property = path(s.pool(), "servers");
+            throw new ConnpoolConfigurationException(property, null, "pool '" + s.pool() + "' has no servers",
+                    "List its servers as host:port under " + property + ", or let it find them in "
+                            + "ZooKeeper with " + path(s.pool(), "discovery.zookeeper.path") + ".", null);
         }
         List<ServerAddress> servers = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            String property = source.path("servers") + "[" + i + "]";
+            String property = configured.property() + "[" + i + "]";
             try {
                 servers.add(ServerAddress.parse(texts.get(i)));
             } catch (IllegalArgumentException e) {
@@ -271,28 +267,20 @@ final class PoolCreator {
         return servers;
     }
 
-    private static Balancer balancer(Settings s, String text) {
-        switch (text.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
-            case "least-active":
-            case "leastactive":
-                return Balancer.leastActive();
-            case "round-robin":
-            case "roundrobin":
-                return Balancer.roundRobin();
-            case "random":
-                return Balancer.random();
-            default:
-                String property = s.sourceOf("balancer").path("balancer");
-                throw new ConnpoolConfigurationException(property, text, "unknown balancer",
-                        "Set " + property + " to one of " + BALANCERS + ".", null);
+    private static Balancer balancer(MergedPoolProperties.Value<String> name) {
+        try {
+            return Balancer.named(name.value());
+        } catch (IllegalArgumentException e) {
+            throw new ConnpoolConfigurationException(name.property(), name.value(), "unknown balancer",
+                    "Set " + name.property() + " to one of " + Balancer.NAMES + ".", e);
         }
     }
 
-    private ConnectionFactory<?> factory(Settings s) {
-        Settings.Source source = s.sourceOf("factory");
-        String beanName = source.value(PoolProperties::getFactory);
+    private ConnectionFactory<?> factory(MergedPoolProperties s) {
+        MergedPoolProperties.Value<String> named = s.get("factory", PoolDefaultsProperties::getFactory);
+        String beanName = named.value();
         if (beanName != null) {
-            String property = source.path("factory");
+            String property = named.property();
             Object bean;
             try {
                 bean = beanFactory.getBean(beanName);
@@ -309,14 +297,14 @@ final class PoolCreator {
             return factory;
         }
         SocketConnectionFactory.Builder sockets = SocketConnectionFactory.builder();
-        s.set("socket.connect-timeout", p -> p.getSocket().getConnectTimeout(),
-                d -> positive(s, "socket.connect-timeout", d, sockets::connectTimeout));
-        s.set("socket.read-timeout", p -> p.getSocket().getReadTimeout(),
-                d -> positive(s, "socket.read-timeout", d, sockets::readTimeout));
-        s.set("socket.tcp-no-delay", p -> p.getSocket().getTcpNoDelay(), sockets::tcpNoDelay);
-        s.set("socket.keep-alive", p -> p.getSocket().getKeepAlive(), sockets::keepAlive);
-        s.set("socket.ssl-bundle", p -> p.getSocket().getSslBundle(), bundle -> {
-            String property = s.sourceOf("socket.ssl-bundle").path("socket.ssl-bundle");
+        set(s, "socket.connect-timeout", p -> p.getSocket().getConnectTimeout(),
+                d -> socketSetting(s, "socket.connect-timeout", d, sockets::connectTimeout));
+        set(s, "socket.read-timeout", p -> p.getSocket().getReadTimeout(),
+                d -> socketSetting(s, "socket.read-timeout", d, sockets::readTimeout));
+        set(s, "socket.tcp-no-delay", p -> p.getSocket().getTcpNoDelay(), sockets::tcpNoDelay);
+        set(s, "socket.keep-alive", p -> p.getSocket().getKeepAlive(), sockets::keepAlive);
+        set(s, "socket.ssl-bundle", p -> p.getSocket().getSslBundle(), bundle -> {
+            String property = s.property("socket.ssl-bundle");
             SslBundles bundles = sslBundles.getIfAvailable();
             if (bundles == null) {
                 throw new ConnpoolConfigurationException(property, bundle, "SSL bundles are not available",
@@ -334,11 +322,12 @@ final class PoolCreator {
         return sockets.build();
     }
 
-    private static void positive(Settings s, String key, Duration value, Consumer<Duration> setter) {
+    /** Hands a value to the socket factory's builder, which checks it; its refusal is reported at the property. */
+    private static void socketSetting(MergedPoolProperties s, String key, Duration value, Consumer<Duration> setter) {
         try {
             setter.accept(value);
         } catch (IllegalArgumentException e) {
-            String property = s.sourceOf(key).path(key);
+            String property = s.property(key);
             throw new ConnpoolConfigurationException(property, value, e.getMessage(),
                     "Update " + property + " in your configuration.", e);
         }
@@ -346,59 +335,5 @@ final class PoolCreator {
 
     static String path(String pool, String key) {
         return PREFIX + ".pools." + pool + (key == null ? "" : "." + key);
-    }
-
-    /** One pool's settings over the defaults, remembering where each value came from. */
-    private static final class Settings {
-
-        /** Where a setting's value is read: the pool itself, or the defaults. */
-        record Source(String prefix, PoolProperties properties) {
-            String path(String key) {
-                return prefix + "." + key;
-            }
-
-            <T> T value(Function<PoolProperties, T> getter) {
-                return properties == null ? null : getter.apply(properties);
-            }
-        }
-
-        private final String name;
-        private final Source pool;
-        private final Source defaults;
-        private final Map<String, Source> sources = new HashMap<>();
-
-        Settings(String name, PoolProperties pool, PoolProperties defaults) {
-            this.name = name;
-            this.pool = new Source(PREFIX + ".pools." + name, pool);
-            this.defaults = new Source(PREFIX + ".defaults", defaults);
-        }
-
-        /** Applies the pool's value, else the default's, when either is set; remembers which. */
-        <T> void set(String key, Function<PoolProperties, T> getter, Consumer<T> setter) {
-            T value = pool.value(getter);
-            Source source = pool;
-            if (value == null) {
-                value = defaults.value(getter);
-                source = defaults;
-            }
-            if (value != null) {
-                sources.put(key, source);
-                setter.accept(value);
-            }
-        }
-
-        /** Where the value of {@code key} came from; the pool's own path when it was set nowhere. */
-        Source sourceOf(String key) {
-            Source known = sources.get(key);
-            if (known != null) {
-                return known;
-            }
-            if (key.equals("servers") || key.equals("factory")) {
-                Function<PoolProperties, Object> getter = key.equals("servers")
-                        ? PoolProperties::getServers : PoolProperties::getFactory;
-                return pool.value(getter) != null || defaults.value(getter) == null ? pool : defaults;
-            }
-            return pool;
-        }
     }
 }

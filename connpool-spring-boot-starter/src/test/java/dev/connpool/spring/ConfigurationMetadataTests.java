@@ -3,21 +3,16 @@ package dev.connpool.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
-import dev.connpool.ConnectionFactory;
-import dev.connpool.MultiPool;
-import dev.connpool.PoolSettings;
-import dev.connpool.ServerAddress;
+import dev.connpool.Balancer;
 import dev.connpool.SocketConnectionFactory;
 import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.io.InputStream;
 import java.net.URL;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -67,14 +62,6 @@ class ConfigurationMetadataTests {
         SETTINGS.put("socket.ssl-bundle", null);
         SETTINGS.put("shutdown-timeout", "10s");
         SETTINGS.put("leak-detection-threshold", "0s");
-        // Per pool only (refused under connpool.defaults at start-up), documented through the pools' type.
-        SETTINGS.put("discovery.zookeeper.connect-string", null);
-        SETTINGS.put("discovery.zookeeper.path", null);
-        SETTINGS.put("discovery.zookeeper.format", "children");
-        SETTINGS.put("discovery.zookeeper.service", null);
-        SETTINGS.put("discovery.zookeeper.session-timeout", "60s");
-        SETTINGS.put("discovery.zookeeper.connection-timeout", "15s");
-        SETTINGS.put("discovery.zookeeper.removal-delay", "60s");
     }
 
     private static final JsonNode METADATA = load();
@@ -120,58 +107,9 @@ class ConfigurationMetadataTests {
         });
     }
 
+    /** Core's settings: see {@link SettingsDocumentationTests}. The built-in TCP factory's defaults here. */
     @Test
-    void theDocumentedDefaultsShouldBeTheRealOnes() {
-        ConnectionFactory<Object> none = new ConnectionFactory<>() {
-            @Override
-            public Object create(ServerAddress server) {
-                throw new AssertionError();
-            }
-
-            @Override
-            public void destroy(ServerAddress server, Object connection) {
-                // none made
-            }
-        };
-        PoolSettings real;
-        try (MultiPool<Object> pool = MultiPool.builder(none).name("defaults").build()) {
-            real = pool.settings();
-        }
-        Map<String, Function<PoolSettings, Object>> getters = new LinkedHashMap<>();
-        getters.put("max-active", PoolSettings::maxActive);
-        getters.put("min-idle", PoolSettings::minIdle);
-        getters.put("max-total", PoolSettings::maxTotal);
-        getters.put("max-wait", PoolSettings::maxWait);
-        getters.put("idle-timeout", PoolSettings::idleTimeout);
-        getters.put("max-lifetime", PoolSettings::maxLifetime);
-        getters.put("validate-on-borrow", PoolSettings::validateOnBorrow);
-        getters.put("validate-while-idle", PoolSettings::validateWhileIdle);
-        getters.put("balancer", s -> s.balancer().toString());
-        getters.put("retry.attempts", PoolSettings::retryAttempts);
-        getters.put("retry.backoff.min", PoolSettings::backoffMin);
-        getters.put("retry.backoff.max", PoolSettings::backoffMax);
-        getters.put("retry.backoff.factor", PoolSettings::backoffFactor);
-        getters.put("retry.backoff.jitter", PoolSettings::backoffJitter);
-        getters.put("ejection.consecutive-failures", PoolSettings::ejectionFailures);
-        getters.put("ejection.base-time", PoolSettings::ejectionBaseTime);
-        getters.put("ejection.max-time", PoolSettings::ejectionMaxTime);
-        getters.put("ejection.max-percent", PoolSettings::ejectionMaxPercent);
-        getters.put("shutdown-timeout", PoolSettings::shutdownTimeout);
-        getters.put("leak-detection-threshold", PoolSettings::leakDetectionThreshold);
-        getters.forEach((key, getter) -> {
-            JsonNode documented = property("connpool.defaults." + key).get("defaultValue");
-            Object value = getter.apply(real);
-            if (value instanceof Duration d) {
-                assertThat(DurationStyle.detectAndParse(documented.asString())).as(key).isEqualTo(d);
-            } else if (value instanceof Number n) {
-                assertThat(documented.asDouble()).as(key).isEqualTo(n.doubleValue());
-            } else if (value instanceof Boolean b) {
-                assertThat(documented.asBoolean()).as(key).isEqualTo(b);
-            } else {
-                assertThat(documented.asString()).as(key).isEqualTo(value);
-            }
-        });
-        assertThat(real.maxIdle()).as("max-idle defaults to max-active").isEqualTo(real.maxActive());
+    void theDocumentedSocketDefaultsShouldBeTheRealOnes() {
         String socket = SocketConnectionFactory.builder().build().toString();
         assertThat(socket).contains("connectTimeout=" + millis("socket.connect-timeout") + "ms")
                 .contains("readTimeout=" + millis("socket.read-timeout") + "ms")
@@ -188,36 +126,19 @@ class ConfigurationMetadataTests {
             values.add(v.get("value").asString());
             assertThat(v.get("description").asString()).isNotBlank();
         });
-        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.BALANCERS);
+        assertThat(values).containsExactlyInAnyOrderElementsOf(Balancer.NAMES);
     }
 
     @Test
-    void discoveryFormatShouldHintEveryFormatTheStarterAccepts() {
-        JsonNode hint = hint("connpool.defaults.discovery.zookeeper.format");
-        assertThat(hint).isNotNull();
-        List<String> values = new ArrayList<>();
-        hint.get("values").forEach(v -> {
-            values.add(v.get("value").asString());
-            assertThat(v.get("description").asString()).isNotBlank();
-        });
-        assertThat(values).containsExactlyInAnyOrderElementsOf(PoolCreator.DISCOVERY_FORMATS);
-    }
-
-    @Test
-    void theDocumentedDiscoveryDefaultsShouldBeTheRealOnes() {
-        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.session-timeout")
-                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
-        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.connection-timeout")
-                .get("defaultValue").asString())).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
-        PoolProperties.Zookeeper pathOnly = new PoolProperties.Zookeeper();
-        pathOnly.setPath("/services/orders");
-        ZooKeeperDiscoverySettings settings = PoolCreator.zookeeper("orders", pathOnly);
-        assertThat(property("connpool.defaults.discovery.zookeeper.format").get("defaultValue").asString())
-                .isEqualTo(settings.curator() ? "curator" : "children");
-        assertThat(settings.sessionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
-        assertThat(settings.connectionTimeout()).isEqualTo(ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
-        assertThat(DurationStyle.detectAndParse(property("connpool.defaults.discovery.zookeeper.removal-delay")
-                .get("defaultValue").asString())).isEqualTo(ZooKeeperServerSource.DEFAULT_REMOVAL_DELAY);
+    void discoveryShouldNotBeAdvertisedUnderTheDefaultsWhichRefuseIt() {
+        assertThat(properties().stream().map(p -> p.get("name").asString())
+                .filter(n -> n.startsWith("connpool.defaults.discovery"))).isEmpty();
+        List<String> hinted = new ArrayList<>();
+        METADATA.path("hints").forEach(h -> hinted.add(h.get("name").asString()));
+        assertThat(hinted).noneMatch(n -> n.contains("discovery"));
+        List<String> groups = new ArrayList<>();
+        METADATA.path("groups").forEach(g -> groups.add(g.get("name").asString()));
+        assertThat(groups).noneMatch(n -> n.startsWith("connpool.defaults.discovery"));
     }
 
     @Test
@@ -245,7 +166,9 @@ class ConfigurationMetadataTests {
 
     /**
      * Finds the metadata of {@code connpool.pools.<name>.<key>} the only way the format allows: the map
-     * property's value type, the group of that type, and the key under it.
+     * property's value type (or, as an IDE introspecting it does, the type it extends: PoolProperties
+     * extends the defaults' PoolDefaultsProperties), the group of that type, and the key under it. The
+     * per-pool discovery keys have no metadata: they are documented on PoolProperties only.
      */
     private static JsonNode resolveAsAnIdeWould(String name) {
         for (JsonNode map : properties()) {
@@ -257,13 +180,23 @@ class ConfigurationMetadataTests {
             String valueType = type.substring("java.util.Map<java.lang.String,".length(), type.length() - 1);
             String rest = name.substring(prefix.length());
             String key = rest.substring(rest.indexOf('.') + 1);
-            for (JsonNode group : METADATA.get("groups")) {
-                if (group.get("type").asString().equals(valueType)) {
-                    return property(group.get("name").asString() + "." + key);
+            for (Class<?> c = load(valueType); c != null; c = c.getSuperclass()) {
+                for (JsonNode group : METADATA.get("groups")) {
+                    if (group.get("type").asString().equals(c.getName())) {
+                        return property(group.get("name").asString() + "." + key);
+                    }
                 }
             }
         }
         return null;
+    }
+
+    private static Class<?> load(String type) {
+        try {
+            return Class.forName(type);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String sample(String type) {

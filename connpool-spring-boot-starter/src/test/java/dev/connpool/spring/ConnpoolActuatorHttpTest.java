@@ -39,7 +39,7 @@ import tools.jackson.databind.ObjectMapper;
  * health follows servers going down and coming back, and the metrics endpoint shows the pool's gauges.
  */
 @SpringBootTest(classes = ConnpoolActuatorHttpTest.App.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "management.endpoints.web.exposure.include=health,metrics",
+        "management.endpoints.web.exposure.include=health,metrics,connpools",
         "management.endpoint.health.show-details=always",
         "connpool.pools.backend.ejection.consecutive-failures=1",
         "connpool.pools.backend.ejection.base-time=200ms",
@@ -88,7 +88,7 @@ class ConnpoolActuatorHttpTest {
             JsonNode health = health(200);
             for (JsonNode server : servers(health)) {
                 assertThat(server.path("state").asString()).isEqualTo("ACTIVE");
-                assertThat(server.path("consecutiveFailures").asInt()).isZero();
+                assertThat(server.path("failures").asInt()).isZero();
             }
         });
     }
@@ -101,10 +101,10 @@ class ConnpoolActuatorHttpTest {
         assertThat(pool.path("status").asString()).isEqualTo("UP");
         assertThat(pool.path("details").path("usableServers").asInt()).isEqualTo(3);
         List<String> addresses = new ArrayList<>();
-        servers(up).forEach(s -> addresses.add(s.path("address").asString()));
+        servers(up).forEach(s -> addresses.add(s.path("server").asString()));
         assertThat(addresses).containsExactlyElementsOf(SERVERS.stream().map(s -> s.address().toString()).toList());
         for (JsonNode server : servers(up)) {
-            assertThat(server.has("active") && server.has("idle") && server.has("pending")
+            assertThat(server.has("active") && server.has("idle") && server.has("waiting")
                     && server.has("ejections")).as(server.toString()).isTrue();
         }
 
@@ -126,6 +126,16 @@ class ConnpoolActuatorHttpTest {
             JsonNode health = health(503);
             assertThat(health.path("status").asString()).isEqualTo("DOWN");
             assertThat(health.path("components").path("backend").path("details").path("usableServers").asInt()).isZero();
+            // one definition of usable: the endpoint agrees with health, server by server, though the pool
+            // never ejects every server and some stay ACTIVE
+            JsonNode endpoint = get("/actuator/connpools/backend", 200);
+            assertThat(endpoint.path("usableServers").asInt()).isZero();
+            for (JsonNode server : endpoint.path("servers")) {
+                assertThat(server.path("usable").asBoolean()).as(server.toString()).isFalse();
+            }
+            assertThat(servers(health)).allSatisfy(s -> assertThat(s.path("usable").asBoolean()).isFalse());
+            assertThat(endpoint.path("servers")).anySatisfy(
+                    s -> assertThat(s.path("state").asString()).isEqualTo("ACTIVE"));
         });
 
         SERVERS.forEach(TestServer::restartQuietly);
@@ -187,7 +197,7 @@ class ConnpoolActuatorHttpTest {
 
     private static JsonNode server(JsonNode health, TestServer server) {
         for (JsonNode s : servers(health)) {
-            if (s.path("address").asString().equals(server.address().toString())) {
+            if (s.path("server").asString().equals(server.address().toString())) {
                 return s;
             }
         }

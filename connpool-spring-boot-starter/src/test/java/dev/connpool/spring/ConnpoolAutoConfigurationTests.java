@@ -74,13 +74,13 @@ class ConnpoolAutoConfigurationTests {
     void runWithoutSettingsShouldUseConnpoolDefaults() {
         runner.withPropertyValues(ORDERS).run(context -> {
             PoolSettings s = context.getBean("orders", MultiPool.class).settings();
-            assertThat(s.maxActive()).isEqualTo(8);
-            assertThat(s.maxIdle()).isEqualTo(8);
-            assertThat(s.maxWait()).isEqualTo(Duration.ofSeconds(1));
-            assertThat(s.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
-            assertThat(s.retryAttempts()).isEqualTo(3);
-            assertThat(s.balancer()).hasToString("least-active");
-            assertThat(s.ejectionMaxPercent()).isEqualTo(50);
+            assertThat(s.limits().maxActive()).isEqualTo(8);
+            assertThat(s.limits().maxIdle()).isEqualTo(8);
+            assertThat(s.limits().maxWait()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(s.lifetime().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(s.retry().attempts()).isEqualTo(3);
+            assertThat(s.balancer().name()).isEqualTo("least-active");
+            assertThat(s.ejection().maxPercent()).isEqualTo(50);
         });
     }
 
@@ -95,20 +95,20 @@ class ConnpoolAutoConfigurationTests {
                 .run(context -> {
                     PoolSettings orders = context.getBean("orders", MultiPool.class).settings();
                     PoolSettings users = context.getBean("users", MultiPool.class).settings();
-                    assertThat(orders.maxActive()).isEqualTo(4);
-                    assertThat(users.maxActive()).isEqualTo(16);
-                    assertThat(orders.maxWait()).isEqualTo(Duration.ofMillis(250));
-                    assertThat(users.maxWait()).isEqualTo(Duration.ofMillis(250));
-                    assertThat(orders.ejectionMaxTime()).isEqualTo(Duration.ofMinutes(1));
-                    assertThat(users.ejectionMaxTime()).isEqualTo(Duration.ofSeconds(30));
-                    assertThat(orders.backoffMin()).isEqualTo(Duration.ofMillis(5));
-                    assertThat(orders.backoffFactor()).isEqualTo(1.5);
-                    assertThat(users.backoffMin()).isEqualTo(Duration.ofMillis(10));
-                    assertThat(orders.balancer()).hasToString("random");
-                    assertThat(users.balancer()).hasToString("round-robin");
-                    assertThat(users.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
-                    assertThat(users.validateWhileIdle()).isFalse();
-                    assertThat(orders.validateWhileIdle()).isTrue();
+                    assertThat(orders.limits().maxActive()).isEqualTo(4);
+                    assertThat(users.limits().maxActive()).isEqualTo(16);
+                    assertThat(orders.limits().maxWait()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(users.limits().maxWait()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(orders.ejection().maxTime()).isEqualTo(Duration.ofMinutes(1));
+                    assertThat(users.ejection().maxTime()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(orders.retry().backoff().min()).isEqualTo(Duration.ofMillis(5));
+                    assertThat(orders.retry().backoff().factor()).isEqualTo(1.5);
+                    assertThat(users.retry().backoff().min()).isEqualTo(Duration.ofMillis(10));
+                    assertThat(orders.balancer().name()).isEqualTo("random");
+                    assertThat(users.balancer().name()).isEqualTo("round-robin");
+                    assertThat(users.lifetime().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(users.validation().whileIdle()).isFalse();
+                    assertThat(orders.validation().whileIdle()).isTrue();
                 });
     }
 
@@ -118,9 +118,9 @@ class ConnpoolAutoConfigurationTests {
                 "connpool.pools.orders.maxActive=3", "connpool.pools.orders.retry.backoff.jitter=0.5",
                 "connpool.pools.orders.balancer=LEAST_ACTIVE").run(context -> {
                     PoolSettings s = context.getBean("orders", MultiPool.class).settings();
-                    assertThat(s.maxActive()).isEqualTo(3);
-                    assertThat(s.backoffJitter()).isEqualTo(0.5);
-                    assertThat(s.balancer()).hasToString("least-active");
+                    assertThat(s.limits().maxActive()).isEqualTo(3);
+                    assertThat(s.retry().backoff().jitter()).isEqualTo(0.5);
+                    assertThat(s.balancer().name()).isEqualTo("least-active");
                 });
     }
 
@@ -164,7 +164,7 @@ class ConnpoolAutoConfigurationTests {
                 })
                 .run(context -> {
                     assertThat(seen).containsExactlyInAnyOrder("orders", "users");
-                    assertThat(context.getBean("users", MultiPool.class).settings().balancer()).hasToString("round-robin");
+                    assertThat(context.getBean("users", MultiPool.class).settings().balancer().name()).isEqualTo("round-robin");
                 });
     }
 
@@ -222,18 +222,18 @@ class ConnpoolAutoConfigurationTests {
                         MultiPool<SocketConnection> pool = context.getBean("full", MultiPool.class);
                         PoolSettings s = pool.settings();
                         assertThat(s.servers()).containsExactly(server.address());
-                        assertThat(List.of(s.maxActive(), s.maxIdle(), s.minIdle(), s.maxTotal(), s.retryAttempts(),
-                                s.ejectionFailures(), s.ejectionMaxPercent())).containsExactly(6, 5, 1, 40, 5, 7, 30);
-                        assertThat(List.of(s.maxWait(), s.idleTimeout(), s.maxLifetime(), s.shutdownTimeout(),
-                                s.backoffMin(), s.backoffMax(), s.ejectionBaseTime(), s.ejectionMaxTime()))
+                        assertThat(List.of(s.limits().maxActive(), s.limits().maxIdle(), s.limits().minIdle(), s.limits().maxTotal(), s.retry().attempts(),
+                                s.ejection().consecutiveFailures(), s.ejection().maxPercent())).containsExactly(6, 5, 1, 40, 5, 7, 30);
+                        assertThat(List.of(s.limits().maxWait(), s.lifetime().idleTimeout(), s.lifetime().maxLifetime(), s.shutdown().timeout(),
+                                s.retry().backoff().min(), s.retry().backoff().max(), s.ejection().baseTime(), s.ejection().maxTime()))
                                 .containsExactly(Duration.ofMillis(750), Duration.ofMinutes(2), Duration.ofMinutes(30),
                                         Duration.ofSeconds(3), Duration.ofMillis(20), Duration.ofSeconds(2),
                                         Duration.ofSeconds(2), Duration.ofMinutes(1));
-                        assertThat(s.backoffFactor()).isEqualTo(3.0);
-                        assertThat(s.backoffJitter()).isEqualTo(0.1);
-                        assertThat(s.validateOnBorrow()).isFalse();
-                        assertThat(s.validateWhileIdle()).isFalse();
-                        assertThat(s.balancer()).hasToString("round-robin");
+                        assertThat(s.retry().backoff().factor()).isEqualTo(3.0);
+                        assertThat(s.retry().backoff().jitter()).isEqualTo(0.1);
+                        assertThat(s.validation().onBorrow()).isFalse();
+                        assertThat(s.validation().whileIdle()).isFalse();
+                        assertThat(s.balancer().name()).isEqualTo("round-robin");
                         try (var lease = pool.borrowNew(server.address())) {
                             java.net.Socket socket = lease.connection().socket();
                             assertThat(socket.getSoTimeout()).isEqualTo(4000);

@@ -135,6 +135,27 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     }
 
     @Test
+    void aSettingCoreRefusesShouldBeReportedFromTheExceptionsFieldsAtThePropertyWhereItWasSet() {
+        runner.withPropertyValues(SERVERS, "connpool.defaults.max-active=8", "connpool.pools.orders.max-idle=9")
+                .run(context -> {
+                    FailureAnalysis analysis = analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).isEqualTo("""
+                            Invalid connpool configuration:
+
+                                Property: connpool.pools.orders.max-idle
+                                Value: "9"
+                                Reason: must not exceed max-active (8)""");
+                    assertThat(analysis.getAction()).isEqualTo(
+                            "Update connpool.pools.orders.max-idle in your configuration (it must not exceed max-active (8)).");
+                });
+        runner.withPropertyValues(SERVERS, "connpool.defaults.ejection.max-percent=101").run(context -> {
+            FailureAnalysis analysis = analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("Property: connpool.defaults.ejection.max-percent")
+                    .contains("Reason: must be between 0 and 100");
+        });
+    }
+
+    @Test
     void runWithSslBundlesButNotTheNamedOneShouldNameTheBundle() {
         runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
                 .withPropertyValues(SERVERS, "connpool.pools.orders.socket.ssl-bundle=nope").run(context -> {

@@ -9,6 +9,7 @@ import dev.connpool.ServerState;
 import dev.connpool.ServerStats;
 import dev.connpool.spring.MultiPoolRegistry;
 import dev.connpool.spring.PoolDiscoveryDetails;
+import dev.connpool.spring.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -146,50 +147,35 @@ public class ConnpoolsEndpoint {
 
     private PoolDescriptor describe(MultiPool<?> pool) {
         PoolStats stats = pool.stats();
-        List<ServerDescriptor> servers = new ArrayList<>(stats.servers().size());
+        List<ServerView> servers = new ArrayList<>(stats.servers().size());
         for (ServerStats s : stats.servers()) {
-            servers.add(new ServerDescriptor(s.server().toString(), s.state(), s.active(), s.idle(), s.waiting(),
-                    s.created(), s.destroyed(), s.borrowed(), s.failures(), s.ejections(),
-                    s.ejectedUntil() == null ? null : s.ejectedUntil().toString()));
+            servers.add(ServerView.of(s));
         }
         Map<String, Object> discovered = discovery == null ? Map.of() : discovery.details(pool.name());
         return new PoolDescriptor(pool.name(), settings(pool.settings()), stats.active(), stats.idle(),
                 stats.waiting(), stats.usableServers(), servers, discovered.isEmpty() ? null : discovered);
     }
 
-    /** The settings keyed as in YAML, nested where YAML nests them. */
+    /** The settings keyed as in YAML, nested where YAML nests them (core's {@link PoolSettings#toMap()}). */
     static Map<String, Object> settings(PoolSettings s) {
-        Map<String, Object> backoff = new LinkedHashMap<>();
-        backoff.put("min", text(s.backoffMin()));
-        backoff.put("max", text(s.backoffMax()));
-        backoff.put("factor", s.backoffFactor());
-        backoff.put("jitter", s.backoffJitter());
-        Map<String, Object> retry = new LinkedHashMap<>();
-        retry.put("attempts", s.retryAttempts());
-        retry.put("backoff", backoff);
-        Map<String, Object> ejection = new LinkedHashMap<>();
-        ejection.put("consecutive-failures", s.ejectionFailures());
-        ejection.put("base-time", text(s.ejectionBaseTime()));
-        ejection.put("max-time", text(s.ejectionMaxTime()));
-        ejection.put("max-percent", s.ejectionMaxPercent());
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("servers", s.servers().stream().map(ServerAddress::toString).toList());
-        settings.put("max-active", s.maxActive());
-        settings.put("max-idle", s.maxIdle());
-        settings.put("min-idle", s.minIdle());
-        settings.put("max-total", s.maxTotal());
-        settings.put("max-wait", text(s.maxWait()));
-        settings.put("idle-timeout", text(s.idleTimeout()));
-        settings.put("max-lifetime", text(s.maxLifetime()));
-        settings.put("validate-on-borrow", s.validateOnBorrow());
-        settings.put("validate-while-idle", s.validateWhileIdle());
-        settings.put("balancer", String.valueOf(s.balancer()));
-        settings.put("retry", retry);
-        settings.put("ejection", ejection);
-        settings.put("shutdown-timeout", text(s.shutdownTimeout()));
-        settings.put("leak-detection-threshold", text(s.leakDetectionThreshold()));
-        settings.put("housekeeping-interval", text(s.housekeepingInterval()));
-        return settings;
+        return texts(s.toMap());
+    }
+
+    /** The map with every duration, nested ones included, written as it is configured. */
+    private static Map<String, Object> texts(Map<String, Object> map) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        map.forEach((key, value) -> {
+            if (value instanceof Duration d) {
+                copy.put(key, text(d));
+            } else if (value instanceof Map<?, ?> nested) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> inner = (Map<String, Object>) nested;
+                copy.put(key, texts(inner));
+            } else {
+                copy.put(key, value);
+            }
+        });
+        return copy;
     }
 
     /**
@@ -252,33 +238,14 @@ public class ConnpoolsEndpoint {
      * @param active        connections lent out, over all servers
      * @param idle          idle connections, over all servers
      * @param waiting       borrowers waiting, over all servers
-     * @param usableServers servers a borrow may use now (ACTIVE or PROBING)
-     * @param servers       every server, draining ones included, in the order they joined
+     * @param usableServers servers that are {@linkplain ServerStats#usable() usable}: their state accepts
+     *                      borrows and they are not failing
+     * @param servers       every server, draining ones included, in the order they joined (as health shows them)
      * @param discovery     the pool's ZooKeeper discovery, as in its health details; {@code null} without one
      */
     public record PoolDescriptor(String name, Map<String, Object> settings, int active, int idle, int waiting,
-                                 int usableServers, List<ServerDescriptor> servers,
+                                 int usableServers, List<ServerView> servers,
                                  @Nullable Map<String, Object> discovery) implements OperationResponseBody {
-    }
-
-    /**
-     * One server of a pool (see {@link ServerStats}).
-     *
-     * @param server       {@code host:port}
-     * @param state        its health state
-     * @param active       connections lent out now
-     * @param idle         idle connections
-     * @param waiting      borrowers waiting for one of its connections
-     * @param created      connections opened since it joined
-     * @param destroyed    connections closed since it joined
-     * @param borrowed     leases handed out since it joined
-     * @param failures     consecutive failures
-     * @param ejections    how many times it was ejected
-     * @param ejectedUntil when its ejection ends (ISO-8601), or {@code null} unless EJECTED
-     */
-    public record ServerDescriptor(String server, ServerState state, int active, int idle, int waiting, long created,
-                                   long destroyed, long borrowed, int failures, long ejections,
-                                   @Nullable String ejectedUntil) {
     }
 
     /**

@@ -4,23 +4,19 @@ import dev.connpool.MultiPool;
 import dev.connpool.PoolStats;
 import dev.connpool.ServerStats;
 import dev.connpool.spring.PoolDiscoveryDetails;
+import dev.connpool.spring.ServerView;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * The health of one {@link MultiPool}: {@code UP} while at least one of its servers can serve a borrow,
- * {@code DOWN} when none can, with every server's state and counts as details. Reads
- * {@link MultiPool#stats()} only: no connection is opened. Thread-safe.
- *
- * <p>A server can serve a borrow when its state {@linkplain dev.connpool.ServerState#isUsable() is usable}
- * ({@code ACTIVE} or {@code PROBING}) and it is not failing, that is it has fewer consecutive failures than
- * {@code ejection.consecutive-failures}. The second half matters because the pool never ejects all of its
- * servers (nor more than {@code ejection.max-percent} of them): when every server fails, some stay
- * {@code ACTIVE} or {@code PROBING} with a streak of failures, and they do not make the pool healthy.
+ * The health of one {@link MultiPool}: {@code UP} while at least one of its servers is
+ * {@linkplain ServerStats#usable() usable} (its state accepts borrows and it is not failing; core's one
+ * definition, which {@code usableServers} counts), {@code DOWN} when none is, with every server as a
+ * {@link ServerView} in the details. Reads {@link MultiPool#stats()} only: no connection is opened.
+ * Thread-safe.
  */
 final class MultiPoolHealthIndicator implements HealthIndicator {
 
@@ -39,21 +35,17 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         PoolStats stats = pool.stats();
-        int failureLimit = pool.settings().ejectionFailures();
-        int usable = 0;
         int overdue = 0;
         List<Map<String, Object>> servers = new ArrayList<>(stats.servers().size());
         for (ServerStats server : stats.servers()) {
-            if (canServe(server, failureLimit)) {
-                usable++;
-            }
             overdue += server.overdueLeases();
-            servers.add(details(server));
+            servers.add(ServerView.of(server).toMap());
         }
+        int usable = stats.usableServers();
         Health.Builder health = usable > 0 ? Health.up() : Health.down();
         health.withDetail("usableServers", usable);
-        if (!pool.settings().leakDetectionThreshold().isZero()) {
-            health.withDetail("leasesOverLeakThreshold", overdue);
+        if (!pool.settings().leakDetection().threshold().isZero()) {
+            health.withDetail("overdueLeases", overdue);
         }
         health.withDetail("servers", servers);
         Map<String, Object> discovered = discovery == null ? Map.of() : discovery.details(pool.name());
@@ -61,27 +53,5 @@ final class MultiPoolHealthIndicator implements HealthIndicator {
             health.withDetail("discovery", discovered);
         }
         return health.build();
-    }
-
-    static boolean canServe(ServerStats server, int failureLimit) {
-        return server.state().isUsable() && server.failures() < failureLimit;
-    }
-
-    private static Map<String, Object> details(ServerStats server) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("address", server.server().toString());
-        details.put("state", server.state().name());
-        details.put("active", server.active());
-        details.put("idle", server.idle());
-        details.put("pending", server.waiting());
-        details.put("consecutiveFailures", server.failures());
-        details.put("ejections", server.ejections());
-        if (server.overdueLeases() > 0) {
-            details.put("leasesOverLeakThreshold", server.overdueLeases());
-        }
-        if (server.ejectedUntil() != null) {
-            details.put("ejectedUntil", server.ejectedUntil().toString());
-        }
-        return details;
     }
 }

@@ -6,7 +6,6 @@ import dev.connpool.spring.MultiPoolRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -22,50 +21,31 @@ import org.slf4j.LoggerFactory;
  * {@code connpool.connections.timeout} counter (tag {@code pool}), so that they show before the first
  * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them.
  *
- * <p>The meters hold the pools weakly. The values come from a {@link MultiPool#stats()} snapshot per pool
- * that is reused for {@code maxStatsAge} (one second by default), so a scrape costs one snapshot per pool.
- * {@link #close()} removes every meter it registered. Thread-safe.
+ * <p>The meters hold the pools weakly. Each gauge reads its server's live counters, in O(1) whatever the
+ * number of servers ({@link MultiPool#stats(dev.connpool.ServerAddress)}): no snapshot, no cache, so a
+ * reading right after a borrow shows it. {@link #close()} removes every meter it registered. Thread-safe.
  */
 public final class ConnpoolMeterBinder implements MeterBinder, AutoCloseable {
-
-    /** How long one stats snapshot serves the gauges by default. */
-    public static final Duration DEFAULT_MAX_STATS_AGE = Duration.ofSeconds(1);
 
     private static final Logger log = LoggerFactory.getLogger(ConnpoolMeterBinder.class);
 
     private final MultiPoolRegistry pools;
-    private final long maxStatsAgeNanos;
     private final List<PoolMeters> bound = new ArrayList<>();
     private final List<BoundMeter> poolMeters = new ArrayList<>();
 
     /**
-     * Creates a binder whose gauges reuse a stats snapshot for {@link #DEFAULT_MAX_STATS_AGE}.
+     * Creates a binder.
      *
      * @param pools the pools to bind
      */
     public ConnpoolMeterBinder(MultiPoolRegistry pools) {
-        this(pools, DEFAULT_MAX_STATS_AGE);
-    }
-
-    /**
-     * Creates a binder.
-     *
-     * @param pools       the pools to bind
-     * @param maxStatsAge how long one {@link MultiPool#stats()} snapshot serves the gauges ({@code 0}: a new
-     *                    snapshot for every reading)
-     */
-    public ConnpoolMeterBinder(MultiPoolRegistry pools, Duration maxStatsAge) {
-        if (maxStatsAge.isNegative()) {
-            throw new IllegalArgumentException("maxStatsAge must not be negative, got " + maxStatsAge);
-        }
         this.pools = pools;
-        this.maxStatsAgeNanos = maxStatsAge.toNanos();
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
         for (MultiPool<?> pool : pools) {
-            PoolMeters meters = new PoolMeters(pool, registry, maxStatsAgeNanos);
+            PoolMeters meters = new PoolMeters(pool, registry);
             try {
                 pool.addListener(meters);
             } catch (PoolClosedException e) {

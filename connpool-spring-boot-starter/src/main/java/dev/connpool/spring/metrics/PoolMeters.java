@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +24,9 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Nothing here holds the pool strongly: the meters reference it weakly (Micrometer's default for gauges
  * and function counters) and this listener through a {@link WeakReference}, so the registry keeps neither
- * a closed pool nor a removed server alive. The gauges read one cached {@link MultiPool#stats()} snapshot,
- * refreshed at most once per {@code ttlNanos} (and after every change of servers), so that a scrape of
- * {@code n} servers takes one snapshot rather than {@code 8n}.
+ * a closed pool nor a removed server alive. Each reading is live and O(1): it reads that one server's
+ * counters through {@link MultiPool#stats(ServerAddress)}, never a snapshot of the whole pool, so a gauge read
+ * right after a borrow shows it.
  *
  * <p>Thread-safe: membership changes are serialised on this object.
  */
@@ -45,18 +44,15 @@ final class PoolMeters implements PoolListener {
     private final WeakReference<MultiPool<?>> pool;
     private final String name;
     private final MeterRegistry registry;
-    private final long ttlNanos;
-    private volatile Snapshot snapshot;
 
     // Guarded by this.
     private final Map<ServerAddress, List<Meter>> meters = new LinkedHashMap<>();
     private boolean closed;
 
-    PoolMeters(MultiPool<?> pool, MeterRegistry registry, long ttlNanos) {
+    PoolMeters(MultiPool<?> pool, MeterRegistry registry) {
         this.pool = new WeakReference<>(pool);
         this.name = pool.name();
         this.registry = registry;
-        this.ttlNanos = ttlNanos;
     }
 
     /** Registers the meters of every server the pool has now. Call after adding this as a listener. */
@@ -93,7 +89,6 @@ final class PoolMeters implements PoolListener {
     }
 
     private void follow(MultiPool<?> p, ServerAddress server) {
-        snapshot = null;
         boolean member = p.servers().contains(server);
         if (member && !meters.containsKey(server)) {
             meters.put(server, register(p, server));
@@ -110,7 +105,6 @@ final class PoolMeters implements PoolListener {
         closed = true;
         meters.values().forEach(list -> list.forEach(registry::remove));
         meters.clear();
-        snapshot = null;
     }
 
     /** The servers whose meters are registered now (for tests). */
@@ -124,12 +118,12 @@ final class PoolMeters implements PoolListener {
         list.add(gauge(ACTIVE, p, tags, "Connections lent out", server, ServerStats::active));
         list.add(gauge(IDLE, p, tags, "Idle connections", server, ServerStats::idle));
         list.add(gauge(PENDING, p, tags, "Borrowers waiting for a connection", server, ServerStats::waiting));
-        list.add(Gauge.builder(MAX, p, pl -> pl.settings().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+        list.add(Gauge.builder(MAX, p, pl -> pl.settings().limits().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
                 .description("Connections allowed per server (max-active)").register(registry));
         list.add(counter(CREATED, p, tags, "Connections opened", server, ServerStats::created));
         list.add(counter(DESTROYED, p, tags, "Connections closed", server, ServerStats::destroyed));
-        list.add(Gauge.builder(UP, p, value(server, s -> s.state().isUsable() ? 1 : 0)).tags(tags)
-                .description("1 while borrows may use the server (ACTIVE or PROBING), else 0").register(registry));
+        list.add(Gauge.builder(UP, p, value(server, s -> s.usable() ? 1 : 0)).tags(tags)
+                .description("1 while the server is usable (its state accepts borrows and it is not failing), else 0").register(registry));
         list.add(Gauge.builder(EJECTIONS, p, value(server, ServerStats::ejections)).tags(tags)
                 .description("Times the server was ejected").register(registry));
         return list;
@@ -147,27 +141,12 @@ final class PoolMeters implements PoolListener {
                 .description(description).register(registry);
     }
 
-    /** Reads one value of one server from the cached snapshot; NaN once the server has left the pool. */
-    private ToDoubleFunction<MultiPool<?>> value(ServerAddress server, ToDoubleFunction<ServerStats> value) {
+    /** Reads one value of one server, live; NaN once the server has left the pool. */
+    private static ToDoubleFunction<MultiPool<?>> value(ServerAddress server, ToDoubleFunction<ServerStats> value) {
         return p -> {
-            ServerStats stats = stats(p).get(server);
+            ServerStats stats = p.stats(server);
             return stats == null ? Double.NaN : value.applyAsDouble(stats);
         };
-    }
-
-    private Map<ServerAddress, ServerStats> stats(MultiPool<?> p) {
-        Snapshot s = snapshot;
-        long now = System.nanoTime();
-        if (s == null || now - s.takenAt >= ttlNanos) {
-            List<ServerStats> servers = p.stats().servers();
-            Map<ServerAddress, ServerStats> byServer = new HashMap<>(servers.size() * 2);
-            for (ServerStats stats : servers) {
-                byServer.put(stats.server(), stats);
-            }
-            s = new Snapshot(now, byServer);
-            snapshot = s;
-        }
-        return s.servers;
     }
 
     @Override
@@ -175,6 +154,4 @@ final class PoolMeters implements PoolListener {
         return "PoolMeters[" + name + "]";
     }
 
-    private record Snapshot(long takenAt, Map<ServerAddress, ServerStats> servers) {
-    }
 }

@@ -10,9 +10,9 @@ import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
 import dev.connpool.ServerState;
 import dev.connpool.spring.MultiPoolRegistry;
+import dev.connpool.spring.ServerView;
 import dev.connpool.spring.endpoint.ConnpoolsEndpoint.PoolDescriptor;
 import dev.connpool.spring.endpoint.ConnpoolsEndpoint.ServerActionDescriptor;
-import dev.connpool.spring.endpoint.ConnpoolsEndpoint.ServerDescriptor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +55,7 @@ class ConnpoolsEndpointTests {
     void poolsShouldDescribeEveryPoolSortedByName() {
         assertThat(endpoint.pools().pools()).containsOnlyKeys("orders", "users");
         assertThat(endpoint.pools().pools().keySet()).containsExactly("orders", "users");
-        assertThat(endpoint.pools().pools().get("users").servers()).extracting(ServerDescriptor::server)
+        assertThat(endpoint.pools().pools().get("users").servers()).extracting(ServerView::server)
                 .containsExactly("127.0.0.1:7001");
     }
 
@@ -84,8 +84,12 @@ class ConnpoolsEndpointTests {
                         "max-percent", 50))
                 .containsEntry("retry", Map.of("attempts", 3,
                         "backoff", Map.of("min", "10ms", "max", "1s", "factor", 2.0, "jitter", 0.2)))
-                .containsKey("housekeeping-interval");
-        assertThat(pool.servers()).extracting(ServerDescriptor::server, ServerDescriptor::state).containsExactly(
+                .containsEntry("leak-detection-threshold", "0s")
+                .as("settings only: housekeeping-interval is none").doesNotContainKey("housekeeping-interval")
+                .containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
+                        "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
+                        "ejection", "shutdown-timeout", "leak-detection-threshold");
+        assertThat(pool.servers()).extracting(ServerView::server, ServerView::state).containsExactly(
                 tuple("127.0.0.1:7001", ServerState.ACTIVE),
                 tuple("127.0.0.1:7002", ServerState.ACTIVE),
                 tuple("[::1]:7003", ServerState.ACTIVE));
@@ -102,7 +106,7 @@ class ConnpoolsEndpointTests {
         ServerActionDescriptor ejected = endpoint.serverAction("orders", "127.0.0.1:7002", "eject");
         assertThat(ejected).isEqualTo(new ServerActionDescriptor("orders", "127.0.0.1:7002", "eject", true,
                 ServerState.EJECTED));
-        ServerDescriptor b = endpoint.pool("orders").servers().get(1);
+        ServerView b = endpoint.pool("orders").servers().get(1);
         assertThat(b.state()).isEqualTo(ServerState.EJECTED);
         assertThat(b.ejections()).isEqualTo(1);
         assertThat(b.ejectedUntil()).isNotNull();
@@ -125,7 +129,7 @@ class ConnpoolsEndpointTests {
     void drainShouldRemoveAServerWithoutLeasesAtOnce() {
         assertThat(endpoint.serverAction("orders", "[::1]:7003", "drain"))
                 .isEqualTo(new ServerActionDescriptor("orders", "[::1]:7003", "drain", true, null));
-        assertThat(endpoint.pool("orders").servers()).extracting(ServerDescriptor::server)
+        assertThat(endpoint.pool("orders").servers()).extracting(ServerView::server)
                 .containsExactly("127.0.0.1:7001", "127.0.0.1:7002");
         assertThat(endpoint.serverAction("orders", "[::1]:7003", "drain")).isNull();
     }
