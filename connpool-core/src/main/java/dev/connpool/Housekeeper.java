@@ -1,7 +1,6 @@
 package dev.connpool;
 
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,36 +22,29 @@ final class Housekeeper implements ServerRegistry.Actions {
     private final ConnectionEngine<?> engine;
     private final NanoClock clock;
     private final Listeners listeners;
-    private final ScheduledThreadPoolExecutor executor;
+    private final HousekeepingScheduler executor;
 
     Housekeeper(PoolSettings settings, ServerRegistry registry, ConnectionEngine<?> engine, NanoClock clock,
-                Listeners listeners) {
+                Listeners listeners, HousekeepingScheduler executor) {
         this.pool = settings.name();
         this.settings = settings;
         this.registry = registry;
         this.engine = engine;
         this.clock = clock;
         this.listeners = listeners;
-        this.executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "connpool-" + pool + "-housekeeper");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.executor = executor;
     }
 
     void start() {
         long leakThreshold = settings.leakDetection().threshold().toNanos();
         if (leakThreshold > 0) {
             long period = Math.max(PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos(), leakThreshold / 4);
-            executor.scheduleWithFixedDelay(guarded(() -> reportLeaks(leakThreshold)), period, period,
-                    TimeUnit.NANOSECONDS);
+            every(period, () -> reportLeaks(leakThreshold));
         }
         long interval = settings.housekeepingInterval().toNanos();
         schedule(this::maintain, interval);
         if (settings.limits().minIdle() > 0) {
-            executor.scheduleWithFixedDelay(guarded(this::refillAll), interval, interval, TimeUnit.NANOSECONDS);
+            every(interval, this::refillAll);
         }
     }
 
@@ -70,14 +62,7 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     /** Stops the thread; a connect in progress is interrupted. Returns once the thread is gone (or after 5 s). */
     void stop() {
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("pool '{}': housekeeping thread did not stop within 5 s", pool);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        executor.shutdown();
     }
 
     @Override
@@ -190,10 +175,21 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     private void schedule(Runnable task, long nanos) {
         try {
-            executor.schedule(guarded(task), nanos, TimeUnit.NANOSECONDS);
+            executor.schedule(guarded(task), nanos);
         } catch (RejectedExecutionException e) {
             log.debug("pool '{}': housekeeping task skipped, the pool is closing", pool);
         }
+    }
+
+    /** Runs {@code task} every {@code periodNanos}, counted from the end of the previous run. */
+    private void every(long periodNanos, Runnable task) {
+        schedule(() -> {
+            try {
+                task.run();
+            } finally {
+                every(periodNanos, task);
+            }
+        }, periodNanos);
     }
 
     private Runnable guarded(Runnable task) {

@@ -69,7 +69,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final AttemptLoop<C> attempts;
 
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
-                      PoolMetrics metrics, NanoClock clock) {
+                      PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler) {
         this.name = settings.name();
         this.settings = settings;
         this.clock = clock;
@@ -77,7 +77,8 @@ public final class MultiPool<C> implements AutoCloseable {
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
         this.engine = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
-        Housekeeper housekeeper = new Housekeeper(settings, registry, engine, clock, this.listeners);
+        Housekeeper housekeeper = new Housekeeper(settings, registry, engine, clock, this.listeners,
+                scheduler != null ? scheduler : HousekeepingScheduler.thread(name));
         registry.bind(housekeeper);
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
@@ -363,6 +364,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private final PoolSettingsDraft draft = new PoolSettingsDraft();
         private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
+        private HousekeepingScheduler scheduler; // null: a thread of the pool's own
 
         private Builder(ConnectionFactory<C> factory) {
             this.factory = factory;
@@ -698,6 +700,12 @@ public final class MultiPool<C> implements AutoCloseable {
             return this;
         }
 
+        /** Where the pool's background work runs (tests drive it by hand); default a thread of its own. */
+        Builder<C> scheduler(HousekeepingScheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
         /**
          * Checks every setting and starts the pool (min-idle is filled in the background).
          *
@@ -705,7 +713,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @throws InvalidSettingException naming the first bad setting
          */
         public MultiPool<C> build() {
-            return new MultiPool<>(settings(), factory, listeners, metrics, clock);
+            return new MultiPool<>(settings(), factory, listeners, metrics, clock, scheduler);
         }
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */
