@@ -25,7 +25,7 @@ final class ConnectionEngine<C> {
     /** A safety net only: every change that can serve a waiter wakes it. */
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final String pool;
+    private final PoolErrors errors;
     private final PoolSettings settings;
     private final ServerRegistry registry;
     private final NanoClock clock;
@@ -40,15 +40,15 @@ final class ConnectionEngine<C> {
     private final AtomicInteger roomMakerTurn = new AtomicInteger();
     private volatile boolean closing;
 
-    ConnectionEngine(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
+    ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerRegistry registry,
                      Listeners listeners, NanoClock clock) {
-        this.pool = settings.name();
+        this.errors = errors;
         this.settings = settings;
         this.registry = registry;
         this.clock = clock;
         this.slots = new Slots(settings.limits().maxActive(), settings.limits().maxTotal());
         this.shared = slots.poolWide() ? new WaitQueue() : null;
-        this.lifecycle = new ConnectionLifecycle<>(settings, factory, registry, listeners, clock, slots, this::roomFreed);
+        this.lifecycle = new ConnectionLifecycle<>(settings, errors, factory, registry, listeners, clock, slots, this::roomFreed);
         this.parked = new ParkedConnections<>(settings, lifecycle);
         this.maintenance = new IdleMaintenance<>(settings, registry, lifecycle, parked, this::release);
         this.maxWaitNanos = settings.limits().maxWait().toNanos();
@@ -216,10 +216,9 @@ final class ConnectionEngine<C> {
     private PoolException interrupted(ServerAddress server, InterruptedException e) {
         Thread.currentThread().interrupt(); // the caller decides what an interrupt means: keep the flag
         if (closing) {
-            return new PoolClosedException(pool);
+            return errors.closed();
         }
-        return new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
-                + server, e);
+        return errors.interruptedWhileWaiting(server, e);
     }
 
     /** A probe: borrows a connection of the (probing) server, a new one, and returns it. */
@@ -275,7 +274,7 @@ final class ConnectionEngine<C> {
 
     private void ensureOpen() {
         if (closing) {
-            throw new PoolClosedException(pool);
+            throw errors.closed();
         }
     }
 
@@ -292,12 +291,8 @@ final class ConnectionEngine<C> {
     }
 
     private PoolTimeoutException timeout(ServerEntry entry, long waitedNanos) {
-        Duration waited = Duration.ofNanos(waitedNanos);
-        ServerAddress server = entry.address;
-        return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
-                + " became free within max-wait " + settings.limits().maxWait().toMillis() + " ms (waited " + waited.toMillis()
-                + " ms; active " + active(entry) + ", idle " + idle(entry) + ", waiting " + entry.waiting()
-                + ", max-active " + settings.limits().maxActive() + ")");
+        return errors.waitTimedOut(entry.address, Duration.ofNanos(waitedNanos), settings.limits().maxWait(),
+                active(entry), idle(entry), entry.waiting(), settings.limits().maxActive());
     }
 
     @SuppressWarnings("unchecked")

@@ -76,7 +76,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
         this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.engine = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
+        this.engine = new ConnectionEngine<>(settings, errors, factory, registry, this.listeners, clock);
         Housekeeper housekeeper = new Housekeeper(settings, registry, engine, clock, this.listeners,
                 scheduler != null ? scheduler : HousekeepingScheduler.thread(name));
         registry.bind(housekeeper);

@@ -70,7 +70,7 @@ class IdleMaintenanceTest {
         ServerRegistry registry = new ServerRegistry(settings, clock, listeners);
         registry.bind(NO_ACTIONS);
         registry.add(a());
-        engine = new ConnectionEngine<>(settings, counting, registry, listeners, clock);
+        engine = new ConnectionEngine<>(settings, new PoolErrors(settings.name()), counting, registry, listeners, clock);
         return registry.get(a());
     }
 
