@@ -27,7 +27,7 @@ final class ConnectionEngine<C> {
 
     private final PoolErrors errors;
     private final PoolSettings settings;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final NanoClock clock;
     private final Slots slots;
     private final ConnectionLifecycle<C> lifecycle;
@@ -40,17 +40,18 @@ final class ConnectionEngine<C> {
     private final AtomicInteger roomMakerTurn = new AtomicInteger();
     private volatile boolean closing;
 
-    ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerRegistry registry,
+    ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                      Listeners listeners, NanoClock clock) {
         this.errors = errors;
         this.settings = settings;
-        this.registry = registry;
+        this.members = members;
         this.clock = clock;
         this.slots = new Slots(settings.limits().maxActive(), settings.limits().maxTotal());
         this.shared = slots.poolWide() ? new WaitQueue() : null;
-        this.lifecycle = new ConnectionLifecycle<>(settings, errors, factory, registry, listeners, clock, slots, this::roomFreed);
+        this.lifecycle = new ConnectionLifecycle<>(settings, errors, factory, members, listeners, clock, slots,
+                this::roomFreed);
         this.parked = new ParkedConnections<>(settings, lifecycle);
-        this.maintenance = new IdleMaintenance<>(settings, registry, lifecycle, parked, this::release);
+        this.maintenance = new IdleMaintenance<>(settings, members, lifecycle, parked, this::release);
         this.maxWaitNanos = settings.limits().maxWait().toNanos();
     }
 
@@ -98,7 +99,7 @@ final class ConnectionEngine<C> {
             }
             return idle != null;
         }
-        List<ServerEntry> all = registry.all();
+        List<ServerEntry> all = members.all();
         int n = all.size();
         int start = n == 0 ? 0 : Math.floorMod(roomMakerTurn.getAndIncrement(), n); // servers take turns giving room
         for (int i = 0; i < n; i++) {
@@ -204,7 +205,7 @@ final class ConnectionEngine<C> {
         if (shared != null) {
             shared.wakeAll();
         }
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             entry.waiters.wakeAll();
         }
     }
@@ -262,7 +263,7 @@ final class ConnectionEngine<C> {
     void close() {
         closing = true;
         wakeAllWaiters();
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             clearIdle(entry);
         }
         lifecycle.close();

@@ -23,7 +23,7 @@ final class ConnectionLifecycle<C> {
     private final PoolErrors errors;
     private final PoolSettings settings;
     private final ConnectionFactory<C> factory;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final Listeners listeners;
     private final NanoClock clock;
     private final Slots slots;
@@ -34,13 +34,13 @@ final class ConnectionLifecycle<C> {
     private final long idleTimeoutNanos;
     private volatile boolean closed;
 
-    ConnectionLifecycle(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerRegistry registry,
+    ConnectionLifecycle(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                         Listeners listeners, NanoClock clock, Slots slots, Consumer<ServerEntry> roomFreed) {
         this.pool = errors.pool(); // for log messages
         this.errors = errors;
         this.settings = settings;
         this.factory = factory;
-        this.registry = registry;
+        this.members = members;
         this.listeners = listeners;
         this.clock = clock;
         this.slots = slots;
@@ -97,7 +97,7 @@ final class ConnectionLifecycle<C> {
         if (closed) {
             throw errors.closed();
         }
-        if (registry.get(server) != entry) {
+        if (members.get(server) != entry) {
             throw errors.serverGone(server);
         }
         if (!entry.state().acceptsBorrows()) {
