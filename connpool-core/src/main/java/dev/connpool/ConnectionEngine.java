@@ -25,9 +25,9 @@ final class ConnectionEngine<C> {
     /** A safety net only: every change that can serve a waiter wakes it. */
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final String pool;
+    private final PoolErrors errors;
     private final PoolSettings settings;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final NanoClock clock;
     private final Slots slots;
     private final ConnectionLifecycle<C> lifecycle;
@@ -40,17 +40,18 @@ final class ConnectionEngine<C> {
     private final AtomicInteger roomMakerTurn = new AtomicInteger();
     private volatile boolean closing;
 
-    ConnectionEngine(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
+    ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                      Listeners listeners, NanoClock clock) {
-        this.pool = settings.name();
+        this.errors = errors;
         this.settings = settings;
-        this.registry = registry;
+        this.members = members;
         this.clock = clock;
         this.slots = new Slots(settings.limits().maxActive(), settings.limits().maxTotal());
         this.shared = slots.poolWide() ? new WaitQueue() : null;
-        this.lifecycle = new ConnectionLifecycle<>(settings, factory, registry, listeners, clock, slots, this::roomFreed);
+        this.lifecycle = new ConnectionLifecycle<>(settings, errors, factory, members, listeners, clock, slots,
+                this::roomFreed);
         this.parked = new ParkedConnections<>(settings, lifecycle);
-        this.maintenance = new IdleMaintenance<>(settings, registry, lifecycle, parked, this::release);
+        this.maintenance = new IdleMaintenance<>(settings, members, lifecycle, parked, this::release);
         this.maxWaitNanos = settings.limits().maxWait().toNanos();
     }
 
@@ -98,7 +99,7 @@ final class ConnectionEngine<C> {
             }
             return idle != null;
         }
-        List<ServerEntry> all = registry.all();
+        List<ServerEntry> all = members.all();
         int n = all.size();
         int start = n == 0 ? 0 : Math.floorMod(roomMakerTurn.getAndIncrement(), n); // servers take turns giving room
         for (int i = 0; i < n; i++) {
@@ -204,7 +205,7 @@ final class ConnectionEngine<C> {
         if (shared != null) {
             shared.wakeAll();
         }
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             entry.waiters.wakeAll();
         }
     }
@@ -216,10 +217,9 @@ final class ConnectionEngine<C> {
     private PoolException interrupted(ServerAddress server, InterruptedException e) {
         Thread.currentThread().interrupt(); // the caller decides what an interrupt means: keep the flag
         if (closing) {
-            return new PoolClosedException(pool);
+            return errors.closed();
         }
-        return new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
-                + server, e);
+        return errors.interruptedWhileWaiting(server, e);
     }
 
     /** A probe: borrows a connection of the (probing) server, a new one, and returns it. */
@@ -263,7 +263,7 @@ final class ConnectionEngine<C> {
     void close() {
         closing = true;
         wakeAllWaiters();
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             clearIdle(entry);
         }
         lifecycle.close();
@@ -275,7 +275,7 @@ final class ConnectionEngine<C> {
 
     private void ensureOpen() {
         if (closing) {
-            throw new PoolClosedException(pool);
+            throw errors.closed();
         }
     }
 
@@ -292,12 +292,8 @@ final class ConnectionEngine<C> {
     }
 
     private PoolTimeoutException timeout(ServerEntry entry, long waitedNanos) {
-        Duration waited = Duration.ofNanos(waitedNanos);
-        ServerAddress server = entry.address;
-        return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
-                + " became free within max-wait " + settings.limits().maxWait().toMillis() + " ms (waited " + waited.toMillis()
-                + " ms; active " + active(entry) + ", idle " + idle(entry) + ", waiting " + entry.waiting()
-                + ", max-active " + settings.limits().maxActive() + ")");
+        return errors.waitTimedOut(entry.address, Duration.ofNanos(waitedNanos), settings.limits().maxWait(),
+                active(entry), idle(entry), entry.waiting(), settings.limits().maxActive());
     }
 
     @SuppressWarnings("unchecked")

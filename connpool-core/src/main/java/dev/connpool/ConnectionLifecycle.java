@@ -1,6 +1,5 @@
 package dev.connpool;
 
-import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -21,9 +20,10 @@ final class ConnectionLifecycle<C> {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLifecycle.class);
 
     private final String pool;
+    private final PoolErrors errors;
     private final PoolSettings settings;
     private final ConnectionFactory<C> factory;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final Listeners listeners;
     private final NanoClock clock;
     private final Slots slots;
@@ -34,19 +34,20 @@ final class ConnectionLifecycle<C> {
     private final long idleTimeoutNanos;
     private volatile boolean closed;
 
-    ConnectionLifecycle(PoolSettings settings, ConnectionFactory<C> factory, ServerRegistry registry,
+    ConnectionLifecycle(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                         Listeners listeners, NanoClock clock, Slots slots, Consumer<ServerEntry> roomFreed) {
-        this.pool = settings.name();
+        this.pool = errors.pool(); // for log messages
+        this.errors = errors;
         this.settings = settings;
         this.factory = factory;
-        this.registry = registry;
+        this.members = members;
         this.listeners = listeners;
         this.clock = clock;
         this.slots = slots;
         this.roomFreed = roomFreed;
         this.lifetimeNanos = settings.lifetime().maxLifetime().toNanos();
         this.idleTimeoutNanos = settings.lifetime().idleTimeout().toNanos();
-        this.books = new KeyedPoolAdapter<>(pool, this::make);
+        this.books = new KeyedPoolAdapter<>(errors, this::make);
     }
 
     /**
@@ -84,8 +85,7 @@ final class ConnectionLifecycle<C> {
                 if (error instanceof Error e) {
                     throw e;
                 }
-                throw new ConnectFailedException(pool, entry.address, "pool '" + pool + "': a new connection to "
-                        + entry.address + " failed validation", error);
+                throw errors.newConnectionInvalid(entry.address, error);
             }
         }
         return pooled;
@@ -95,15 +95,13 @@ final class ConnectionLifecycle<C> {
     private PooledConnection<C> make(ServerEntry entry) {
         ServerAddress server = entry.address;
         if (closed) {
-            throw new PoolClosedException(pool);
+            throw errors.closed();
         }
-        if (registry.get(server) != entry) {
-            throw new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
-                    + " is no longer in the pool", null);
+        if (members.get(server) != entry) {
+            throw errors.serverGone(server);
         }
         if (!entry.state().acceptsBorrows()) {
-            throw new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + " is "
-                    + entry.state().name().toLowerCase(Locale.ROOT) + "; no new connection is made to it");
+            throw errors.noConnectionWhile(server, entry.state());
         }
         C connection;
         try {
@@ -112,12 +110,10 @@ final class ConnectionLifecycle<C> {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ConnectFailedException(pool, server, "pool '" + pool + "': could not connect to " + server
-                    + ": " + e, e);
+            throw errors.connectFailed(server, e);
         }
         if (connection == null) {
-            throw new ConnectFailedException(pool, server, "pool '" + pool + "': connection factory " + factory
-                    + " returned null for " + server, null);
+            throw errors.factoryReturnedNull(server, factory);
         }
         PooledConnection<C> pooled = new PooledConnection<>(connection, entry, clock.nanoTime(), jitteredLifetime());
         entry.connections.add(pooled);
@@ -132,8 +128,7 @@ final class ConnectionLifecycle<C> {
         if (t instanceof RuntimeException e) {
             return e;
         }
-        return new ConnectFailedException(pool, entry.address, "pool '" + pool + "': could not get a connection to "
-                + entry.address + ": " + t, t);
+        return errors.couldNotGetConnection(entry.address, t);
     }
 
     /** Max-lifetime shortened by up to 2.5% at random, so connections made together do not expire together. */

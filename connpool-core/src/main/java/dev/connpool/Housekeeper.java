@@ -11,6 +11,14 @@ import org.slf4j.LoggerFactory;
  * traffic), keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
  * suspected leaks. A task that throws anything, an {@link Error} included, is logged and the periodic
  * work goes on.
+ *
+ * <p><b>No cycle.</b> The {@link ServerRegistry} tells the housekeeper of each state transition (it is the
+ * registry's {@link ServerRegistry.Actions}, given to its constructor), and the housekeeper's work reports
+ * back to the registry (a trial's verdict, an ejection's end, a drain's end, a refill's failure). So the
+ * housekeeper holds no registry: each transition hands it the registry that saw it, and {@link #start}
+ * gets it for the periodic work, whose tasks carry it along. What it reads of the servers, it reads from
+ * the {@link ServerMembers}, made before it. The pool is built in one direction (members, engine,
+ * housekeeper, registry), with no setter and no object in use before it is whole.
  */
 final class Housekeeper implements ServerRegistry.Actions {
 
@@ -18,24 +26,25 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     private final String pool;
     private final PoolSettings settings;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final ConnectionEngine<?> engine;
     private final NanoClock clock;
     private final Listeners listeners;
     private final HousekeepingScheduler executor;
 
-    Housekeeper(PoolSettings settings, ServerRegistry registry, ConnectionEngine<?> engine, NanoClock clock,
+    Housekeeper(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, NanoClock clock,
                 Listeners listeners, HousekeepingScheduler executor) {
         this.pool = settings.name();
         this.settings = settings;
-        this.registry = registry;
+        this.members = members;
         this.engine = engine;
         this.clock = clock;
         this.listeners = listeners;
         this.executor = executor;
     }
 
-    void start() {
+    /** Starts the periodic work; refills report their failures to {@code registry}. */
+    void start(ServerRegistry registry) {
         long leakThreshold = settings.leakDetection().threshold().toNanos();
         if (leakThreshold > 0) {
             long period = Math.max(PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos(), leakThreshold / 4);
@@ -44,7 +53,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         long interval = settings.housekeepingInterval().toNanos();
         schedule(this::maintain, interval);
         if (settings.limits().minIdle() > 0) {
-            every(interval, this::refillAll);
+            every(interval, () -> refillAll(registry));
         }
     }
 
@@ -66,35 +75,35 @@ final class Housekeeper implements ServerRegistry.Actions {
     }
 
     @Override
-    public void ejected(ServerEntry entry, long nanos) {
+    public void ejected(ServerRegistry registry, ServerEntry entry, long nanos) {
         run(() -> engine.clearIdle(entry));
-        schedule(() -> endEjection(entry), nanos);
+        schedule(() -> endEjection(registry, entry), nanos);
     }
 
     @Override
-    public void usable(ServerEntry entry) {
+    public void usable(ServerRegistry registry, ServerEntry entry) {
         if (settings.limits().minIdle() > 0) {
-            run(() -> refill(entry));
+            run(() -> refill(registry, entry));
         }
     }
 
     @Override
-    public void draining(ServerEntry entry) {
+    public void draining(ServerRegistry registry, ServerEntry entry) {
         engine.clearIdle(entry);
         registry.finishDrain(entry);
     }
 
-    private void endEjection(ServerEntry entry) {
+    private void endEjection(ServerRegistry registry, ServerEntry entry) {
         long left = registry.expire(entry);
         if (left > 0) {
-            schedule(() -> endEjection(entry), left);
+            schedule(() -> endEjection(registry, entry), left);
         } else if (left == 0) {
-            probe(entry);
+            probe(registry, entry);
         }
     }
 
     /** The trial of a probing server, unless a borrower runs one already: borrow a connection and return it. */
-    void probe(ServerEntry entry) {
+    private void probe(ServerRegistry registry, ServerEntry entry) {
         if (!entry.tryStartTrial()) {
             return;
         }
@@ -120,7 +129,7 @@ final class Housekeeper implements ServerRegistry.Actions {
     /** Logs, once per lease, every lease held longer than the threshold, with the stack trace of its borrow. */
     private void reportLeaks(long thresholdNanos) {
         long now = clock.nanoTime();
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             for (PooledConnection<?> pooled : entry.connections) {
                 if (pooled.owner() != PooledConnection.NO_OWNER && !pooled.leakReported
                         && now - pooled.leasedAtNanos > thresholdNanos) {
@@ -136,17 +145,17 @@ final class Housekeeper implements ServerRegistry.Actions {
         }
     }
 
-    private void refillAll() {
-        for (ServerEntry entry : registry.all()) {
+    private void refillAll(ServerRegistry registry) {
+        for (ServerEntry entry : members.all()) {
             if (executor.isShutdown()) {
                 return;
             }
-            refill(entry);
+            refill(registry, entry);
         }
     }
 
     /** Opens connections until the server has min-idle idle ones (or is full); a failure counts against it. */
-    private void refill(ServerEntry entry) {
+    private void refill(ServerRegistry registry, ServerEntry entry) {
         for (int i = 0; i < settings.limits().minIdle(); i++) {
             if (entry.state() != ServerState.ACTIVE || engine.isClosed()
                     || engine.idle(entry) >= settings.limits().minIdle()

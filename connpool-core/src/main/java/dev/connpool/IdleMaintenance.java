@@ -22,19 +22,19 @@ final class IdleMaintenance<C> {
     private final long minDelayNanos;
     private final int minIdle;
     private final boolean validateWhileIdle;
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final ConnectionLifecycle<C> lifecycle;
     private final ParkedConnections<C> parked;
     /** The return path: gives a kept connection back (to a waiter, or parked). */
     private final Consumer<PooledConnection<C>> giveBack;
 
-    IdleMaintenance(PoolSettings settings, ServerRegistry registry, ConnectionLifecycle<C> lifecycle,
+    IdleMaintenance(PoolSettings settings, ServerMembers members, ConnectionLifecycle<C> lifecycle,
                     ParkedConnections<C> parked, Consumer<PooledConnection<C>> giveBack) {
         this.intervalNanos = settings.housekeepingInterval().toNanos();
         this.minDelayNanos = Math.min(intervalNanos, PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toNanos());
         this.minIdle = settings.limits().minIdle();
         this.validateWhileIdle = settings.validation().whileIdle();
-        this.registry = registry;
+        this.members = members;
         this.lifecycle = lifecycle;
         this.parked = parked;
         this.giveBack = giveBack;
@@ -48,7 +48,7 @@ final class IdleMaintenance<C> {
      */
     long run(long now) {
         long next = now + intervalNanos;
-        for (ServerEntry entry : registry.all()) {
+        for (ServerEntry entry : members.all()) {
             long due = sweep(entry, now);
             if (due - next < 0) {
                 next = due;

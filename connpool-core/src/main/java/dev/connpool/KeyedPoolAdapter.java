@@ -38,11 +38,11 @@ final class KeyedPoolAdapter<C> {
         }
     }
 
-    private final String pool;
+    private final PoolErrors errors;
     private final GenericKeyedObjectPool<ServerEntry, PooledConnection<C>> books;
 
-    KeyedPoolAdapter(String pool, Connector<C> connector) {
-        this.pool = pool;
+    KeyedPoolAdapter(PoolErrors errors, Connector<C> connector) {
+        this.errors = errors;
         GenericKeyedObjectPoolConfig<PooledConnection<C>> config = new GenericKeyedObjectPoolConfig<>();
         config.setMaxTotalPerKey(-1); // the limits are connpool's (Slots): commons-pool2 must never wait
         config.setMaxTotal(-1);
@@ -74,7 +74,7 @@ final class KeyedPoolAdapter<C> {
             }
         }, config);
         this.books.setSwallowedExceptionListener(
-                e -> log.debug("pool '{}': commons-pool2 swallowed {}", pool, String.valueOf(e)));
+                e -> log.debug("pool '{}': commons-pool2 swallowed {}", errors.pool(), String.valueOf(e)));
     }
 
     /**
@@ -93,7 +93,7 @@ final class KeyedPoolAdapter<C> {
             throw (Exception) cause;
         } catch (IllegalStateException e) {
             if (books.isClosed()) {
-                throw new PoolClosedException(pool);
+                throw errors.closed();
             }
             throw e;
         }
@@ -104,7 +104,7 @@ final class KeyedPoolAdapter<C> {
         try {
             books.invalidateObject(pooled.entry, pooled);
         } catch (Exception e) {
-            log.warn("pool '{}': commons-pool2 did not take back a {}", pool, pooled, e);
+            log.warn("pool '{}': commons-pool2 did not take back a {}", errors.pool(), pooled, e);
         }
     }
 

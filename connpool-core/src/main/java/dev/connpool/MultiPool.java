@@ -75,17 +75,17 @@ public final class MultiPool<C> implements AutoCloseable {
         this.clock = clock;
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
-        this.registry = new ServerRegistry(settings, clock, this.listeners);
-        this.engine = new ConnectionEngine<>(settings, factory, registry, this.listeners, clock);
-        Housekeeper housekeeper = new Housekeeper(settings, registry, engine, clock, this.listeners,
+        ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
+        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock);
+        Housekeeper housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
                 scheduler != null ? scheduler : HousekeepingScheduler.thread(name));
-        registry.bind(housekeeper);
+        this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper);
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
         this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, shutdown, clock);
         settings.servers().forEach(registry::add);
-        housekeeper.start();
+        housekeeper.start(registry);
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
                 settings.servers().size(), settings.limits().maxActive(), settings.balancer());
     }

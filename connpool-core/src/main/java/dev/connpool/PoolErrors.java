@@ -1,14 +1,17 @@
 package dev.connpool;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every error text of the pool's facade, attempt loop, lease lifecycle and server registry, built in one
- * place (the engine's timeouts and connect failures are worded by {@link KeyedPoolAdapter}; setting errors
- * by {@link PoolSettings}). Each message starts with the pool's name.
+ * Every error text of a pool, built in one place: the facade's, the attempt loop's, the lease lifecycle's,
+ * the server registry's and the connection engine's (waiting, connecting, validating a new connection).
+ * Setting errors are worded by {@link PoolSettings}. Each message starts with the pool's name. One
+ * instance per pool, made by {@link MultiPool} and handed to every part that throws.
  */
 final class PoolErrors {
 
@@ -99,6 +102,61 @@ final class PoolErrors {
         return new ConnectFailedException(pool, server, "pool '" + pool + "': could not get a new connection to "
                 + server + " past its idle ones", null);
     }
+
+    // ---- the connection engine: waiting and connecting ----------------------------------------------
+
+    /** A borrower waiting for a connection to {@code server} was interrupted (the pool is not closing). */
+    PoolException interruptedWhileWaiting(ServerAddress server, InterruptedException cause) {
+        return new PoolException(pool, server, "pool '" + pool + "': interrupted while waiting for a connection to "
+                + server, cause);
+    }
+
+    /** No connection to the server became free within max-wait; the server's counts at the time are given. */
+    PoolTimeoutException waitTimedOut(ServerAddress server, Duration waited, Duration maxWait, int active, int idle,
+                                      int waiting, int maxActive) {
+        return new PoolTimeoutException(pool, server, waited, "pool '" + pool + "': no connection to " + server
+                + " became free within max-wait " + maxWait.toMillis() + " ms (waited " + waited.toMillis()
+                + " ms; active " + active + ", idle " + idle + ", waiting " + waiting + ", max-active " + maxActive
+                + ")");
+    }
+
+    /** A new connection failed validate-on-borrow ({@code cause}, may be null: the factory said no). */
+    ConnectFailedException newConnectionInvalid(ServerAddress server, Throwable cause) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': a new connection to " + server
+                + " failed validation", cause);
+    }
+
+    /** A connect was to start for a server that has left the pool meanwhile. */
+    ConnectFailedException serverGone(ServerAddress server) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
+                + " is no longer in the pool", null);
+    }
+
+    /** A connect was to start for a server that is ejected or draining. */
+    NoServerAvailableException noConnectionWhile(ServerAddress server, ServerState state) {
+        return new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + " is "
+                + state.name().toLowerCase(Locale.ROOT) + "; no new connection is made to it");
+    }
+
+    /** The factory's connect threw {@code cause}. */
+    ConnectFailedException connectFailed(ServerAddress server, Exception cause) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': could not connect to " + server
+                + ": " + cause, cause);
+    }
+
+    /** The factory's connect returned null. */
+    ConnectFailedException factoryReturnedNull(ServerAddress server, ConnectionFactory<?> factory) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': connection factory " + factory
+                + " returned null for " + server, null);
+    }
+
+    /** Opening a connection threw a checked exception that is not the factory's (commons-pool2's own). */
+    ConnectFailedException couldNotGetConnection(ServerAddress server, Throwable cause) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': could not get a connection to "
+                + server + ": " + cause, cause);
+    }
+
+    // ---- leases and settings ------------------------------------------------------------------------
 
     /** The lease was closed, invalidated or forced closed by the pool's shutdown. */
     IllegalStateException leaseClosed(ServerAddress server) {

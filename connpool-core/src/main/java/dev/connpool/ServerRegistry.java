@@ -7,7 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,19 +21,27 @@ import org.slf4j.LoggerFactory;
  * republishes. Transitions take one lock; they happen on failures, trials and membership changes, never
  * on a successful borrow or return. Listeners hear of a transition outside the lock; whatever one throws,
  * the {@link Actions} of the transition still run (an ejection whose end is never scheduled lasts for good).
+ *
+ * <p><b>Built in one step.</b> The registry gets its {@link Actions} (the {@link Housekeeper}) in its
+ * constructor and hands itself to each call, so the actions need no registry of their own; the members
+ * it keeps live in a {@link ServerMembers} made before the connection engine, which reads them. So the pool
+ * is put together in one direction (members, engine, housekeeper, registry) with no setter.
  */
 final class ServerRegistry {
 
-    /** What the rest of the pool does when a server changes state; called outside the lock. */
+    /**
+     * What the rest of the pool does when a server changes state; called outside the lock, with the
+     * registry that saw the transition (for the verdicts the work reports back: a trial's, a drain's end).
+     */
     interface Actions {
         /** The server was ejected for {@code nanos}: close its idle connections, schedule its trial. */
-        void ejected(ServerEntry entry, long nanos);
+        void ejected(ServerRegistry registry, ServerEntry entry, long nanos);
 
         /** The server joined or was re-admitted: fill its min-idle. */
-        void usable(ServerEntry entry);
+        void usable(ServerRegistry registry, ServerEntry entry);
 
         /** The server is being removed: close its idle connections, forget it once its leases are back. */
-        void draining(ServerEntry entry);
+        void draining(ServerRegistry registry, ServerEntry entry);
     }
 
     private static final Logger log = LoggerFactory.getLogger(ServerRegistry.class);
@@ -44,37 +51,36 @@ final class ServerRegistry {
     private final Listeners listeners;
     private final EjectionPolicy policy;
     private final PoolErrors errors;
+    private final ServerMembers members;
+    private final Actions actions;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<ServerAddress, ServerEntry> byAddress = new ConcurrentHashMap<>();
     /** Insertion order, for stats; guarded by {@link #lock}. */
     private final Map<ServerAddress, ServerEntry> ordered = new LinkedHashMap<>();
-    private volatile List<ServerEntry> all = List.of();
     private volatile List<ServerEntry> usable = List.of();
-    private Actions actions;
 
-    ServerRegistry(PoolSettings settings, NanoClock clock, Listeners listeners) {
-        this(settings, clock, listeners, EjectionPolicy.of(settings, clock));
+    ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
+                   ServerMembers members, Actions actions) {
+        this(settings, errors, clock, listeners, members, actions, EjectionPolicy.of(settings, clock));
     }
 
-    ServerRegistry(PoolSettings settings, NanoClock clock, Listeners listeners, EjectionPolicy policy) {
+    ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
+                   ServerMembers members, Actions actions, EjectionPolicy policy) {
         this.pool = settings.name();
+        this.errors = errors;
         this.clock = clock;
         this.listeners = listeners;
-        this.policy = policy;
-        this.errors = new PoolErrors(pool);
-    }
-
-    void bind(Actions actions) {
+        this.members = members;
         this.actions = actions;
+        this.policy = policy;
     }
 
     ServerEntry get(ServerAddress server) {
-        return byAddress.get(server);
+        return members.get(server);
     }
 
     /** The server {@code server}, draining or not; throws when it is not a member. */
     ServerEntry member(ServerAddress server) {
-        ServerEntry entry = byAddress.get(server);
+        ServerEntry entry = members.get(server);
         if (entry == null) {
             throw errors.noSuchServer(server, addresses());
         }
@@ -83,13 +89,13 @@ final class ServerRegistry {
 
     /** Every server, draining ones included, in the order they joined. */
     List<ServerEntry> all() {
-        return all;
+        return members.all();
     }
 
     /** The addresses of every server but the draining ones (the members a user sees). */
     Set<ServerAddress> addresses() {
         Set<ServerAddress> servers = new LinkedHashSet<>();
-        for (ServerEntry entry : all) {
+        for (ServerEntry entry : members.all()) {
             if (entry.state() != ServerState.DRAINING) {
                 servers.add(entry.address);
             }
@@ -119,7 +125,7 @@ final class ServerRegistry {
             } else {
                 entry = new ServerEntry(server, clock.nanoTime());
                 ordered.put(server, entry);
-                byAddress.put(server, entry);
+                members.put(entry);
             }
             publish();
         } finally {
@@ -129,7 +135,7 @@ final class ServerRegistry {
         try {
             listeners.serverAdded(server);
         } finally {
-            actions.usable(entry);
+            actions.usable(this, entry);
         }
         return true;
     }
@@ -152,7 +158,7 @@ final class ServerRegistry {
         try {
             listeners.serverRemoved(server);
         } finally {
-            actions.draining(entry);
+            actions.draining(this, entry);
         }
         return true;
     }
@@ -164,7 +170,7 @@ final class ServerRegistry {
             if (entry.state() == ServerState.DRAINING && entry.leased() == 0
                     && ordered.get(entry.address) == entry) {
                 ordered.remove(entry.address);
-                byAddress.remove(entry.address);
+                members.remove(entry);
                 publish();
                 log.debug("pool '{}': server {} drained", pool, entry.address);
             }
@@ -363,7 +369,7 @@ final class ServerRegistry {
         try {
             listeners.serverEjected(entry.address, Duration.ofNanos(nanos), cause);
         } finally {
-            actions.ejected(entry, nanos);
+            actions.ejected(this, entry, nanos);
         }
     }
 
@@ -371,19 +377,19 @@ final class ServerRegistry {
         try {
             listeners.serverReadmitted(entry.address);
         } finally {
-            actions.usable(entry);
+            actions.usable(this, entry);
         }
     }
 
     private void publish() {
-        List<ServerEntry> members = List.copyOf(ordered.values());
-        List<ServerEntry> open = new ArrayList<>(members.size());
-        for (ServerEntry e : members) {
+        List<ServerEntry> joined = List.copyOf(ordered.values());
+        List<ServerEntry> open = new ArrayList<>(joined.size());
+        for (ServerEntry e : joined) {
             if (e.state().acceptsBorrows()) {
                 open.add(e);
             }
         }
-        all = members;
+        members.publish(joined);
         usable = List.copyOf(open);
     }
 }

@@ -22,15 +22,15 @@ class IdleMaintenanceTest {
 
     private static final ServerRegistry.Actions NO_ACTIONS = new ServerRegistry.Actions() {
         @Override
-        public void ejected(ServerEntry entry, long nanos) {
+        public void ejected(ServerRegistry registry, ServerEntry entry, long nanos) {
         }
 
         @Override
-        public void usable(ServerEntry entry) {
+        public void usable(ServerRegistry registry, ServerEntry entry) {
         }
 
         @Override
-        public void draining(ServerEntry entry) {
+        public void draining(ServerRegistry registry, ServerEntry entry) {
         }
     };
 
@@ -67,10 +67,11 @@ class IdleMaintenanceTest {
     private ServerEntry engineWith(MultiPool.Builder<SocketConnection> builder) {
         PoolSettings settings = builder.settings();
         Listeners listeners = new Listeners(settings.name(), List.of());
-        ServerRegistry registry = new ServerRegistry(settings, clock, listeners);
-        registry.bind(NO_ACTIONS);
+        PoolErrors errors = new PoolErrors(settings.name());
+        ServerMembers members = new ServerMembers();
+        engine = new ConnectionEngine<>(settings, errors, counting, members, listeners, clock);
+        ServerRegistry registry = new ServerRegistry(settings, errors, clock, listeners, members, NO_ACTIONS);
         registry.add(a());
-        engine = new ConnectionEngine<>(settings, counting, registry, listeners, clock);
         return registry.get(a());
     }
 

@@ -40,20 +40,20 @@ class ServerRegistryTest {
                 events.add("readmitted " + server);
             }
         }));
-        ServerRegistry registry = new ServerRegistry(settings, clock, listeners);
-        registry.bind(new ServerRegistry.Actions() {
+        ServerRegistry registry = new ServerRegistry(settings, new PoolErrors("reg"), clock, listeners,
+                new ServerMembers(), new ServerRegistry.Actions() {
             @Override
-            public void ejected(ServerEntry entry, long nanos) {
+            public void ejected(ServerRegistry registry, ServerEntry entry, long nanos) {
                 actions.add("ejected " + entry.address);
             }
 
             @Override
-            public void usable(ServerEntry entry) {
+            public void usable(ServerRegistry registry, ServerEntry entry) {
                 actions.add("usable " + entry.address);
             }
 
             @Override
-            public void draining(ServerEntry entry) {
+            public void draining(ServerRegistry registry, ServerEntry entry) {
                 actions.add("draining " + entry.address);
             }
         });
