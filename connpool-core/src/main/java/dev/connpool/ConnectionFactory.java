@@ -1,10 +1,16 @@
 package dev.connpool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+
 /**
  * Makes, checks and closes the connections of one kind ({@code C}) to any server of a {@link MultiPool}.
  *
- * <p>Implementations must be thread-safe: the pool calls them from borrowing threads, from its
- * housekeeping thread and from commons-pool2's evictor, for many servers at once.
+ * <p>Implementations must be thread-safe: the pool calls them from borrowing threads and from its
+ * housekeeping thread, for many servers at once.
  *
  * @param <C> the connection type
  */
@@ -45,4 +51,33 @@ public interface ConnectionFactory<C> {
      * @throws Exception when closing fails
      */
     void destroy(ServerAddress server, C connection) throws Exception;
+
+    /**
+     * Tells what {@code failure}, thrown by work on a connection of {@code server} or by {@link #create},
+     * says about whom (see {@link FailureKind}). Clients with exceptions of their own (Jedis, Lettuce,
+     * Thrift, gRPC) override it; it must not throw.
+     *
+     * <p>The default looks through the cause chain: a {@link ConnectException},
+     * {@link SocketTimeoutException} or {@link NoRouteToHostException} is {@link FailureKind#SERVER}; any
+     * other {@link IOException} or {@link UncheckedIOException} is {@link FailureKind#CONNECTION}; anything
+     * else is {@link FailureKind#WORK}.
+     *
+     * @param server  the server the failure happened on
+     * @param failure what was thrown
+     * @return what it says about the connection, the server or the work
+     */
+    default FailureKind classify(ServerAddress server, Throwable failure) {
+        FailureKind kind = FailureKind.WORK;
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (t instanceof ConnectException || t instanceof SocketTimeoutException
+                    || t instanceof NoRouteToHostException) {
+                return FailureKind.SERVER;
+            }
+            if (t instanceof IOException || t instanceof UncheckedIOException) {
+                kind = FailureKind.CONNECTION; // unless something deeper says the server is at fault
+            }
+        }
+        return kind;
+    }
 }
