@@ -126,7 +126,8 @@ class NeverChargedTest extends AttributionFixture {
         notCharged(pool, a);
         assertThat(stats(pool, a).destroyed()).as("connection and server are fine: kept").isZero();
         assertThat(stats(pool, a).idle()).isEqualTo(1);
-        assertThat(pool.execute(c -> ClientLike.roundTrip(c, "still fine"))).isEqualTo("still fine");
+        String answer = pool.execute(c -> ClientLike.roundTrip(c, "still fine"));
+        assertThat(answer).isEqualTo("still fine");
         assertThat(stats(pool, a).created()).isEqualTo(1);
     }
 

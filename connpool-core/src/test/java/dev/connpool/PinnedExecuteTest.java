@@ -23,8 +23,8 @@ class PinnedExecuteTest extends AttributionFixture {
         MultiPool<SocketConnection> pool = track(builder(a, b).build());
         for (int i = 0; i < 10; i++) {
             String line = "k" + i;
-            assertThat(pool.execute(b.address(), c -> c.server() + " " + ClientLike.roundTrip(c, line)))
-                    .isEqualTo(b.address() + " " + line);
+            String answer = pool.execute(b.address(), c -> c.server() + " " + ClientLike.roundTrip(c, line));
+            assertThat(answer).isEqualTo(b.address() + " " + line);
         }
         assertThat(stats(pool, a).created()).isZero();
         assertThat(stats(pool, b).idle()).isEqualTo(1);
