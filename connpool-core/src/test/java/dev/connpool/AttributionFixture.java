@@ -7,13 +7,16 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * What the tests of issue 12's failure model share: real {@link TestServer}s, the {@link ClientLike}
  * factory (counted), a {@link FakeClock} (back-off pauses are recorded, not slept) with housekeeping run by
  * hand, and the books checked after each test: every connection destroyed exactly once, none left open.
  */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class AttributionFixture {
 
     final List<TestServer> servers = new ArrayList<>();
@@ -49,7 +52,8 @@ abstract class AttributionFixture {
         return MultiPool.builder(factory).name("attribution")
                 .servers(addresses).balancer(FaultScenarios.prefer(addresses.get(0))).maxActive(4)
                 .validateOnBorrow(false).validateWhileIdle(false).clock(clock).scheduler(housekeeping)
-                .backoff(Duration.ofMillis(10), Duration.ofMillis(50), 2.0, 0.0);
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(50), 2.0, 0.0)
+                .shutdownTimeout(Duration.ZERO); // fake time never passes: a failed test's leases are forced at once
     }
 
     MultiPool<SocketConnection> track(MultiPool<SocketConnection> pool) {
@@ -64,10 +68,13 @@ abstract class AttributionFixture {
             leases.add(pool.borrow(server.address()));
         }
         List<SocketConnection> connections = new ArrayList<>();
-        for (Lease<SocketConnection> lease : leases) {
-            assertThat(ClientLike.roundTrip(lease.connection(), "warm")).isEqualTo("warm");
-            connections.add(lease.connection());
-            lease.close();
+        try {
+            for (Lease<SocketConnection> lease : leases) {
+                assertThat(ClientLike.roundTrip(lease.connection(), "warm")).isEqualTo("warm");
+                connections.add(lease.connection());
+            }
+        } finally {
+            leases.forEach(Lease::close);
         }
         assertThat(stats(pool, server).idle()).isEqualTo(count);
         return connections;

@@ -82,7 +82,7 @@ class FailureClassificationTest extends AttributionFixture {
                 factory.destroy(server, connection);
             }
         }).name("defaults").servers(List.of(a.address(), b.address())).balancer(FaultScenarios.prefer(a.address()))
-                .clock(clock).scheduler(housekeeping).build());
+                .clock(clock).scheduler(housekeeping).shutdownTimeout(java.time.Duration.ZERO).build());
 
         List<ServerAddress> runs = new CopyOnWriteArrayList<>();
         String answer = pool.execute((c, server) -> {
@@ -124,7 +124,7 @@ class FailureClassificationTest extends AttributionFixture {
                 throw new IllegalStateException("classifier bug");
             }
         }).name("bad-classifier").servers(List.of(a.address(), b.address())).balancer(FaultScenarios.prefer(a.address()))
-                .clock(clock).scheduler(housekeeping).build());
+                .clock(clock).scheduler(housekeeping).shutdownTimeout(java.time.Duration.ZERO).build());
         AtomicInteger runs = new AtomicInteger();
 
         assertThatThrownBy(() -> pool.execute(c -> {
@@ -148,7 +148,7 @@ class FailureClassificationTest extends AttributionFixture {
             public FailureKind classify(ServerAddress server, Throwable failure) {
                 return null;
             }
-        }).name("null-classifier").servers(List.of(a.address())).clock(clock).scheduler(housekeeping).build());
+        }).name("null-classifier").servers(List.of(a.address())).clock(clock).scheduler(housekeeping).shutdownTimeout(java.time.Duration.ZERO).build());
 
         assertThatThrownBy(() -> pool.execute(c -> {
             throw new IOException("would be CONNECTION by default");
