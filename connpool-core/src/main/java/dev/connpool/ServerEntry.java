@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One server of a pool: its health state, counters, its parked connections ({@link #parked}) and the
+ * One server of a pool: its health state, counters, its parked connections (the fields of an
+ * {@link IdleStack}) and the
  * queue its borrowers wait in ({@link #waiters}). The counters the hot path touches live in this one
  * object, updated through {@link VarHandle}s rather than atomic objects of their own: with a thousand
  * servers, each pointer less to follow is a cache miss less per borrow. State transitions happen under
@@ -35,8 +36,12 @@ final class ServerEntry implements Balancer.Candidate {
     }
 
     final ServerAddress address;
-    /** Its idle connections: see {@link ParkedConnections}. */
-    final IdleStack parked = new IdleStack();
+    // Its parked (idle) connections: the fields of its IdleStack, kept here beside the other hot fields
+    // (see IdleStack, the only class that touches them, through VarHandles; ParkedConnections decides
+    // what is parked).
+    volatile PooledConnection<?> parkedSlot;
+    volatile Object parkedHead;
+    volatile int parkedReserved;
     /** Connections lent out through leases (what least-active compares). */
     private volatile int leased;
     /** Borrowers waiting for one of its connections (in a {@link WaitQueue}). */

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Waiting for a full server: first come first served, an interrupt costs no capacity and is never
+ * Waiting for a full server: nobody is passed by newcomers for long (see {@link WaitQueue}), an interrupt costs no capacity and is never
  * swallowed, and whatever makes a connection available wakes who waits for it.
  */
 class FairWaitingTest {
@@ -59,14 +60,21 @@ class FairWaitingTest {
                 .shutdownTimeout(Duration.ofSeconds(2));
     }
 
+    /**
+     * Issue 11, bug 5: a borrower that returns and borrows again at once used to take the connection a
+     * waiter had been woken for, over and over, until the waiter timed out. Newcomers may now pass a
+     * waiter only until it has waited the starvation threshold (1 ms here); then connections go to the line
+     * in order. 4 threads on one connection, 200 us of work each: nobody times out within 50 ms.
+     */
     @Test
-    void aBorrowerDoesNotTakeAConnectionPastThoseAlreadyWaiting() throws Exception {
-        pool = builder(counting).maxActive(1).maxWait(Duration.ofSeconds(10)).build();
+    void noBorrowerIsPassedByNewcomersUntilItTimesOut() throws Exception {
+        pool = builder(counting).maxActive(1).maxWait(Duration.ofMillis(50)).build();
         int threads = 4;
         int rounds = 150;
         AtomicInteger lastReturner = new AtomicInteger(-1);
         AtomicInteger retaken = new AtomicInteger();
         AtomicInteger timeouts = new AtomicInteger();
+        AtomicLong worstWaitNanos = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -75,7 +83,9 @@ class FairWaitingTest {
                 try {
                     start.await();
                     for (int i = 0; i < rounds; i++) {
+                        long asked = System.nanoTime();
                         try (Lease<SocketConnection> lease = pool.borrow(a())) {
+                            worstWaitNanos.accumulateAndGet(System.nanoTime() - asked, Math::max);
                             if (lastReturner.get() == me) {
                                 retaken.incrementAndGet();
                             }
@@ -97,11 +107,12 @@ class FairWaitingTest {
             worker.join(TimeUnit.SECONDS.toMillis(60));
         }
 
-        assertThat(timeouts.get()).as("timeouts").isZero();
-        // A fair hand-off gives a returned connection to a waiter; the returner re-takes it only when
-        // nobody waited at that moment, which with 3 other borrowers almost never happens.
+        assertThat(timeouts.get()).as("timeouts (worst wait %d us, leases re-taken by their returner %d of %d)",
+                TimeUnit.NANOSECONDS.toMicros(worstWaitNanos.get()), retaken.get(), threads * rounds).isZero();
+        // Newcomers may pass a waiter for 1 ms: the returner re-takes far less often than when nothing
+        // stopped it (about half of the leases then).
         assertThat(retaken.get()).as("leases re-taken by the thread that just returned, of %d", threads * rounds)
-                .isLessThan(threads * rounds / 20);
+                .isLessThan(threads * rounds / 4);
     }
 
     @Test
