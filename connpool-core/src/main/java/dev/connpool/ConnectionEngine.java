@@ -56,7 +56,7 @@ final class ConnectionEngine<C> {
         this.parked = new ParkedConnections<>(settings, lifecycle);
         this.maintenance = new IdleMaintenance<>(settings, members, lifecycle, parked, this::release);
         this.maxWaitNanos = settings.limits().maxWait().toNanos();
-        this.starvationNanos = Math.min(WaitQueue.STARVATION_NANOS, maxWaitNanos / 2);
+        this.starvationNanos = WaitQueue.starvationNanos(maxWaitNanos);
     }
 
     // ---- borrow and return ---------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  *       borrows again at once (the common loop) then never blocks, which keeps throughput up when threads
  *       outnumber cores: a strict queue would make every borrow behind a sleeping waiter sleep too (on
  *       2 cores, 32 threads ran 50 times slower so).</li>
- *   <li><b>Starving</b>: once a borrower has waited {@link #STARVATION_NANOS} (or half of max-wait, if
- *       that is less) without being served, every connection given back is handed to the longest-waiting
+ *   <li><b>Starving</b>: once a borrower has waited {@link #starvationNanos a hundredth of max-wait}
+ *       (at least 1 ms, at most half of max-wait) without being served, every connection given back is handed to the longest-waiting
  *       borrower of its server ({@link #handOver}), never left for a newcomer, and only the first in
  *       line may take a parked connection or open a new one. The queue goes back to normal once a
  *       borrower is served after a short wait or the last waiter of the server is served.</li>
@@ -50,8 +50,19 @@ final class WaitQueue {
         }
     }
 
-    /** How long a borrower may be passed by newcomers before the queue turns strict (Go's mutex: 1 ms). */
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long ONE_MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /**
+     * How long a borrower may be passed by newcomers before the queue turns strict: a hundredth of
+     * max-wait, at least 1 ms (Go's mutex uses 1 ms), at most half of max-wait. A thread that waits for a
+     * core on a busy machine is not starving; a borrower about to time out is.
+     *
+     * @param maxWaitNanos the pool's max-wait
+     * @return the threshold in nanoseconds
+     */
+    static long starvationNanos(long maxWaitNanos) {
+        return Math.min(Math.max(ONE_MS, maxWaitNanos / 100), maxWaitNanos / 2);
+    }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(2);
