@@ -223,6 +223,11 @@ final class ConnectionEngine<C> {
         }
     }
 
+    /** Whether the server's borrowers wait in strict order now (see {@link WaitQueue}); for tests. */
+    boolean starving(ServerEntry entry) {
+        return queueOf(entry).starving();
+    }
+
     private WaitQueue queueOf(ServerEntry entry) {
         return shared != null ? shared : entry.waiters;
     }

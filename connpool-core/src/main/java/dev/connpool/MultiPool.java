@@ -90,6 +90,11 @@ public final class MultiPool<C> implements AutoCloseable {
                 settings.servers().size(), settings.limits().maxActive(), settings.balancer());
     }
 
+    /** Whether {@code server}'s borrowers wait in strict order now (see {@link WaitQueue}); for tests. */
+    boolean starving(ServerAddress server) {
+        return engine.starving(registry.member(server));
+    }
+
     /**
      * Starts building a pool of the connections {@code factory} makes.
      *

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,6 +62,40 @@ class FairWaitingTest {
     }
 
     /**
+     * Issue 11, bug 5, step by step on a fake clock: once a waiter has waited the starvation threshold (a
+     * hundredth of max-wait: 100 ms here), a connection given back goes to it, not to the thread that gave it
+     * back and borrows again at once.
+     */
+    @Test
+    void aConnectionGivenBackGoesToAStarvingWaiterNotToTheReturner() throws Exception {
+        FakeClock clock = new FakeClock();
+        pool = builder(counting).maxActive(1).maxWait(Duration.ofSeconds(10)).clock(clock)
+                .shutdownTimeout(Duration.ZERO).build(); // on the fake clock a wait for leases would never end
+        Lease<SocketConnection> held = pool.borrow(a());
+        try { // close() would wait for a lease out on the fake clock, which never moves by itself
+            CompletableFuture<Lease<SocketConnection>> waiter = CompletableFuture.supplyAsync(() -> pool.borrow(a()),
+                    runnable -> new Thread(runnable, "starving-waiter").start());
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats(a()).waiting() == 1);
+            assertThat(pool.starving(a())).as("starving before the threshold").isFalse();
+
+            clock.advance(Duration.ofMillis(150)); // past the threshold; the waiter notices at its next look
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.starving(a()));
+            held.close();
+            CompletableFuture<Lease<SocketConnection>> returner = CompletableFuture.supplyAsync(() -> pool.borrow(a()),
+                    runnable -> new Thread(runnable, "returner").start());
+
+            Lease<SocketConnection> served = waiter.get(5, TimeUnit.SECONDS); // the starving waiter got it
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats(a()).waiting() == 1);
+            assertThat(returner).as("the returner queues behind the starving waiter").isNotDone();
+            served.close();
+            returner.get(5, TimeUnit.SECONDS).close();
+        } finally {
+            held.close();
+        }
+        assertThat(counting.created.get()).isEqualTo(1);
+    }
+
+    /**
      * Issue 11, bug 5: a borrower that returns and borrows again at once used to take the connection a
      * waiter had been woken for, over and over, until the waiter timed out. Newcomers may now pass a
      * waiter only until it has waited the starvation threshold (1 ms here); then connections go to the line
@@ -109,10 +144,10 @@ class FairWaitingTest {
 
         assertThat(timeouts.get()).as("timeouts (worst wait %d us, leases re-taken by their returner %d of %d)",
                 TimeUnit.NANOSECONDS.toMicros(worstWaitNanos.get()), retaken.get(), threads * rounds).isZero();
-        // Newcomers may pass a waiter for 1 ms: the returner re-takes far less often than when nothing
-        // stopped it (about half of the leases then).
+        // Newcomers may pass a waiter for 1 ms: the returner re-takes less often than when nothing stopped
+        // it (322 and 368 of 600 in two runs then; 74 to 167 now, the more the busier the machine).
         assertThat(retaken.get()).as("leases re-taken by the thread that just returned, of %d", threads * rounds)
-                .isLessThan(threads * rounds / 4);
+                .isLessThan(threads * rounds / 2);
     }
 
     @Test
