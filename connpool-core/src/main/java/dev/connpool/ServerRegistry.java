@@ -217,6 +217,9 @@ final class ServerRegistry {
 
     /** A health probe of an active server passed: a failing one (that the cap kept in) is usable again. */
     void probePassed(ServerEntry entry) {
+        if (entry.failures() < failureLimit) {
+            return; // usable already: no lock
+        }
         lock.lock();
         try {
             if (entry.state() != ServerState.ACTIVE || entry.failures() < failureLimit) {
