@@ -143,7 +143,7 @@ class ConnpoolsEndpointWebIntegrationTests {
         assertThat(why.get("from").asString()).isEqualTo("ACTIVE");
         assertThat(why.get("to").asString()).isEqualTo("EJECTED");
         assertThat(why.get("at").asString()).isNotBlank();
-        assertThat(why.get("exception").isNull()).isTrue();
+        assertThat(why.path("exception").isMissingNode() || why.path("exception").isNull()).as("no failure").isTrue();
         assertThat(JSON.readTree(get("/actuator/connpools/backend").body()).get("usableServers").asInt()).isEqualTo(2);
 
         // the ':' percent-encoded, and the action as a query parameter instead of in a JSON body
