@@ -240,7 +240,24 @@ final class ConnectionEngine<C> {
         return errors.interruptedWhileWaiting(server, e);
     }
 
-    /** A probe: borrows a connection of the (probing) server, a new one, and returns it. */
+    /**
+     * A health probe of a server: a new connection, validated and closed at once, in a slot of its own.
+     *
+     * @return false when the server (or the pool, with a max-total) had no room for one: no probe was made
+     * @throws ConnectFailedException     when the connection could not be made, or failed validation
+     * @throws NoServerAvailableException when the server was ejected or removed meanwhile
+     * @throws PoolClosedException        once the pool is closing
+     */
+    boolean probe(ServerEntry entry) {
+        ensureOpen();
+        if (slots.tryTake(entry) != Slots.Outcome.TAKEN) {
+            return false;
+        }
+        lifecycle.probe(entry);
+        return true;
+    }
+
+    /** A trial: borrows a connection of the (probing) server, a new one, and returns it. */
     void borrowAndReturn(ServerEntry entry) {
         release(borrow(entry, true));
     }

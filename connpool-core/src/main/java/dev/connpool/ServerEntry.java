@@ -58,6 +58,8 @@ final class ServerEntry implements Balancer.Candidate {
     final LongAdder borrowedOnClosed = new LongAdder();
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
+    /** Its last state changes and their causes; written by the registry, never on the borrow path. */
+    final ServerHistory history = new ServerHistory();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
     private volatile Thread trialOwner;
 
@@ -172,6 +174,19 @@ final class ServerEntry implements Balancer.Candidate {
         lastFailure = cause;
         lastFailureNanos = nowNanos;
         return (int) FAILURES.getAndAdd(this, 1) + 1;
+    }
+
+    /** Charges a failure that counts as at least {@code atLeast} in a row (a failed health probe); returns the count. */
+    int recordFailure(Throwable cause, long nowNanos, int atLeast) {
+        lastFailure = cause;
+        lastFailureNanos = nowNanos;
+        int before;
+        int after;
+        do {
+            before = failures;
+            after = Math.max(before + 1, atLeast);
+        } while (!FAILURES.compareAndSet(this, before, after));
+        return after;
     }
 
     /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */
