@@ -109,6 +109,14 @@
     return card;
   }
 
+  // why the server is in its state: its newest state change and its cause (ServerView.history, newest first)
+  function lastChange(s) {
+    const c = (s.history || [])[0];
+    if (!c) return '';
+    const failure = c.exception ? ` — ${c.kind ? c.kind + ' ' : ''}${c.exception}${c.message ? ': ' + c.message : ''}` : '';
+    return `\n${fmtClock(c.at)} ${c.from || 'joined'} → ${c.to}: ${c.reason} (${c.origin.toLowerCase()})${failure}`;
+  }
+
   function renderPool(pool, data, names) {
     const card = poolCard(pool.name);
     const servers = pool.servers;
@@ -129,8 +137,8 @@
           el('td', {}, name ? el('span', {class: 'server-name'}, name) : null,
               el('span', {class: name ? 'server-addr mono' : 'mono'}, s.server)),
           el('td', {}, el('span', {class: `state ${s.state}${s.usable ? '' : ' failing'}`,
-              title: s.usable ? 'usable' : 'not usable: ' + (s.state === 'ACTIVE' || s.state === 'PROBING'
-                  ? `${s.failures} consecutive failures` : s.state)}, s.state)),
+              title: (s.usable ? 'usable' : 'not usable: ' + (s.state === 'ACTIVE' || s.state === 'PROBING'
+                  ? `${s.failures} consecutive failures` : s.state)) + lastChange(s)}, s.state)),
           el('td', {class: `num ${s.active === 0 ? 'zero' : ''}`}, fmtInt(s.active),
               el('span', {class: 'bar', title: `${s.active} of ${pool.maxActive}`},
                   el('i', {style: `width:${share}%`}))),

@@ -14,11 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Idle</b> connections are the parked ones ({@link #idle}); every other live connection is
  * <b>active</b> ({@link #active}): lent out, or on its way between a lease and the stack.
  *
- * <p><b>Borrowing</b>: when nobody waits for the server, a parked connection, else a new one if the server
- * (and the pool, with a max-total) has room. Otherwise the borrower queues, first come first served: a
- * connection given back goes to the longest-waiting borrower (never past it to a newcomer), freed room
- * wakes it, up to max-wait. Only an {@link ServerState#ACTIVE} server lends parked connections: a
- * probing server's trial always connects.
+ * <p><b>Borrowing</b>: a parked connection, else a new one if the server (and the pool, with a max-total)
+ * has room; otherwise the borrower waits in line, up to max-wait, and a connection given back wakes the
+ * longest-waiting one. A newcomer may take a connection before a waiter only until some waiter has waited
+ * the starvation threshold; from then on connections go to the line in order ({@link WaitQueue}). Only
+ * an {@link ServerState#ACTIVE} server lends parked connections: a probing server's trial always
+ * connects.
  */
 final class ConnectionEngine<C> {
 
@@ -36,6 +37,8 @@ final class ConnectionEngine<C> {
     /** The pool's one queue when it has a max-total; otherwise each server has its own. */
     private final WaitQueue shared;
     private final long maxWaitNanos;
+    /** How long a waiter may be passed by newcomers: see {@link WaitQueue}. */
+    private final long starvationNanos;
     /** Where the next search for an idle connection to close for room starts (with a max-total only). */
     private final AtomicInteger roomMakerTurn = new AtomicInteger();
     private volatile boolean closing;
@@ -53,6 +56,7 @@ final class ConnectionEngine<C> {
         this.parked = new ParkedConnections<>(settings, lifecycle);
         this.maintenance = new IdleMaintenance<>(settings, members, lifecycle, parked, this::release);
         this.maxWaitNanos = settings.limits().maxWait().toNanos();
+        this.starvationNanos = WaitQueue.starvationNanos(maxWaitNanos);
     }
 
     // ---- borrow and return ---------------------------------------------------------------------------
@@ -60,10 +64,12 @@ final class ConnectionEngine<C> {
     /**
      * Takes a connection of {@code entry}'s server, idle or new, waiting up to max-wait (in line) when the
      * server is full or others wait already. A connect the borrow starts itself may add its own duration.
+     *
+     * @param trial whether this borrow is the trial of a probing server: then only a new connection will do
      */
-    PooledConnection<C> borrow(ServerEntry entry) {
-        if (entry.waiting() == 0) { // no barging past borrowers that wait already
-            if (entry.state() == ServerState.ACTIVE) {
+    PooledConnection<C> borrow(ServerEntry entry, boolean trial) {
+        if (entry.waiting() == 0 || !queueOf(entry).starving()) { // past waiters only while none starves
+            if (!trial) {
                 PooledConnection<C> pooled = parked.take(entry);
                 if (pooled != null) {
                     return pooled;
@@ -74,7 +80,7 @@ final class ConnectionEngine<C> {
                 return created;
             }
         }
-        return awaitBorrow(entry);
+        return awaitBorrow(entry, trial);
     }
 
     /** A new connection if the server and the pool have room (making room as described below); else null. */
@@ -113,7 +119,7 @@ final class ConnectionEngine<C> {
         return false;
     }
 
-    private PooledConnection<C> awaitBorrow(ServerEntry entry) {
+    private PooledConnection<C> awaitBorrow(ServerEntry entry, boolean trial) {
         long start = clock.nanoTime();
         long deadline = start + maxWaitNanos;
         WaitQueue queue = queueOf(entry);
@@ -124,17 +130,22 @@ final class ConnectionEngine<C> {
                 PooledConnection<C> pooled = cast(queue.takeHanded(waiter));
                 if (pooled != null) {
                     pooled = parked.ready(pooled);
-                } else if (queue.isFirst(waiter)) {
-                    pooled = entry.state() == ServerState.ACTIVE ? parked.take(entry) : null;
+                } else if (!queue.starving() || queue.isFirst(waiter)) {
+                    pooled = trial ? null : parked.take(entry);
                     pooled = pooled != null ? pooled : tryConnect(entry);
                 }
+                long now = clock.nanoTime();
                 if (pooled != null) {
                     served = true;
+                    queue.served(waiter, now - start, starvationNanos);
                     return pooled;
                 }
-                long left = deadline - clock.nanoTime();
+                long left = deadline - now;
                 if (left <= 0) {
-                    throw timeout(entry, clock.nanoTime() - start);
+                    throw timeout(entry, now - start);
+                }
+                if (now - start >= starvationNanos) {
+                    queue.starve(); // passed over for too long: connections given back now go to the line in order
                 }
                 try {
                     queue.await(waiter, Math.min(left, RECHECK_NANOS));
@@ -160,8 +171,9 @@ final class ConnectionEngine<C> {
             lifecycle.destroy(pooled);
             return;
         }
-        if (entry.waiting() > 0 && entry.state() == ServerState.ACTIVE && queueOf(entry).handOver(pooled)) {
-            return;
+        if (entry.waiting() > 0 && entry.state() == ServerState.ACTIVE && queueOf(entry).starving()
+                && queueOf(entry).handOver(pooled)) {
+            return; // a borrower has starved: it gets this one, not whoever comes next
         }
         if (!parked.park(pooled)) {
             lifecycle.destroy(pooled); // max-idle reached
@@ -186,8 +198,9 @@ final class ConnectionEngine<C> {
             return;
         }
         WaitQueue queue = queueOf(entry);
-        if (entry.state() != ServerState.ACTIVE || !queue.handOverFrom(entry, () -> parked.pop(entry))) {
-            queue.wakeFirst(entry, false);
+        if (entry.state() != ServerState.ACTIVE || !queue.starving()
+                || !queue.handOverFrom(entry, () -> parked.pop(entry))) {
+            queue.wakeFirst(entry, false); // it looks for itself (and may find a newcomer was quicker)
         }
     }
 
@@ -210,6 +223,11 @@ final class ConnectionEngine<C> {
         }
     }
 
+    /** Whether the server's borrowers wait in strict order now (see {@link WaitQueue}); for tests. */
+    boolean starving(ServerEntry entry) {
+        return queueOf(entry).starving();
+    }
+
     private WaitQueue queueOf(ServerEntry entry) {
         return shared != null ? shared : entry.waiters;
     }
@@ -222,9 +240,26 @@ final class ConnectionEngine<C> {
         return errors.interruptedWhileWaiting(server, e);
     }
 
-    /** A probe: borrows a connection of the (probing) server, a new one, and returns it. */
+    /**
+     * A health probe of a server: a new connection, validated and closed at once, in a slot of its own.
+     *
+     * @return false when the server (or the pool, with a max-total) had no room for one: no probe was made
+     * @throws ConnectFailedException     when the connection could not be made, or failed validation
+     * @throws NoServerAvailableException when the server was ejected or removed meanwhile
+     * @throws PoolClosedException        once the pool is closing
+     */
+    boolean probe(ServerEntry entry) {
+        ensureOpen();
+        if (slots.tryTake(entry) != Slots.Outcome.TAKEN) {
+            return false;
+        }
+        lifecycle.probe(entry);
+        return true;
+    }
+
+    /** A trial: borrows a connection of the (probing) server, a new one, and returns it. */
     void borrowAndReturn(ServerEntry entry) {
-        release(borrow(entry));
+        release(borrow(entry, true));
     }
 
     // ---- housekeeping ----------------------------------------------------------------------------------

@@ -73,22 +73,41 @@ final class ConnectionLifecycle<C> {
             throw t;
         }
         if (settings.validation().onBorrow()) {
-            Throwable error = null;
-            boolean valid = false;
-            try {
-                valid = factory.validate(entry.address, pooled.connection);
-            } catch (Throwable t) {
-                error = t;
-            }
-            if (!valid) {
-                destroy(pooled);
-                if (error instanceof Error e) {
-                    throw e;
-                }
-                throw errors.newConnectionInvalid(entry.address, error);
-            }
+            validateNew(entry, pooled);
         }
         return pooled;
+    }
+
+    /**
+     * A health probe: opens a connection of the server in a slot the caller took, validates it (whatever
+     * validate-on-borrow says) and closes it.
+     *
+     * @throws ConnectFailedException when it could not be made, or failed validation
+     */
+    void probe(ServerEntry entry) {
+        PooledConnection<C> pooled = connect(entry);
+        if (!settings.validation().onBorrow()) {
+            validateNew(entry, pooled);
+        }
+        destroy(pooled);
+    }
+
+    /** Validates a new connection; destroys it and throws when the factory says no or throws. */
+    private void validateNew(ServerEntry entry, PooledConnection<C> pooled) {
+        Throwable error = null;
+        boolean valid = false;
+        try {
+            valid = factory.validate(entry.address, pooled.connection);
+        } catch (Throwable t) {
+            error = t;
+        }
+        if (!valid) {
+            destroy(pooled);
+            if (error instanceof Error e) {
+                throw e;
+            }
+            throw errors.newConnectionInvalid(entry.address, error);
+        }
     }
 
     /** commons-pool2's create: the factory's connect, entered in the server's counts. */

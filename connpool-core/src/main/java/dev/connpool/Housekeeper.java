@@ -7,8 +7,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pool's own background thread: runs the idle connections' maintenance ({@link ConnectionEngine#maintain})
- * when it is due, ends ejections and probes the server (so a recovered server comes back without user
- * traffic), keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
+ * when it is due, ends ejections and has the server tried (so a recovered server comes back without user
+ * traffic), probes every server with {@code health-check.interval} (both through {@link HealthProbes}),
+ * keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
  * suspected leaks. A task that throws anything, an {@link Error} included, is logged and the periodic
  * work goes on.
  *
@@ -31,9 +32,10 @@ final class Housekeeper implements ServerRegistry.Actions {
     private final NanoClock clock;
     private final Listeners listeners;
     private final HousekeepingScheduler executor;
+    private final HealthProbes probes;
 
     Housekeeper(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, NanoClock clock,
-                Listeners listeners, HousekeepingScheduler executor) {
+                Listeners listeners, HousekeepingScheduler executor, java.util.Random random) {
         this.pool = settings.name();
         this.settings = settings;
         this.members = members;
@@ -41,6 +43,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         this.clock = clock;
         this.listeners = listeners;
         this.executor = executor;
+        this.probes = new HealthProbes(settings, members, engine, this::schedule, random);
     }
 
     /** Starts the periodic work; refills report their failures to {@code registry}. */
@@ -82,6 +85,7 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     @Override
     public void usable(ServerRegistry registry, ServerEntry entry) {
+        probes.watch(registry, entry);
         if (settings.limits().minIdle() > 0) {
             run(() -> refill(registry, entry));
         }
@@ -98,32 +102,8 @@ final class Housekeeper implements ServerRegistry.Actions {
         if (left > 0) {
             schedule(() -> endEjection(registry, entry), left);
         } else if (left == 0) {
-            probe(registry, entry);
+            probes.trial(registry, entry);
         }
-    }
-
-    /** The trial of a probing server, unless a borrower runs one already: borrow a connection and return it. */
-    private void probe(ServerRegistry registry, ServerEntry entry) {
-        if (!entry.tryStartTrial()) {
-            return;
-        }
-        try {
-            engine.borrowAndReturn(entry);
-        } catch (PoolClosedException e) {
-            registry.trialAbandoned(entry);
-            return;
-        } catch (ConnectFailedException e) {
-            registry.failed(entry, e, true);
-            return;
-        } catch (RuntimeException e) {
-            log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
-            registry.trialAbandoned(entry);
-            return;
-        } catch (Error e) {
-            registry.trialAbandoned(entry); // the permit goes back; the error is logged by the task's guard
-            throw e;
-        }
-        registry.trialSucceeded(entry);
     }
 
     /** Logs, once per lease, every lease held longer than the threshold, with the stack trace of its borrow. */
@@ -168,7 +148,7 @@ final class Housekeeper implements ServerRegistry.Actions {
                 return; // closed, or ejected / removed meanwhile: not a failure of the server
             } catch (RuntimeException e) {
                 log.debug("pool '{}': filling min-idle of {} failed: {}", pool, entry.address, String.valueOf(e));
-                registry.failed(entry, e, false);
+                registry.failed(entry, e, false, ServerStateChange.Origin.PROBE);
                 return;
             }
         }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final AttemptLoop<C> attempts;
 
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
-                      PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler) {
+                      PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler, Random random) {
         this.name = settings.name();
         this.settings = settings;
         this.clock = clock;
@@ -86,8 +87,9 @@ public final class MultiPool<C> implements AutoCloseable {
         ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
         this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock);
         Housekeeper housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
-                scheduler != null ? scheduler : HousekeepingScheduler.thread(name));
-        this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper);
+                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random);
+        this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper,
+                factory::classify, EjectionPolicy.of(settings, clock));
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
@@ -96,6 +98,11 @@ public final class MultiPool<C> implements AutoCloseable {
         housekeeper.start(registry);
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
                 settings.servers().size(), settings.limits().maxActive(), settings.balancer());
+    }
+
+    /** Whether {@code server}'s borrowers wait in strict order now (see {@link WaitQueue}); for tests. */
+    boolean starving(ServerAddress server) {
+        return engine.starving(registry.member(server));
     }
 
     /**
@@ -375,7 +382,8 @@ public final class MultiPool<C> implements AutoCloseable {
         int failures = e.failures();
         return new ServerStats(e.address, state, engine.active(e), engine.idle(e), e.waiting(), e.created.sum(),
                 e.destroyed.sum(), e.borrowed(), failures, e.ejections(), until, leases.overdueLeases(e, now),
-                ServerStats.isUsable(state, failures, settings.ejection().consecutiveFailures()));
+                ServerStats.isUsable(state, failures, settings.ejection().consecutiveFailures()),
+                e.history.snapshot(now, Instant.now()));
     }
 
     /**
@@ -421,6 +429,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private PoolMetrics metrics = PoolMetrics.NONE;
         private NanoClock clock = NanoClock.SYSTEM;
         private HousekeepingScheduler scheduler; // null: a thread of the pool's own
+        private Random random = new Random();
 
         private Builder(ConnectionFactory<C> factory) {
             this.factory = factory;
@@ -723,6 +732,42 @@ public final class MultiPool<C> implements AutoCloseable {
         }
 
         /**
+         * How often each server is probed ({@code health-check.interval}); zero turns active health checking
+         * off, leaving health to traffic alone. Default 10 s.
+         *
+         * <p>A probe opens a <em>new</em> connection to the server (the factory's {@code create}, with
+         * whatever handshake it does) and {@linkplain ConnectionFactory#validate validates} it, then closes
+         * it: a connect is what every failover and every restart of a server tests, an idle connection proves
+         * nothing about it, and taking one would disturb idle-timeout and the idle order. A probe that fails
+         * counts as a {@link FailureKind#SERVER} failure and a verdict: the server is charged
+         * {@code ejection.consecutive-failures} at once, so it is ejected (within {@code ejection.max-percent}),
+         * or stays failing, not {@linkplain ServerStats#usable() usable}, when the cap keeps it in. A passed
+         * probe makes such a failing server usable again. A probing server's probe is its trial. Ejected and
+         * draining servers are not probed (an ejection's end brings a trial of its own); a server without room
+         * for one more connection (max-active, max-total) is skipped that round: its traffic judges it. Each
+         * server has one probe at a time; probes run on the pool's housekeeping thread, one after the other.
+         * Probes count in {@link ServerStats#created()} and {@link ServerStats#destroyed()}.
+         *
+         * <p>So an idle server that dies is ejected within the interval plus the factory's connect timeout,
+         * and a pool whose servers all refuse connections is {@code DOWN} within that time. Each server is
+         * probed every 80% to 100% of the interval, at random, the first time within 50% to 100% of it after
+         * it joined, so that the probes of many servers (and of many pools) spread out.
+         *
+         * <p><b>Why 10 s:</b> a readiness probe (Kubernetes checks every 10 s by default) sees a pool that lost
+         * its servers at its next check or the one after; and the cost stays small on thousands of servers:
+         * one connect per server per 10 s, that is 100 short connections a second for a pool of 1,000
+         * servers, spread over the interval. Shorter finds a dead server sooner at the price of more connects
+         * (on every server, from every client); longer, or 0, when the traffic is steady enough to judge.
+         *
+         * @param interval 0 (off), or at least 10 ms
+         * @return this builder
+         */
+        public Builder<C> healthCheckInterval(Duration interval) {
+            draft.healthCheckInterval = interval;
+            return this;
+        }
+
+        /**
          * Adds a listener of server and connection events; it hears the initial servers being added.
          *
          * @param listener the listener
@@ -756,6 +801,12 @@ public final class MultiPool<C> implements AutoCloseable {
             return this;
         }
 
+        /** Where the health probes' jitter comes from (a fuzzer seeds it to replay a run). */
+        Builder<C> random(Random random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
         /** Where the pool's background work runs (tests drive it by hand); default a thread of its own. */
         Builder<C> scheduler(HousekeepingScheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -769,7 +820,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @throws InvalidSettingException naming the first bad setting
          */
         public MultiPool<C> build() {
-            return new MultiPool<>(settings(), factory, listeners, metrics, clock, scheduler);
+            return new MultiPool<>(settings(), factory, listeners, metrics, clock, scheduler, random);
         }
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */

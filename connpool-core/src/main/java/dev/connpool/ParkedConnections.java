@@ -57,31 +57,31 @@ final class ParkedConnections<C> {
 
     /** Takes a parked connection off the stack as it is (no check), or null. */
     PooledConnection<C> pop(ServerEntry entry) {
-        PooledConnection<C> pooled = cast(entry.parked.popParked());
+        PooledConnection<C> pooled = cast(IdleStack.pop(entry));
         if (bound >= 0 && pooled != null) {
-            entry.parked.unreserve(1);
+            IdleStack.unreserve(entry, 1);
         }
         return pooled;
     }
 
     /** Parks a connection; false when the server has max-idle parked already (the caller destroys it). */
     boolean park(PooledConnection<C> pooled) {
-        IdleStack stack = pooled.entry.parked;
-        if (bound >= 0 && !stack.tryReserve(bound)) {
+        ServerEntry entry = pooled.entry;
+        if (bound >= 0 && !IdleStack.tryReserve(entry, bound)) {
             return false;
         }
-        stack.pushParked(pooled);
+        IdleStack.push(entry, pooled);
         return true;
     }
 
     /** Takes every parked connection of the server off its stack (most recently parked first, but for the slot). */
     List<PooledConnection<C>> takeAll(ServerEntry entry) {
-        List<PooledConnection<?>> all = entry.parked.popAllParked();
+        List<PooledConnection<?>> all = IdleStack.popAll(entry);
         if (all.isEmpty()) {
             return List.of();
         }
         if (bound >= 0) {
-            entry.parked.unreserve(all.size());
+            IdleStack.unreserve(entry, all.size());
         }
         List<PooledConnection<C>> typed = new ArrayList<>(all.size());
         all.forEach(pooled -> typed.add(cast(pooled)));
@@ -90,7 +90,7 @@ final class ParkedConnections<C> {
 
     /** The server's idle connections. */
     int count(ServerEntry entry) {
-        return entry.parked.parkedCount();
+        return IdleStack.count(entry);
     }
 
     @SuppressWarnings("unchecked")

@@ -13,7 +13,8 @@ import java.util.Objects;
  * {@code max-wait}), {@link #lifetime()} ({@code idle-timeout}, {@code max-lifetime}), {@link #validation()}
  * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
  * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
- * ({@code shutdown-timeout}) and {@link #leakDetection()} ({@code leak-detection-threshold}). Each setting
+ * ({@code shutdown-timeout}), {@link #leakDetection()} ({@code leak-detection-threshold}) and
+ * {@link #healthCheck()} ({@code health-check.interval}). Each setting
  * is declared once, here; its default and its rules are in one place too (the builder's draft, which
  * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
  */
@@ -34,13 +35,15 @@ public final class PoolSettings {
     private final EjectionSettings ejection;
     private final ShutdownSettings shutdown;
     private final LeakDetectionSettings leakDetection;
+    private final HealthCheckSettings healthCheck;
     private final Duration housekeepingInterval;
 
     /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
     @SuppressWarnings("java:S107") // one parameter per group of settings
     PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
                  ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
-                 ShutdownSettings shutdown, LeakDetectionSettings leakDetection, Duration housekeepingInterval) {
+                 ShutdownSettings shutdown, LeakDetectionSettings leakDetection, HealthCheckSettings healthCheck,
+                 Duration housekeepingInterval) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.limits = limits;
@@ -51,6 +54,7 @@ public final class PoolSettings {
         this.ejection = ejection;
         this.shutdown = shutdown;
         this.leakDetection = leakDetection;
+        this.healthCheck = healthCheck;
         this.housekeepingInterval = housekeepingInterval;
     }
 
@@ -145,6 +149,15 @@ public final class PoolSettings {
     }
 
     /**
+     * Returns {@code health-check.interval}.
+     *
+     * @return the active health checking settings
+     */
+    public HealthCheckSettings healthCheck() {
+        return healthCheck;
+    }
+
+    /**
      * Returns how often idle connections are checked and min-idle refilled. Not a setting: derived from
      * idle-timeout and max-lifetime (a quarter of the shorter, within 10 ms .. 30 s).
      *
@@ -192,6 +205,9 @@ public final class PoolSettings {
         map.put("ejection", ejectionMap);
         map.put("shutdown-timeout", shutdown.timeout());
         map.put("leak-detection-threshold", leakDetection.threshold());
+        Map<String, Object> healthCheckMap = new LinkedHashMap<>();
+        healthCheckMap.put("interval", healthCheck.interval());
+        map.put("health-check", healthCheckMap);
         return map;
     }
 
@@ -220,19 +236,20 @@ public final class PoolSettings {
                 && limits.equals(that.limits) && lifetime.equals(that.lifetime) && validation.equals(that.validation)
                 && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
                 && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
+                && healthCheck.equals(that.healthCheck)
                 && housekeepingInterval.equals(that.housekeepingInterval);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
-                leakDetection, housekeepingInterval);
+                leakDetection, healthCheck, housekeepingInterval);
     }
 
     @Override
     public String toString() {
         return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
                 + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
-                + ", " + leakDetection + ", housekeepingInterval=" + housekeepingInterval + "]";
+                + ", " + leakDetection + ", " + healthCheck + ", housekeepingInterval=" + housekeepingInterval + "]";
     }
 }

@@ -39,6 +39,8 @@ final class PoolSettingsDraft {
     int ejectionMaxPercent = 50;
     Duration shutdownTimeout = Duration.ofSeconds(10);
     Duration leakDetectionThreshold = Duration.ZERO;
+    /** Why 10 s: see {@link MultiPool.Builder#healthCheckInterval}. */
+    Duration healthCheckInterval = Duration.ofSeconds(10);
     Duration housekeepingInterval; // null: derived from idle-timeout and max-lifetime; not a setting
 
     /**
@@ -68,6 +70,11 @@ final class PoolSettingsDraft {
         EjectionSettings ejection = ejection(pool);
         requireNotNegative(pool, "shutdown-timeout", shutdownTimeout);
         requireNotNegative(pool, "leak-detection-threshold", leakDetectionThreshold);
+        requireNotNegative(pool, "health-check.interval", healthCheckInterval);
+        if (!healthCheckInterval.isZero() && healthCheckInterval.compareTo(PoolSettings.MIN_HOUSEKEEPING_INTERVAL) < 0) {
+            throw new InvalidSettingException(pool, "health-check.interval", healthCheckInterval,
+                    "must be 0 (off) or at least " + PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toMillis() + " ms");
+        }
         Duration housekeeping = housekeepingInterval;
         if (housekeeping == null) {
             housekeeping = PoolSettings.defaultHousekeepingInterval(idleTimeout, maxLifetime);
@@ -76,7 +83,8 @@ final class PoolSettingsDraft {
         }
         return new PoolSettings(pool, servers, limits, new LifetimeSettings(idleTimeout, maxLifetime),
                 new ValidationSettings(validateOnBorrow, validateWhileIdle), balancer, retry, ejection,
-                new ShutdownSettings(shutdownTimeout), new LeakDetectionSettings(leakDetectionThreshold), housekeeping);
+                new ShutdownSettings(shutdownTimeout), new LeakDetectionSettings(leakDetectionThreshold),
+                new HealthCheckSettings(healthCheckInterval), housekeeping);
     }
 
     private LimitSettings limits(String pool, int idle) {

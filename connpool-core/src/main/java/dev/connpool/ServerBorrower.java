@@ -186,7 +186,7 @@ final class ServerBorrower<C> {
         long start = measured ? clock.nanoTime() : 0;
         PooledConnection<C> pooled;
         try {
-            pooled = engine.borrow(entry);
+            pooled = engine.borrow(entry, trial);
         } catch (PoolTimeoutException e) {
             if (measured) {
                 recordTimeout(entry, e);

@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One server of a pool: its health state, counters, its parked connections ({@link #parked}) and the
+ * One server of a pool: its health state, counters, its parked connections (the fields of an
+ * {@link IdleStack}) and the
  * queue its borrowers wait in ({@link #waiters}). The counters the hot path touches live in this one
  * object, updated through {@link VarHandle}s rather than atomic objects of their own: with a thousand
  * servers, each pointer less to follow is a cache miss less per borrow. State transitions happen under
@@ -37,8 +38,12 @@ final class ServerEntry implements Balancer.Candidate {
     }
 
     final ServerAddress address;
-    /** Its idle connections: see {@link ParkedConnections}. */
-    final IdleStack parked = new IdleStack();
+    // Its parked (idle) connections: the fields of its IdleStack, kept here beside the other hot fields
+    // (see IdleStack, the only class that touches them, through VarHandles; ParkedConnections decides
+    // what is parked).
+    volatile PooledConnection<?> parkedSlot;
+    volatile Object parkedHead;
+    volatile int parkedReserved;
     /** Connections lent out through leases (what least-active compares). */
     private volatile int leased;
     /** Borrowers waiting for one of its connections (in a {@link WaitQueue}). */
@@ -62,6 +67,8 @@ final class ServerEntry implements Balancer.Candidate {
      * told apart from those used since ({@link IdleMaintenance#retireUsedUpTo}).
      */
     private volatile long useEpoch;
+    /** Its last state changes and their causes; written by the registry, never on the borrow path. */
+    final ServerHistory history = new ServerHistory();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
     private volatile Thread trialOwner;
 
@@ -186,6 +193,19 @@ final class ServerEntry implements Balancer.Candidate {
         lastFailure = cause;
         lastFailureNanos = nowNanos;
         return (int) FAILURES.getAndAdd(this, 1) + 1;
+    }
+
+    /** Charges a failure that counts as at least {@code atLeast} in a row (a failed health probe); returns the count. */
+    int recordFailure(Throwable cause, long nowNanos, int atLeast) {
+        lastFailure = cause;
+        lastFailureNanos = nowNanos;
+        int before;
+        int after;
+        do {
+            before = failures;
+            after = Math.max(before + 1, atLeast);
+        } while (!FAILURES.compareAndSet(this, before, after));
+        return after;
     }
 
     /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */

@@ -1,11 +1,9 @@
 package dev.connpool;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import dev.connpool.ServerHistory.Cause;
+import dev.connpool.ServerStateChange.Origin;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -16,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@code ACTIVE -> EJECTED -> PROBING -> ACTIVE} (and {@code DRAINING}), and the snapshot of usable
  * servers the balancer picks from. When a failure ejects a server, for how long, and how many may be out
  * at once is the {@link EjectionPolicy}'s to say; the registry keeps each server's history and asks.
+ * Every transition is recorded where it happens, with its cause, in the server's {@link ServerHistory}.
  *
  * <p>Reads (lookups, picks) are lock-free: they read immutable snapshots that every transition
  * republishes. Transitions take one lock; they happen on failures, trials and membership changes, never
@@ -37,7 +36,7 @@ final class ServerRegistry {
         /** The server was ejected for {@code nanos}: close its idle connections, schedule its trial. */
         void ejected(ServerRegistry registry, ServerEntry entry, long nanos);
 
-        /** The server joined or was re-admitted: fill its min-idle. */
+        /** The server joined or was re-admitted: fill its min-idle, start its health probes. */
         void usable(ServerRegistry registry, ServerEntry entry);
 
         /** The server is being removed: close its idle connections, forget it once its leases are back. */
@@ -45,6 +44,8 @@ final class ServerRegistry {
     }
 
     private static final Logger log = LoggerFactory.getLogger(ServerRegistry.class);
+    private static final Cause ADDED = Cause.of(Origin.OPERATOR, "added");
+    private static final Cause REMOVED = Cause.of(Origin.OPERATOR, "removed");
 
     private final String pool;
     private final NanoClock clock;
@@ -53,25 +54,28 @@ final class ServerRegistry {
     private final PoolErrors errors;
     private final ServerMembers members;
     private final Actions actions;
+    private final ServerHistory.Classifier classifier;
+    private final int failureLimit;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Insertion order, for stats; guarded by {@link #lock}. */
-    private final Map<ServerAddress, ServerEntry> ordered = new LinkedHashMap<>();
-    private volatile List<ServerEntry> usable = List.of();
 
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
                    ServerMembers members, Actions actions) {
-        this(settings, errors, clock, listeners, members, actions, EjectionPolicy.of(settings, clock));
+        this(settings, errors, clock, listeners, members, actions, ServerHistory.Classifier.NONE,
+                EjectionPolicy.of(settings, clock));
     }
 
+    @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
-                   ServerMembers members, Actions actions, EjectionPolicy policy) {
+                   ServerMembers members, Actions actions, ServerHistory.Classifier classifier, EjectionPolicy policy) {
         this.pool = settings.name();
         this.errors = errors;
         this.clock = clock;
         this.listeners = listeners;
         this.members = members;
         this.actions = actions;
+        this.classifier = classifier;
         this.policy = policy;
+        this.failureLimit = settings.ejection().consecutiveFailures();
     }
 
     ServerEntry get(ServerAddress server) {
@@ -94,18 +98,12 @@ final class ServerRegistry {
 
     /** The addresses of every server but the draining ones (the members a user sees). */
     Set<ServerAddress> addresses() {
-        Set<ServerAddress> servers = new LinkedHashSet<>();
-        for (ServerEntry entry : members.all()) {
-            if (entry.state() != ServerState.DRAINING) {
-                servers.add(entry.address);
-            }
-        }
-        return Set.copyOf(servers);
+        return members.addresses();
     }
 
     /** The servers a borrow may use now. */
     List<ServerEntry> usable() {
-        return usable;
+        return members.acceptingBorrows();
     }
 
     // ---- membership ----------------------------------------------------------------------------------
@@ -115,19 +113,20 @@ final class ServerRegistry {
         ServerEntry entry;
         lock.lock();
         try {
-            entry = ordered.get(server);
+            entry = members.get(server);
             if (entry != null) {
                 if (entry.state() != ServerState.DRAINING) {
                     return false;
                 }
                 entry.state(ServerState.ACTIVE);
                 entry.activeSinceNanos = clock.nanoTime();
+                changed(entry, ServerState.DRAINING, ServerState.ACTIVE, ADDED);
             } else {
                 entry = new ServerEntry(server, clock.nanoTime());
-                ordered.put(server, entry);
                 members.put(entry);
+                changed(entry, null, ServerState.ACTIVE, ADDED);
             }
-            publish();
+            members.publish();
         } finally {
             lock.unlock();
         }
@@ -145,12 +144,13 @@ final class ServerRegistry {
         ServerEntry entry;
         lock.lock();
         try {
-            entry = ordered.get(server);
+            entry = members.get(server);
             if (entry == null || entry.state() == ServerState.DRAINING) {
                 return false;
             }
+            changed(entry, entry.state(), ServerState.DRAINING, REMOVED);
             entry.state(ServerState.DRAINING);
-            publish();
+            members.publish();
         } finally {
             lock.unlock();
         }
@@ -168,10 +168,9 @@ final class ServerRegistry {
         lock.lock();
         try {
             if (entry.state() == ServerState.DRAINING && entry.leased() == 0
-                    && ordered.get(entry.address) == entry) {
-                ordered.remove(entry.address);
+                    && members.get(entry.address) == entry) {
                 members.remove(entry);
-                publish();
+                members.publish();
                 log.debug("pool '{}': server {} drained", pool, entry.address);
             }
         } finally {
@@ -181,33 +180,71 @@ final class ServerRegistry {
 
     // ---- health --------------------------------------------------------------------------------------
 
+    /** A failure of a borrow or a work (see {@link #failed(ServerEntry, Throwable, boolean, Origin)}). */
+    void failed(ServerEntry entry, Throwable cause, boolean trial) {
+        failed(entry, cause, trial, Origin.TRAFFIC);
+    }
+
     /**
      * Charges a server one failure. A failed trial ejects a probing server again; otherwise the policy
      * says whether the failure ejects an active one.
      */
-    void failed(ServerEntry entry, Throwable cause, boolean trial) {
+    void failed(ServerEntry entry, Throwable cause, boolean trial, Origin origin) {
         int failures = entry.recordFailure(cause, clock.nanoTime());
         if (trial) {
             try {
-                tryEject(entry, cause);
+                tryEject(entry, cause, because(origin, "trial failed", entry, cause), false);
             } finally {
                 entry.endTrial();
             }
         } else if (entry.state() == ServerState.ACTIVE && policy.ejectsAfter(failures)) {
-            tryEject(entry, cause);
+            tryEject(entry, cause, because(origin, "failures in a row", entry, cause), failures == failureLimit);
         }
     }
 
-    /** The trial of a probing server went well: it is active again. */
+    /**
+     * A health probe of an active server failed: it is charged as many failures as eject a server, so one
+     * failed probe ejects it (within the policy's cap), or leaves it failing, not usable, when the cap keeps
+     * it in. The probe is the pool's own quiet test of a server: no noise of works or broken connections.
+     */
+    void probeFailed(ServerEntry entry, Throwable cause) {
+        boolean wasUsable = entry.failures() < failureLimit;
+        entry.recordFailure(cause, clock.nanoTime(), failureLimit);
+        if (entry.state() == ServerState.ACTIVE) {
+            tryEject(entry, cause, because(Origin.PROBE, "probe failed", entry, cause), wasUsable);
+        }
+    }
+
+    /** A health probe of an active server passed: a failing one (that the cap kept in) is usable again. */
+    void probePassed(ServerEntry entry) {
+        if (entry.failures() < failureLimit) {
+            return; // usable already: no lock
+        }
+        lock.lock();
+        try {
+            if (entry.state() != ServerState.ACTIVE || entry.failures() < failureLimit) {
+                return;
+            }
+            entry.resetFailures();
+            changed(entry, ServerState.ACTIVE, ServerState.ACTIVE, Cause.of(Origin.PROBE, "probe passed"));
+        } finally {
+            lock.unlock();
+        }
+        log.info("pool '{}': server {} passed a health probe and is usable again", pool, entry.address);
+    }
+
+    /** A borrow's trial of a probing server went well (see {@link #trialSucceeded(ServerEntry, Origin)}). */
     void trialSucceeded(ServerEntry entry) {
+        trialSucceeded(entry, Origin.TRAFFIC);
+    }
+
+    /** The trial of a probing server went well: it is active again. */
+    void trialSucceeded(ServerEntry entry, Origin origin) {
         boolean readmitted = false;
         lock.lock();
         try {
             if (entry.state() == ServerState.PROBING) {
-                entry.state(ServerState.ACTIVE);
-                entry.activeSinceNanos = clock.nanoTime();
-                entry.resetFailures();
-                publish();
+                activate(entry, ServerState.PROBING, Cause.of(origin, "trial passed"));
                 readmitted = true;
             }
         } finally {
@@ -226,18 +263,12 @@ final class ServerRegistry {
         lock.lock();
         try {
             ServerState state = entry.state();
-            if (!state.acceptsBorrows() || ordered.get(entry.address) != entry) {
+            if (!state.acceptsBorrows() || members.get(entry.address) != entry
+                    || !EjectionRoom.around(entry, members.all()).otherUsable()) {
                 return false;
             }
-            boolean otherUsable = false;
-            for (ServerEntry e : ordered.values()) {
-                otherUsable |= e != entry && e.state().acceptsBorrows();
-            }
-            if (!otherUsable) {
-                return false;
-            }
-            nanos = eject(entry, state);
-            publish();
+            nanos = eject(entry, state, Cause.of(Origin.OPERATOR, "ejected by operator"));
+            members.publish();
         } finally {
             lock.unlock();
         }
@@ -252,13 +283,10 @@ final class ServerRegistry {
         lock.lock();
         try {
             ServerState state = entry.state();
-            if ((state != ServerState.EJECTED && state != ServerState.PROBING) || ordered.get(entry.address) != entry) {
+            if ((state != ServerState.EJECTED && state != ServerState.PROBING) || members.get(entry.address) != entry) {
                 return false;
             }
-            entry.state(ServerState.ACTIVE);
-            entry.activeSinceNanos = clock.nanoTime();
-            entry.resetFailures();
-            publish();
+            activate(entry, state, Cause.of(Origin.OPERATOR, "re-admitted by operator"));
         } finally {
             lock.unlock();
         }
@@ -281,7 +309,7 @@ final class ServerRegistry {
     long expire(ServerEntry entry) {
         lock.lock();
         try {
-            if (entry.state() != ServerState.EJECTED || ordered.get(entry.address) != entry) {
+            if (entry.state() != ServerState.EJECTED || members.get(entry.address) != entry) {
                 return -1;
             }
             long left = entry.ejectedUntilNanos - clock.nanoTime();
@@ -289,7 +317,8 @@ final class ServerRegistry {
                 return left;
             }
             entry.state(ServerState.PROBING);
-            publish();
+            changed(entry, ServerState.EJECTED, ServerState.PROBING, Cause.of(Origin.TIMER, "ejection over"));
+            members.publish();
         } finally {
             lock.unlock();
         }
@@ -297,71 +326,81 @@ final class ServerRegistry {
         return 0;
     }
 
-    private void tryEject(ServerEntry entry, Throwable cause) {
-        long nanos = 0;
+    /**
+     * Ejects a failing server if the policy's cap and the never-all rule allow; else, when
+     * {@code becameFailing}, records that it is failing though kept in.
+     */
+    private void tryEject(ServerEntry entry, Throwable failure, Cause cause, boolean becameFailing) {
+        long nanos;
         ServerEntry swappedIn = null;
         lock.lock();
         try {
             ServerState state = entry.state();
-            if (!state.acceptsBorrows() || ordered.get(entry.address) != entry) {
+            if (!state.acceptsBorrows() || members.get(entry.address) != entry) {
                 return;
             }
-            int members = 0;
-            int ejected = 0;
-            boolean otherUsable = false;
-            ServerEntry leastRecentlyFailed = null;
-            for (ServerEntry e : ordered.values()) {
-                ServerState s = e.state();
-                if (s == ServerState.DRAINING) {
-                    continue;
-                }
-                members++;
-                if (s == ServerState.EJECTED) {
-                    ejected++;
-                    if (leastRecentlyFailed == null || e.lastFailureNanos() - leastRecentlyFailed.lastFailureNanos() < 0) {
-                        leastRecentlyFailed = e;
-                    }
-                } else if (e != entry) {
-                    otherUsable = true;
-                }
-            }
-            int cap = policy.maxEjected(members);
-            if (ejected < cap) {
-                nanos = eject(entry, state);
-            } else if (!otherUsable && leastRecentlyFailed != null) {
+            EjectionRoom room = EjectionRoom.around(entry, members.all());
+            int cap = policy.maxEjected(room.members());
+            if (room.ejected() < cap) {
+                nanos = eject(entry, state, cause);
+            } else if (!room.otherUsable() && room.leastRecentlyFailed() != null) {
                 // Every server is failing: the one that failed least recently gets the next chance.
-                leastRecentlyFailed.state(ServerState.PROBING);
-                swappedIn = leastRecentlyFailed;
-                nanos = eject(entry, state);
+                swappedIn = room.leastRecentlyFailed();
+                swappedIn.state(ServerState.PROBING);
+                changed(swappedIn, ServerState.EJECTED, ServerState.PROBING, cause.because("every server failing"));
+                nanos = eject(entry, state, cause);
             } else {
+                if (becameFailing) {
+                    changed(entry, state, state, cause);
+                }
                 log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already, the most {} allows",
-                        pool, entry.address, ejected, members, policy);
+                        pool, entry.address, room.ejected(), room.members(), policy);
                 return;
             }
-            publish();
+            members.publish();
         } finally {
             lock.unlock();
         }
         Duration duration = Duration.ofNanos(nanos);
         log.warn("pool '{}': server {} ejected for {} ms after {} consecutive failure(s) (ejection #{}): {}", pool,
                 entry.address, duration.toMillis(), entry.failures(), entry.ejections(),
-                String.valueOf(cause != null ? cause : "a lease was invalidated")); // text, not a stack trace
+                String.valueOf(failure != null ? failure : "a lease was invalidated")); // text, not a stack trace
         if (swappedIn != null) {
             log.warn("pool '{}': every server is failing; server {}, which failed least recently, is back on trial",
                     pool, swappedIn.address);
         }
-        ejected(entry, nanos, cause);
+        ejected(entry, nanos, failure);
     }
 
     /** Ejects under the lock, for as long as the policy says; returns the ejection time. */
-    private long eject(ServerEntry entry, ServerState from) {
+    private long eject(ServerEntry entry, ServerState from, Cause cause) {
         EjectionPolicy.Ejection ejection = policy.nextEjection(entry.ejectionLevel, entry.activeSinceNanos,
                 from == ServerState.PROBING);
         entry.ejectionLevel = ejection.level();
         entry.ejectedUntilNanos = ejection.untilNanos();
         entry.countEjection();
         entry.state(ServerState.EJECTED);
+        changed(entry, from, ServerState.EJECTED, cause);
         return ejection.nanos();
+    }
+
+    /** Makes an ejected or probing server active again, under the lock. */
+    private void activate(ServerEntry entry, ServerState from, Cause cause) {
+        entry.state(ServerState.ACTIVE);
+        entry.activeSinceNanos = clock.nanoTime();
+        entry.resetFailures();
+        changed(entry, from, ServerState.ACTIVE, cause);
+        members.publish();
+    }
+
+    /** Records a change where it happens, under the lock. */
+    private void changed(ServerEntry entry, ServerState from, ServerState to, Cause cause) {
+        entry.history.record(clock.nanoTime(), from, to, cause);
+    }
+
+    /** The cause of a change a failure made (the factory classifies it: called outside the lock). */
+    private Cause because(Origin origin, String reason, ServerEntry entry, Throwable failure) {
+        return ServerHistory.failure(origin, reason, entry.address, failure, classifier);
     }
 
     /** Tells the listeners, then has the ejection carried out and its end scheduled, whatever they throw. */
@@ -381,15 +420,4 @@ final class ServerRegistry {
         }
     }
 
-    private void publish() {
-        List<ServerEntry> joined = List.copyOf(ordered.values());
-        List<ServerEntry> open = new ArrayList<>(joined.size());
-        for (ServerEntry e : joined) {
-            if (e.state().acceptsBorrows()) {
-                open.add(e);
-            }
-        }
-        members.publish(joined);
-        usable = List.copyOf(open);
-    }
 }

@@ -1,6 +1,7 @@
 package dev.connpool;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A snapshot of one server of a pool. The counts are read one after the other, not atomically; while
@@ -28,10 +29,37 @@ import java.time.Instant;
  * @param ejectedUntil when its ejection ends, or {@code null} unless {@link ServerState#EJECTED}
  * @param overdueLeases leases held longer than {@code leak-detection-threshold} (0 while it is off)
  * @param usable       whether it can serve a borrow now (see above)
+ * @param history      its last state changes (at most 5), newest first, each with its cause: why it is
+ *                     ejected, or failing, or back (see {@link ServerStateChange})
  */
 public record ServerStats(ServerAddress server, ServerState state, int active, int idle, int waiting,
                           long created, long destroyed, long borrowed, int failures, long ejections,
-                          Instant ejectedUntil, int overdueLeases, boolean usable) {
+                          Instant ejectedUntil, int overdueLeases, boolean usable, List<ServerStateChange> history) {
+
+    /**
+     * Stats without a history (as before the history was kept).
+     *
+     * @param server        the server
+     * @param state         its health state
+     * @param active        connections lent out now
+     * @param idle          connections waiting in the pool
+     * @param waiting       borrowers waiting for one of its connections
+     * @param created       connections opened since it joined
+     * @param destroyed     connections closed since it joined
+     * @param borrowed      leases handed out since it joined
+     * @param failures      consecutive failures
+     * @param ejections     how many times it was ejected in total
+     * @param ejectedUntil  when its ejection ends, or {@code null}
+     * @param overdueLeases leases held longer than {@code leak-detection-threshold}
+     * @param usable        whether it can serve a borrow now
+     */
+    @SuppressWarnings("java:S107")
+    public ServerStats(ServerAddress server, ServerState state, int active, int idle, int waiting, long created,
+                       long destroyed, long borrowed, int failures, long ejections, Instant ejectedUntil,
+                       int overdueLeases, boolean usable) {
+        this(server, state, active, idle, waiting, created, destroyed, borrowed, failures, ejections, ejectedUntil,
+                overdueLeases, usable, List.of());
+    }
 
     /**
      * The definition of {@link #usable()}: the state accepts borrows and the server has had fewer

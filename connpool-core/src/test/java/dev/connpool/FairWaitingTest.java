@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Waiting for a full server: first come first served, an interrupt costs no capacity and is never
+ * Waiting for a full server: nobody is passed by newcomers for long (see {@link WaitQueue}), an interrupt costs no capacity and is never
  * swallowed, and whatever makes a connection available wakes who waits for it.
  */
 class FairWaitingTest {
@@ -59,14 +61,55 @@ class FairWaitingTest {
                 .shutdownTimeout(Duration.ofSeconds(2));
     }
 
+    /**
+     * Issue 11, bug 5, step by step on a fake clock: once a waiter has waited the starvation threshold (a
+     * hundredth of max-wait: 100 ms here), a connection given back goes to it, not to the thread that gave it
+     * back and borrows again at once.
+     */
     @Test
-    void aBorrowerDoesNotTakeAConnectionPastThoseAlreadyWaiting() throws Exception {
-        pool = builder(counting).maxActive(1).maxWait(Duration.ofSeconds(10)).build();
+    void aConnectionGivenBackGoesToAStarvingWaiterNotToTheReturner() throws Exception {
+        FakeClock clock = new FakeClock();
+        pool = builder(counting).maxActive(1).maxWait(Duration.ofSeconds(10)).clock(clock)
+                .shutdownTimeout(Duration.ZERO).build(); // on the fake clock a wait for leases would never end
+        Lease<SocketConnection> held = pool.borrow(a());
+        try { // close() would wait for a lease out on the fake clock, which never moves by itself
+            CompletableFuture<Lease<SocketConnection>> waiter = CompletableFuture.supplyAsync(() -> pool.borrow(a()),
+                    runnable -> new Thread(runnable, "starving-waiter").start());
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats(a()).waiting() == 1);
+            assertThat(pool.starving(a())).as("starving before the threshold").isFalse();
+
+            clock.advance(Duration.ofMillis(150)); // past the threshold; the waiter notices at its next look
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.starving(a()));
+            held.close();
+            CompletableFuture<Lease<SocketConnection>> returner = CompletableFuture.supplyAsync(() -> pool.borrow(a()),
+                    runnable -> new Thread(runnable, "returner").start());
+
+            Lease<SocketConnection> served = waiter.get(5, TimeUnit.SECONDS); // the starving waiter got it
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats(a()).waiting() == 1);
+            assertThat(returner).as("the returner queues behind the starving waiter").isNotDone();
+            served.close();
+            returner.get(5, TimeUnit.SECONDS).close();
+        } finally {
+            held.close();
+        }
+        assertThat(counting.created.get()).isEqualTo(1);
+    }
+
+    /**
+     * Issue 11, bug 5: a borrower that returns and borrows again at once used to take the connection a
+     * waiter had been woken for, over and over, until the waiter timed out. Newcomers may now pass a
+     * waiter only until it has waited the starvation threshold (1 ms here); then connections go to the line
+     * in order. 4 threads on one connection, 200 us of work each: nobody times out within 50 ms.
+     */
+    @Test
+    void noBorrowerIsPassedByNewcomersUntilItTimesOut() throws Exception {
+        pool = builder(counting).maxActive(1).maxWait(Duration.ofMillis(50)).build();
         int threads = 4;
         int rounds = 150;
         AtomicInteger lastReturner = new AtomicInteger(-1);
         AtomicInteger retaken = new AtomicInteger();
         AtomicInteger timeouts = new AtomicInteger();
+        AtomicLong worstWaitNanos = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -75,7 +118,9 @@ class FairWaitingTest {
                 try {
                     start.await();
                     for (int i = 0; i < rounds; i++) {
+                        long asked = System.nanoTime();
                         try (Lease<SocketConnection> lease = pool.borrow(a())) {
+                            worstWaitNanos.accumulateAndGet(System.nanoTime() - asked, Math::max);
                             if (lastReturner.get() == me) {
                                 retaken.incrementAndGet();
                             }
@@ -97,11 +142,12 @@ class FairWaitingTest {
             worker.join(TimeUnit.SECONDS.toMillis(60));
         }
 
-        assertThat(timeouts.get()).as("timeouts").isZero();
-        // A fair hand-off gives a returned connection to a waiter; the returner re-takes it only when
-        // nobody waited at that moment, which with 3 other borrowers almost never happens.
+        assertThat(timeouts.get()).as("timeouts (worst wait %d us, leases re-taken by their returner %d of %d)",
+                TimeUnit.NANOSECONDS.toMicros(worstWaitNanos.get()), retaken.get(), threads * rounds).isZero();
+        // Newcomers may pass a waiter for 1 ms: the returner re-takes less often than when nothing stopped
+        // it (322 and 368 of 600 in two runs then; 74 to 167 now, the more the busier the machine).
         assertThat(retaken.get()).as("leases re-taken by the thread that just returned, of %d", threads * rounds)
-                .isLessThan(threads * rounds / 20);
+                .isLessThan(threads * rounds / 2);
     }
 
     @Test

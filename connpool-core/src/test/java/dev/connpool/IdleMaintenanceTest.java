@@ -83,8 +83,8 @@ class IdleMaintenanceTest {
     @Test
     void idleTimeoutFollowsTheInjectedClock() {
         ServerEntry entry = engineWith(builder().idleTimeout(Duration.ofSeconds(30)));
-        PooledConnection<SocketConnection> one = engine.borrow(entry);
-        PooledConnection<SocketConnection> two = engine.borrow(entry);
+        PooledConnection<SocketConnection> one = engine.borrow(entry, false);
+        PooledConnection<SocketConnection> two = engine.borrow(entry, false);
         engine.release(one);
         engine.release(two);
 
@@ -103,7 +103,7 @@ class IdleMaintenanceTest {
     @Test
     void maintenanceIsDueWhenTheFirstIdleConnectionTimesOut() {
         ServerEntry entry = engineWith(builder().idleTimeout(Duration.ofSeconds(2)));
-        engine.release(engine.borrow(entry));
+        engine.release(engine.borrow(entry, false));
 
         long delay = engine.maintain(clock.nanoTime());
 
@@ -113,8 +113,8 @@ class IdleMaintenanceTest {
     @Test
     void idleTimeoutKeepsMinIdle() {
         ServerEntry entry = engineWith(builder().idleTimeout(Duration.ofSeconds(30)).minIdle(1));
-        PooledConnection<SocketConnection> one = engine.borrow(entry);
-        PooledConnection<SocketConnection> two = engine.borrow(entry);
+        PooledConnection<SocketConnection> one = engine.borrow(entry, false);
+        PooledConnection<SocketConnection> two = engine.borrow(entry, false);
         engine.release(one);
         engine.release(two);
         engine.maintain(clock.nanoTime());
@@ -128,7 +128,7 @@ class IdleMaintenanceTest {
     @Test
     void maxLifetimeFollowsTheInjectedClock() {
         ServerEntry entry = engineWith(builder().maxLifetime(Duration.ofMinutes(10)));
-        PooledConnection<SocketConnection> first = engine.borrow(entry);
+        PooledConnection<SocketConnection> first = engine.borrow(entry, false);
         engine.release(first);
 
         clock.advance(Duration.ofMinutes(10));
@@ -136,7 +136,7 @@ class IdleMaintenanceTest {
 
         assertThat(engine.idle(entry)).isZero();
         assertThat(first.destroyed).isTrue();
-        PooledConnection<SocketConnection> next = engine.borrow(entry);
+        PooledConnection<SocketConnection> next = engine.borrow(entry, false);
         assertThat(next).isNotSameAs(first);
         engine.release(next);
     }
@@ -144,11 +144,11 @@ class IdleMaintenanceTest {
     @Test
     void anExpiredParkedConnectionIsNotLentEvenBeforeMaintenance() {
         ServerEntry entry = engineWith(builder().maxLifetime(Duration.ofMinutes(10)));
-        PooledConnection<SocketConnection> first = engine.borrow(entry);
+        PooledConnection<SocketConnection> first = engine.borrow(entry, false);
         engine.release(first);
         clock.advance(Duration.ofMinutes(10));
 
-        PooledConnection<SocketConnection> next = engine.borrow(entry);
+        PooledConnection<SocketConnection> next = engine.borrow(entry, false);
 
         assertThat(next).isNotSameAs(first);
         assertThat(first.destroyed).isTrue();
@@ -158,7 +158,7 @@ class IdleMaintenanceTest {
     @Test
     void aProbingServersTrialConnectsInsteadOfUsingAParkedConnection() {
         ServerEntry entry = engineWith(builder());
-        engine.release(engine.borrow(entry)); // parked while the server was active
+        engine.release(engine.borrow(entry, false)); // parked while the server was active
         entry.state(ServerState.PROBING);     // as after an ejection whose close of idle connections it raced
         int created = counting.created.get();
 

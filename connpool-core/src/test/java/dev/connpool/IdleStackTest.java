@@ -25,39 +25,36 @@ class IdleStackTest {
 
     @Test
     void popsWhatWasPushedSlotFirstThenLastInFirstOut() {
-        IdleStack stack = new IdleStack();
         PooledConnection<Object> a = connection();
         PooledConnection<Object> b = connection();
         PooledConnection<Object> c = connection();
-        assertThat(stack.popParked()).isNull();
-        stack.pushParked(a); // the slot
-        stack.pushParked(b);
-        stack.pushParked(c);
-        assertThat(stack.parkedCount()).isEqualTo(3);
-        assertThat(stack.popParked()).isSameAs(a);
-        assertThat(stack.popParked()).isSameAs(c);
-        assertThat(stack.popParked()).isSameAs(b);
-        assertThat(stack.popParked()).isNull();
-        assertThat(stack.parkedCount()).isZero();
+        assertThat(IdleStack.pop(entry)).isNull();
+        IdleStack.push(entry, a); // the slot
+        IdleStack.push(entry, b);
+        IdleStack.push(entry, c);
+        assertThat(IdleStack.count(entry)).isEqualTo(3);
+        assertThat(IdleStack.pop(entry)).isSameAs(a);
+        assertThat(IdleStack.pop(entry)).isSameAs(c);
+        assertThat(IdleStack.pop(entry)).isSameAs(b);
+        assertThat(IdleStack.pop(entry)).isNull();
+        assertThat(IdleStack.count(entry)).isZero();
     }
 
     @Test
     void popAllTakesTheSlotAndTheStack() {
-        IdleStack stack = new IdleStack();
         List<PooledConnection<Object>> pushed = List.of(connection(), connection(), connection());
-        pushed.forEach(stack::pushParked);
-        assertThat(stack.popAllParked()).containsExactlyInAnyOrderElementsOf(pushed);
-        assertThat(stack.popAllParked()).isEmpty();
-        assertThat(stack.parkedCount()).isZero();
+        pushed.forEach(c -> IdleStack.push(entry, c));
+        assertThat(IdleStack.popAll(entry)).containsExactlyInAnyOrderElementsOf(pushed);
+        assertThat(IdleStack.popAll(entry)).isEmpty();
+        assertThat(IdleStack.count(entry)).isZero();
     }
 
     @Test
     void underContentionNothingIsLostOrHandedOutTwice() throws Exception {
-        IdleStack stack = new IdleStack();
         List<PooledConnection<Object>> all = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             all.add(connection());
-            stack.pushParked(all.get(i));
+            IdleStack.push(entry, all.get(i));
         }
         // Read-only after this line: one "held" flag per connection, set by whoever popped it.
         Map<PooledConnection<?>, AtomicBoolean> held = new IdentityHashMap<>();
@@ -72,7 +69,7 @@ class IdleStackTest {
                     start.await();
                     int duplicates = 0;
                     for (int i = 0; i < 500_000; i++) {
-                        PooledConnection<?> taken = stack.popParked();
+                        PooledConnection<?> taken = IdleStack.pop(entry);
                         if (taken == null) {
                             continue;
                         }
@@ -82,7 +79,7 @@ class IdleStackTest {
                         }
                         Thread.onSpinWait();
                         flag.set(false);
-                        stack.pushParked(taken);
+                        IdleStack.push(entry, taken);
                     }
                     return duplicates;
                 }));
@@ -94,6 +91,6 @@ class IdleStackTest {
         } finally {
             executor.shutdownNow();
         }
-        assertThat(stack.popAllParked()).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(IdleStack.popAll(entry)).containsExactlyInAnyOrderElementsOf(all);
     }
 }

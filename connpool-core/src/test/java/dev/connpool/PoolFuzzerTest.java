@@ -92,6 +92,7 @@ class PoolFuzzerTest {
             this.minIdle = random.nextInt(2);
             this.maxIdle = Math.max(minIdle, 1 + random.nextInt(MAX_ACTIVE));
             this.pool = MultiPool.builder(factory).name("fuzz-" + seed).clock(clock).scheduler(housekeeping)
+                    .random(new Random(seed)) // the health probes' jitter: a run replays
                     .servers(universe.subList(0, 3))
                     .balancer(Balancer.named(balancer))
                     .maxActive(MAX_ACTIVE).maxIdle(maxIdle).minIdle(minIdle).maxTotal(maxTotal)

@@ -29,7 +29,8 @@ class PoolSettingsTest {
                 .validateOnBorrow(false).validateWhileIdle(false).balancer(Balancer.roundRobin()).retryAttempts(4)
                 .backoff(Duration.ofMillis(5), Duration.ofMillis(500), 1.5, 0.1)
                 .ejection(4, Duration.ofSeconds(2), Duration.ofSeconds(20), 30)
-                .shutdownTimeout(Duration.ofSeconds(3)).leakDetectionThreshold(Duration.ofSeconds(9)).settings();
+                .shutdownTimeout(Duration.ofSeconds(3)).leakDetectionThreshold(Duration.ofSeconds(9))
+                .healthCheckInterval(Duration.ofSeconds(7)).settings();
         assertThat(s.name()).isEqualTo("orders");
         assertThat(s.servers()).containsExactly(ServerAddress.of("a", 1));
         assertThat(s.limits().maxActive()).isEqualTo(6);
@@ -54,6 +55,8 @@ class PoolSettingsTest {
         assertThat(s.shutdown().timeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(s.leakDetection().threshold()).isEqualTo(Duration.ofSeconds(9));
         assertThat(s.leakDetection().enabled()).isTrue();
+        assertThat(s.healthCheck().interval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(s.healthCheck().enabled()).isTrue();
     }
 
     @Test
@@ -61,7 +64,8 @@ class PoolSettingsTest {
         Map<String, Object> map = MultiPool.builder(FACTORY).name("d").settings().toMap();
         assertThat(map).containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                 "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                "ejection", "shutdown-timeout", "leak-detection-threshold");
+                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check");
+        assertThat(map.get("health-check")).isEqualTo(Map.of("interval", Duration.ofSeconds(10)));
         assertThat(map.get("retry")).isEqualTo(Map.of("attempts", 3, "backoff",
                 Map.of("min", Duration.ofMillis(10), "max", Duration.ofSeconds(1), "factor", 2.0, "jitter", 0.2)));
         assertThat(map.get("ejection")).isEqualTo(Map.of("consecutive-failures", 3, "base-time", Duration.ofSeconds(1),

@@ -209,20 +209,20 @@ public final class MemoryFootprint {
 
     static Result httpCore5Strict(int servers, int perServer) throws Exception {
         ServerAddress[] addresses = Fixtures.servers(servers);
-        PeerBenchmark.HcConnection[] connections = new PeerBenchmark.HcConnection[servers * perServer];
+        PeerStates.HcConnection[] connections = new PeerStates.HcConnection[servers * perServer];
         for (int i = 0; i < connections.length; i++) {
-            connections[i] = new PeerBenchmark.HcConnection();
+            connections[i] = new PeerStates.HcConnection();
         }
         long before = usedAfterGc();
-        StrictConnPool<ServerAddress, PeerBenchmark.HcConnection> pool = new StrictConnPool<>(perServer,
+        StrictConnPool<ServerAddress, PeerStates.HcConnection> pool = new StrictConnPool<>(perServer,
                 servers * perServer, TimeValue.NEG_ONE_MILLISECOND, PoolReusePolicy.LIFO, null);
         long built = usedAfterGc();
         Timeout timeout = Timeout.ofSeconds(5);
-        List<PoolEntry<ServerAddress, PeerBenchmark.HcConnection>> leased = new ArrayList<>(perServer);
+        List<PoolEntry<ServerAddress, PeerStates.HcConnection>> leased = new ArrayList<>(perServer);
         int n = 0;
         for (ServerAddress server : addresses) {
             for (int i = 0; i < perServer; i++) {
-                PoolEntry<ServerAddress, PeerBenchmark.HcConnection> entry = pool.lease(server, null, timeout, null).get();
+                PoolEntry<ServerAddress, PeerStates.HcConnection> entry = pool.lease(server, null, timeout, null).get();
                 entry.assignConnection(connections[n++]);
                 leased.add(entry);
             }

@@ -223,6 +223,7 @@ final class PoolCreator {
         set(s, "ejection.base-time", p -> p.getEjection().getBaseTime(), b::ejectionBaseTime);
         set(s, "ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
         set(s, "ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
+        set(s, "health-check.interval", p -> p.getHealthCheck().getInterval(), b::healthCheckInterval);
         MergedPoolProperties.Value<String> balancer = s.get("balancer", PoolDefaultsProperties::getBalancer);
         if (balancer.value() != null) {
             b.balancer(balancer(balancer));

@@ -60,6 +60,9 @@ public class PoolDefaultsProperties {
     /** When a failing server is ejected and for how long. */
     private Ejection ejection = new Ejection();
 
+    /** Active health checking: each server probed with a new connection. */
+    private HealthCheck healthCheck = new HealthCheck();
+
     /** The built-in TCP socket factory (used when no factory bean is named). */
     private Socket socket = new Socket();
 
@@ -191,6 +194,14 @@ public class PoolDefaultsProperties {
         this.ejection = ejection;
     }
 
+    public HealthCheck getHealthCheck() {
+        return healthCheck;
+    }
+
+    public void setHealthCheck(HealthCheck healthCheck) {
+        this.healthCheck = healthCheck;
+    }
+
     public Socket getSocket() {
         return socket;
     }
@@ -318,6 +329,24 @@ public class PoolDefaultsProperties {
 
         public void setMaxPercent(Integer maxPercent) {
             this.maxPercent = maxPercent;
+        }
+    }
+
+    /** {@code health-check.*}: active health checking, so that health and ejection need no traffic. */
+    public static class HealthCheck {
+
+        /**
+         * How often each server is probed with a new connection (connect and validate); a failed probe ejects
+         * it (within ejection.max-percent) or leaves it failing; 0 for off (passive health only). Default 10s.
+         */
+        private Duration interval;
+
+        public Duration getInterval() {
+            return interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
         }
     }
 

@@ -1,10 +1,12 @@
 package dev.connpool.spring;
 
 import dev.connpool.ServerState;
+import dev.connpool.ServerStateChange;
 import dev.connpool.ServerStats;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -27,10 +29,41 @@ import org.jspecify.annotations.Nullable;
  * @param ejections     how many times it was ejected
  * @param ejectedUntil  when its ejection ends (ISO-8601), or {@code null} unless EJECTED
  * @param overdueLeases leases held longer than {@code leak-detection-threshold} (0 while it is off)
+ * @param history       its last state changes (at most 5), newest first, each with its cause: why it is
+ *                      ejected (see {@link ServerStateChange})
  */
 public record ServerView(String server, ServerState state, boolean usable, int active, int idle, int waiting,
                          long created, long destroyed, long borrowed, int failures, long ejections,
-                         @Nullable String ejectedUntil, int overdueLeases) {
+                         @Nullable String ejectedUntil, int overdueLeases, List<Change> history) {
+
+    /**
+     * One state change of the server and its cause, as text (see {@link ServerStateChange}).
+     *
+     * @param at        when (ISO-8601)
+     * @param from      the state before, or {@code null} when the server joined
+     * @param to        the state after
+     * @param origin    {@code TRAFFIC}, {@code PROBE}, {@code OPERATOR} or {@code TIMER}
+     * @param reason    what happened, such as {@code "probe failed"} or {@code "failures in a row"}
+     * @param kind      {@code CONNECTION}, {@code SERVER} or {@code WORK}: what the failure behind it says,
+     *                  or {@code null}
+     * @param exception the failure's class name, or {@code null}
+     * @param message   its message (at most 200 characters), or {@code null}
+     */
+    public record Change(String at, @Nullable String from, String to, String origin, String reason,
+                         @Nullable String kind, @Nullable String exception, @Nullable String message) {
+
+        /**
+         * Views a state change.
+         *
+         * @param change the change
+         * @return the view
+         */
+        public static Change of(ServerStateChange change) {
+            return new Change(change.at().toString(), change.from() == null ? null : change.from().name(),
+                    change.to().name(), change.origin().name(), change.reason(),
+                    change.kind() == null ? null : change.kind().name(), change.exception(), change.message());
+        }
+    }
 
     /**
      * Views a server's stats.
@@ -42,7 +75,7 @@ public record ServerView(String server, ServerState state, boolean usable, int a
         return new ServerView(stats.server().toString(), stats.state(), stats.usable(), stats.active(), stats.idle(),
                 stats.waiting(), stats.created(), stats.destroyed(), stats.borrowed(), stats.failures(),
                 stats.ejections(), stats.ejectedUntil() == null ? null : stats.ejectedUntil().toString(),
-                stats.overdueLeases());
+                stats.overdueLeases(), stats.history().stream().map(Change::of).toList());
     }
 
     /**

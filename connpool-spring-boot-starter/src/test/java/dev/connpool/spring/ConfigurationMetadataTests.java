@@ -62,6 +62,7 @@ class ConfigurationMetadataTests {
         SETTINGS.put("socket.ssl-bundle", null);
         SETTINGS.put("shutdown-timeout", "10s");
         SETTINGS.put("leak-detection-threshold", "0s");
+        SETTINGS.put("health-check.interval", "10s");
     }
 
     private static final JsonNode METADATA = load();

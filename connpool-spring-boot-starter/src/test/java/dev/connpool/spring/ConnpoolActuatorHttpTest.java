@@ -118,6 +118,9 @@ class ConnpoolActuatorHttpTest {
             assertThat(server.path("state").asString()).isEqualTo("EJECTED");
             assertThat(server.path("ejections").asLong()).isPositive();
             assertThat(server.has("ejectedUntil")).isTrue();
+            JsonNode why = server.path("history").path(0); // why it is ejected: the newest change
+            assertThat(why.path("to").asString()).isEqualTo("EJECTED");
+            assertThat(why.path("reason").asString()).isIn("failures in a row", "probe failed", "trial failed");
         });
 
         SERVERS.forEach(TestServer::stop);

@@ -81,6 +81,35 @@ class ConnpoolAutoConfigurationTests {
             assertThat(s.retry().attempts()).isEqualTo(3);
             assertThat(s.balancer().name()).isEqualTo("least-active");
             assertThat(s.ejection().maxPercent()).isEqualTo(50);
+            assertThat(s.healthCheck().interval()).isEqualTo(Duration.ofSeconds(10));
+        });
+    }
+
+    @Test
+    void runWithAHealthCheckIntervalShouldHandItToThePoolFromTheDefaultsOrThePool() {
+        runner.withPropertyValues(ORDERS, "connpool.pools.users.servers=127.0.0.1:9003",
+                "connpool.pools.batch.servers=127.0.0.1:9004", "connpool.defaults.health-check.interval=5s",
+                "connpool.pools.users.health-check.interval=0s", "connpool.pools.batch.healthCheck.interval=1m")
+                .run(context -> {
+                    assertThat(context.getBean("orders", MultiPool.class).settings().healthCheck().interval())
+                            .isEqualTo(Duration.ofSeconds(5));
+                    assertThat(context.getBean("users", MultiPool.class).settings().healthCheck().enabled()).isFalse();
+                    assertThat(context.getBean("batch", MultiPool.class).settings().healthCheck().interval())
+                            .isEqualTo(Duration.ofMinutes(1));
+                });
+    }
+
+    @Test
+    void runWithABadHealthCheckIntervalShouldFailNamingTheProperty() {
+        runner.withPropertyValues(ORDERS, "connpool.pools.orders.health-check.interval=5ms").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(dev.connpool.InvalidSettingException.class);
+            Throwable failure = context.getStartupFailure();
+            while (failure != null && !(failure instanceof ConnpoolConfigurationException)) {
+                failure = failure.getCause();
+            }
+            assertThat(failure).isInstanceOfSatisfying(ConnpoolConfigurationException.class,
+                    e -> assertThat(e.property()).isEqualTo("connpool.pools.orders.health-check.interval"));
         });
     }
 

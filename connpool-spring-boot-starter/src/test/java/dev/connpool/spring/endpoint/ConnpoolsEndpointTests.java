@@ -85,10 +85,11 @@ class ConnpoolsEndpointTests {
                 .containsEntry("retry", Map.of("attempts", 3,
                         "backoff", Map.of("min", "10ms", "max", "1s", "factor", 2.0, "jitter", 0.2)))
                 .containsEntry("leak-detection-threshold", "0s")
+                .containsEntry("health-check", Map.of("interval", "10s"))
                 .as("settings only: housekeeping-interval is none").doesNotContainKey("housekeeping-interval")
                 .containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                         "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                        "ejection", "shutdown-timeout", "leak-detection-threshold");
+                        "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check");
         assertThat(pool.servers()).extracting(ServerView::server, ServerView::state).containsExactly(
                 tuple("127.0.0.1:7001", ServerState.ACTIVE),
                 tuple("127.0.0.1:7002", ServerState.ACTIVE),
@@ -110,6 +111,12 @@ class ConnpoolsEndpointTests {
         assertThat(b.state()).isEqualTo(ServerState.EJECTED);
         assertThat(b.ejections()).isEqualTo(1);
         assertThat(b.ejectedUntil()).isNotNull();
+        assertThat(b.history()).extracting(ServerView.Change::reason).containsExactly("ejected by operator", "added");
+        assertThat(b.history().get(0)).satisfies(c -> {
+            assertThat(c.from()).isEqualTo("ACTIVE");
+            assertThat(c.to()).isEqualTo("EJECTED");
+            assertThat(c.origin()).isEqualTo("OPERATOR");
+        });
 
         assertThat(endpoint.serverAction("orders", "127.0.0.1:7002", "eject"))
                 .isEqualTo(new ServerActionDescriptor("orders", "127.0.0.1:7002", "eject", false, ServerState.EJECTED));
@@ -117,6 +124,8 @@ class ConnpoolsEndpointTests {
                 .isEqualTo(new ServerActionDescriptor("orders", "127.0.0.1:7002", "readmit", true, ServerState.ACTIVE));
         assertThat(endpoint.serverAction("orders", "127.0.0.1:7002", "readmit"))
                 .isEqualTo(new ServerActionDescriptor("orders", "127.0.0.1:7002", "readmit", false, ServerState.ACTIVE));
+        assertThat(endpoint.pool("orders").servers().get(1).history()).extracting(ServerView.Change::reason)
+                .containsExactly("re-admitted by operator", "ejected by operator", "added");
     }
 
     @Test

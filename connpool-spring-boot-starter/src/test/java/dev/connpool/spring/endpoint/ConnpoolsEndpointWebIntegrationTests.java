@@ -137,6 +137,13 @@ class ConnpoolsEndpointWebIntegrationTests {
         assertThat(server.get("state").asString()).isEqualTo("EJECTED");
         assertThat(server.get("ejections").asInt()).isEqualTo(1);
         assertThat(server.get("ejectedUntil").asString()).isNotBlank();
+        JsonNode why = server.get("history").get(0);
+        assertThat(why.get("reason").asString()).isEqualTo("ejected by operator");
+        assertThat(why.get("origin").asString()).isEqualTo("OPERATOR");
+        assertThat(why.get("from").asString()).isEqualTo("ACTIVE");
+        assertThat(why.get("to").asString()).isEqualTo("EJECTED");
+        assertThat(why.get("at").asString()).isNotBlank();
+        assertThat(why.path("exception").isMissingNode() || why.path("exception").isNull()).as("no failure").isTrue();
         assertThat(JSON.readTree(get("/actuator/connpools/backend").body()).get("usableServers").asInt()).isEqualTo(2);
 
         // the ':' percent-encoded, and the action as a query parameter instead of in a JSON body

@@ -10,6 +10,7 @@ import dev.connpool.PoolException;
 import dev.connpool.ServerAddress;
 import dev.connpool.TestServer;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
+import dev.connpool.spring.ServerView;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
@@ -127,6 +128,56 @@ class ConnpoolHealthContributorAutoConfigurationTests {
     }
 
     @Test
+    void runWithHealthChecksShouldReportDownWithoutTrafficWhenEveryServerRefusesAndSayWhy() throws Exception {
+        try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
+            runner.withPropertyValues(servers("orders", a, b), "connpool.pools.orders.health-check.interval=200ms",
+                    "connpool.pools.orders.socket.connect-timeout=500ms").run(context -> {
+                        HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
+                        assertThat(health(contributor, "orders").getStatus()).isEqualTo(Status.UP);
+                        a.stop();
+                        b.stop();
+                        // within the interval plus the connect timeout (and slack for a busy machine)
+                        await().atMost(Duration.ofMillis(200 + 500 + 1_000)).pollInterval(Duration.ofMillis(10))
+                                .until(() -> health(contributor, "orders").getStatus().equals(Status.DOWN));
+                        Health down = health(contributor, "orders");
+                        assertThat(down.getDetails()).containsEntry("usableServers", 0);
+                        assertThat(servers(down)).anySatisfy(server -> {
+                            ServerView.Change why = history(server).get(0);
+                            assertThat(why.origin()).isEqualTo("PROBE");
+                            assertThat(why.reason()).isIn("probe failed", "trial failed");
+                            assertThat(why.kind()).isEqualTo("SERVER");
+                            assertThat(why.exception()).isEqualTo("java.net.ConnectException");
+                            assertThat(why.at()).isNotBlank();
+                        });
+                        a.restart();
+                        b.restart();
+                        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                                .until(() -> health(contributor, "orders").getDetails().get("usableServers").equals(2));
+                    });
+        }
+    }
+
+    @Test
+    void runWhenAnOperatorEjectsAServerTheDetailsShouldSaySo() throws Exception {
+        try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
+            runner.withPropertyValues(servers("orders", a, b)).run(context -> {
+                context.getBean("orders", MultiPool.class).eject(b.address());
+                Health health = health(context.getBean("connpoolHealthContributor", HealthContributor.class), "orders");
+                List<ServerView.Change> history = history(servers(health).get(1));
+                assertThat(history).extracting(ServerView.Change::reason).containsExactly("ejected by operator", "added");
+                assertThat(history.get(0)).satisfies(c -> {
+                    assertThat(c.from()).isEqualTo("ACTIVE");
+                    assertThat(c.to()).isEqualTo("EJECTED");
+                    assertThat(c.origin()).isEqualTo("OPERATOR");
+                    assertThat(c.kind()).isNull();
+                    assertThat(c.exception()).isNull();
+                });
+                assertThat(history.get(1).from()).as("joined").isNull();
+            });
+        }
+    }
+
+    @Test
     void runWhenEveryServerIsRemovedShouldReportDown() {
         runner.withPropertyValues(ORDERS).run(context -> {
             MultiPool<?> orders = context.getBean("orders", MultiPool.class);
@@ -201,6 +252,11 @@ class ConnpoolHealthContributorAutoConfigurationTests {
 
     private static Health health(HealthContributor contributor, String pool) {
         return ((HealthIndicator) ((CompositeHealthContributor) contributor).getContributor(pool)).health();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<ServerView.Change> history(Map<String, Object> server) {
+        return (List<ServerView.Change>) server.get("history");
     }
 
     @SuppressWarnings("unchecked")

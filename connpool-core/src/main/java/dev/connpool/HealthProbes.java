@@ -1,0 +1,124 @@
+package dev.connpool;
+
+import dev.connpool.ServerStateChange.Origin;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's own checks of its servers, run by the {@link Housekeeper} on its scheduler: the trial of a
+ * probing server when its ejection ends, and, with {@code health-check.interval} above zero, the periodic
+ * health probe of every server (see {@link MultiPool.Builder#healthCheckInterval} for what a probe is and
+ * what its verdict does).
+ *
+ * <p><b>One probe per server at a time.</b> Each server has one chain of probes: the next is scheduled when
+ * the last one is over, every 80% to 100% of the interval (the first within 50% to 100% of it), so a probe
+ * never overlaps the server's previous one and is never more than the interval late. A probing server's
+ * probe is its trial, which takes the server's one trial permit (that a borrow or the end of an ejection
+ * may hold instead). A chain ends when its server has left the pool or the pool closes.
+ */
+final class HealthProbes {
+
+    /** Schedules a task on the housekeeper's scheduler (guarded, skipped once it is shut down). */
+    @FunctionalInterface
+    interface Later {
+        void schedule(Runnable task, long delayNanos);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(HealthProbes.class);
+
+    private final String pool;
+    private final long intervalNanos;
+    private final ServerMembers members;
+    private final ConnectionEngine<?> engine;
+    private final Later later;
+    /** The jitter's source (seeded by tests, so that a fuzzer's run replays). */
+    private final Random random;
+    /** The servers with a chain of probes. */
+    private final Set<ServerEntry> watched = ConcurrentHashMap.newKeySet();
+
+    HealthProbes(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, Later later, Random random) {
+        this.pool = settings.name();
+        this.intervalNanos = settings.healthCheck().interval().toNanos();
+        this.members = members;
+        this.engine = engine;
+        this.later = later;
+        this.random = random;
+    }
+
+    /** Starts the chain of probes of a server that joined or came back, unless it has one (or checks are off). */
+    void watch(ServerRegistry registry, ServerEntry entry) {
+        if (intervalNanos > 0 && watched.add(entry)) {
+            later.schedule(() -> round(registry, entry), delay(0.5));
+        }
+    }
+
+    private void round(ServerRegistry registry, ServerEntry entry) {
+        if (members.get(entry.address) != entry || engine.isClosed()) {
+            watched.remove(entry); // gone (a server added again is a new entry, with a chain of its own)
+            return;
+        }
+        try {
+            switch (entry.state()) {
+                case ACTIVE -> probe(registry, entry);
+                case PROBING -> trial(registry, entry);
+                default -> log.trace("pool '{}': {} is not probed", pool, entry); // its ejection's end brings a trial
+            }
+        } finally {
+            later.schedule(() -> round(registry, entry), delay(0.8));
+        }
+    }
+
+    /** Between {@code shortest} and 1 times the interval, at random. */
+    private long delay(double shortest) {
+        long least = (long) (intervalNanos * shortest);
+        return least + random.nextLong(intervalNanos - least + 1);
+    }
+
+    /** The health probe of an active server: a new connection, validated and closed; the verdict to the registry. */
+    private void probe(ServerRegistry registry, ServerEntry entry) {
+        boolean probed;
+        try {
+            probed = engine.probe(entry);
+        } catch (ConnectFailedException e) {
+            if (members.get(entry.address) == entry && !engine.isClosed() && !Thread.currentThread().isInterrupted()) {
+                log.debug("pool '{}': health probe of {} failed: {}", pool, entry.address, String.valueOf(e));
+                registry.probeFailed(entry, e);
+            }
+            return;
+        } catch (PoolClosedException | NoServerAvailableException e) {
+            return; // closing, or ejected or removed meanwhile: no verdict
+        }
+        if (probed) {
+            registry.probePassed(entry);
+        } else {
+            log.trace("pool '{}': {} has no room for a probe; its traffic judges it", pool, entry.address);
+        }
+    }
+
+    /** The trial of a probing server, unless a borrower runs one already: borrow a connection and return it. */
+    void trial(ServerRegistry registry, ServerEntry entry) {
+        if (!entry.tryStartTrial()) {
+            return;
+        }
+        try {
+            engine.borrowAndReturn(entry);
+        } catch (PoolClosedException e) {
+            registry.trialAbandoned(entry);
+            return;
+        } catch (ConnectFailedException e) {
+            registry.failed(entry, e, true, Origin.PROBE);
+            return;
+        } catch (RuntimeException e) {
+            log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
+            registry.trialAbandoned(entry);
+            return;
+        } catch (Error e) {
+            registry.trialAbandoned(entry); // the permit goes back; the error is logged by the task's guard
+            throw e;
+        }
+        registry.trialSucceeded(entry, Origin.PROBE);
+    }
+}
