@@ -1,21 +1,25 @@
 package dev.connpool;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The attempt loop of {@link MultiPool#borrow()} and {@link MultiPool#execute(PoolCallback)}: pick a
- * server not tried yet in this call, borrow from it ({@link ServerBorrower#lend}), run the work, and on a
- * failure to connect (or an {@link IOException} of the work) back off and fail over to another server, up
- * to {@code retry.attempts} attempts. The last failure is thrown with the earlier ones suppressed.
+ * The attempt loop of {@link MultiPool#borrow()} and {@link MultiPool#execute(PoolCallback)}: pick a server
+ * not tried yet in this call, make one {@link ServerAttempt} on it (borrow, run the work, judge its failure),
+ * and when the attempt failed (a failed connect, a {@link FailureKind#SERVER} failure or a broken new
+ * connection, each charged to the server) back off and fail over to another server, up to
+ * {@code retry.attempts} attempts. {@link #runPinned} makes the one attempt of the pinned
+ * {@link MultiPool#execute(ServerAddress, PoolCallback)}. When the attempts are spent, the error thrown says
+ * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
+ * attached as suppressed.
  */
 final class AttemptLoop<C> {
 
     private final PoolErrors errors;
     private final ServerRegistry registry;
     private final ServerBorrower<C> borrower;
+    private final ServerAttempt<C> serverAttempt;
     private final Shutdown<C> shutdown;
     private final ServerPicker picker;
     private final Backoff backoff;
@@ -23,10 +27,11 @@ final class AttemptLoop<C> {
     private final NanoClock clock;
 
     AttemptLoop(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerBorrower<C> borrower,
-                Shutdown<C> shutdown, NanoClock clock) {
+                ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock) {
         this.errors = errors;
         this.registry = registry;
         this.borrower = borrower;
+        this.serverAttempt = new ServerAttempt<>(errors, borrower, factory, clock);
         this.shutdown = shutdown;
         this.picker = new ServerPicker(registry, settings.balancer(), errors);
         this.backoff = new Backoff(settings.retry().backoff().min(), settings.retry().backoff().max(), settings.retry().backoff().factor(),
@@ -35,64 +40,67 @@ final class AttemptLoop<C> {
         this.clock = clock;
     }
 
-    /** Runs the loop: {@code work == null} returns the lease ({@link MultiPool#borrow()}), else the work's result. */
+    /**
+     * Runs the loop. The work is {@code plain} or {@code told}, whichever is not null; with neither the
+     * result is the lease ({@link MultiPool#borrow()}).
+     */
     @SuppressWarnings("unchecked")
-    <R> R run(PoolCallback<C, R> work) {
+    <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told) {
         shutdown.ensureOpen();
         ServerEntry[] tried = null;
         List<PoolException> failures = null;
-        for (int attempt = 1; ; attempt++) {
-            ServerEntry entry = picker.pick(tried, attempt - 1); // may take a probing server's trial permit
+        for (int n = 1; ; n++) {
+            ServerEntry entry = picker.pick(tried, n - 1); // may take a probing server's trial permit
             if (entry == null) {
                 throw errors.noServer(registry.all(), failures);
             }
-            PoolException failure = null;
-            PooledLease<C> lease = null;
-            try {
-                lease = borrower.lend(entry); // gives the permit up unless the lease or a failed connect took it
-                if (lease == null) { // ejected or removed while we borrowed: out of the usable list now
-                    attempt--;
-                    continue;
-                }
-            } catch (ConnectFailedException e) {
-                failure = e;
+            Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
+            if (outcome == ServerAttempt.SKIPPED) { // ejected or removed while we borrowed: out of the usable list now
+                n--;
+                continue;
             }
-            if (lease != null) {
-                if (work == null) {
-                    return (R) lease;
-                }
-                try {
-                    R result = work.apply(lease.connection());
-                    lease.close();
-                    return result;
-                } catch (IOException e) {
-                    lease.invalidate(e);
-                    failure = errors.workFailed(entry.address, attempt, attempts, e);
-                } catch (RuntimeException | Error e) {
-                    lease.discard();
-                    throw e;
-                } catch (Exception e) {
-                    lease.discard();
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw errors.workFailed(entry.address, e);
-                } catch (Throwable e) { // neither an Exception nor an Error: the connection goes all the same
-                    lease.discard();
-                    throw e;
-                }
+            if (!(outcome instanceof ServerAttempt.Failed failed)) {
+                return (R) outcome;
             }
-            failures = failures == null ? new ArrayList<>(attempts) : failures;
-            failures.add(failure);
-            if (attempt >= attempts) {
-                throw lastOf(failures);
+            failures = add(failures, failed);
+            if (n >= attempts) {
+                throw errors.attemptsFailed(failures);
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw errors.interruptedBetweenAttempts(failures);
             }
-            tried = remember(tried, attempt - 1, entry);
-            pause(attempt, failures);
+            tried = remember(tried, n - 1, entry);
+            pause(n, failures);
         }
+    }
+
+    /**
+     * The pinned execute: one attempt on {@code server} (with its second run on a new connection when a
+     * reused one broke), no failover.
+     *
+     * @throws NoServerAvailableException when the server is not a member, ejected, draining, or on trial
+     */
+    @SuppressWarnings("unchecked")
+    <R> R runPinned(ServerAddress server, PoolCallback<C, R> work) {
+        shutdown.ensureOpen();
+        ServerEntry entry = borrower.usableEntry(server); // may take a probing server's trial permit
+        Object outcome = serverAttempt.run(entry, work, null, 1, 1);
+        if (outcome == ServerAttempt.SKIPPED) {
+            throw errors.unusable(entry, clock.nanoTime());
+        }
+        if (outcome instanceof ServerAttempt.Failed failed) {
+            throw errors.attemptsFailed(add(null, failed));
+        }
+        return (R) outcome;
+    }
+
+    private List<PoolException> add(List<PoolException> failures, ServerAttempt.Failed failed) {
+        List<PoolException> list = failures == null ? new ArrayList<>(attempts + 1) : failures;
+        if (failed.brokenReused() != null) {
+            list.add(failed.brokenReused());
+        }
+        list.add(failed.failure());
+        return list;
     }
 
     private void pause(int attempt, List<PoolException> failures) {
@@ -107,14 +115,6 @@ final class AttemptLoop<C> {
             throw errors.interruptedWhileBackingOff(e, failures);
         }
         shutdown.ensureOpen();
-    }
-
-    private static PoolException lastOf(List<PoolException> failures) {
-        PoolException last = failures.get(failures.size() - 1);
-        for (int i = 0; i < failures.size() - 1; i++) {
-            last.addSuppressed(failures.get(i));
-        }
-        return last;
     }
 
     private ServerEntry[] remember(ServerEntry[] tried, int count, ServerEntry entry) {

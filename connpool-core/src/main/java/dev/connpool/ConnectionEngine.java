@@ -294,6 +294,14 @@ final class ConnectionEngine<C> {
         return maintenance.retain(entry, keep);
     }
 
+    /**
+     * Closes the server's idle connections last used well in use epoch {@code epoch} or before (a reused
+     * connection of that epoch turned out broken); returns how many.
+     */
+    int retireUsedUpTo(ServerEntry entry, long epoch) {
+        return maintenance.retireUsedUpTo(entry, epoch);
+    }
+
     /** Stops lending and parking, wakes the waiters, closes the idle connections. */
     void close() {
         closing = true;

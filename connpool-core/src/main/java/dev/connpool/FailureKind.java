@@ -8,7 +8,8 @@ public enum FailureKind {
 
     /**
      * This connection is broken (reset, end of stream, broken pipe); the server may well be fine. Retried;
-     * on a connection that was handed out before, the server is not charged.
+     * on a connection that was handed out before, the server is not charged: the work runs once more on a
+     * newly opened connection to the same server.
      */
     CONNECTION,
 
@@ -21,7 +22,7 @@ public enum FailureKind {
 
     /**
      * The work failed; connection and server are fine (a bad request, a missing key, a bug). Never retried,
-     * never charged.
+     * never charged; the connection goes back to the pool.
      */
     WORK
 }

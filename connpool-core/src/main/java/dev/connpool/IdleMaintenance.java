@@ -15,6 +15,12 @@ import java.util.function.Consumer;
  *
  * <p>Idle time is counted from the first run that sees a connection parked: a borrow or return never reads
  * the clock for it, and an idle connection is closed at most one run later than idle-timeout.
+ *
+ * <p><b>Use epochs.</b> Each run advances every server's use epoch ({@link ServerEntry#useEpoch()}), so that a
+ * connection's {@link PooledConnection#goodEpoch} tells, to within one run, when it was last used well. When a
+ * reused connection turns out broken, {@link #retireUsedUpTo} closes the server's idle connections last used
+ * no later than it: what broke it (a server restart, a reset of every connection, a NAT flush) most likely
+ * broke them too, and a restart then costs one retry per server, not one per idle connection.
  */
 final class IdleMaintenance<C> {
 
@@ -49,6 +55,7 @@ final class IdleMaintenance<C> {
     long run(long now) {
         long next = now + intervalNanos;
         for (ServerEntry entry : members.all()) {
+            entry.advanceUseEpoch();
             long due = sweep(entry, now);
             if (due - next < 0) {
                 next = due;
@@ -116,6 +123,39 @@ final class IdleMaintenance<C> {
         }
         for (int k = kept.size() - 1; k >= 0; k--) {
             giveBack.accept(kept.get(k));
+        }
+        return closed;
+    }
+
+    /**
+     * Closes the server's idle connections whose last good use was in use epoch {@code epoch} or before (see
+     * the class comment); the others go back as they were. Returns how many were closed.
+     */
+    int retireUsedUpTo(ServerEntry entry, long epoch) {
+        List<PooledConnection<C>> all = parked.takeAll(entry);
+        if (all.isEmpty()) {
+            return 0;
+        }
+        List<PooledConnection<C>> kept = new ArrayList<>(all.size());
+        int closed = 0;
+        int i = 0;
+        try {
+            for (; i < all.size(); i++) {
+                PooledConnection<C> pooled = all.get(i);
+                if (pooled.goodEpoch - epoch <= 0) {
+                    lifecycle.destroy(pooled);
+                    closed++;
+                } else {
+                    kept.add(pooled);
+                }
+            }
+        } finally {
+            for (int j = i + 1; j < all.size(); j++) {
+                kept.add(all.get(j)); // not looked at (an Error ended the loop): back as they were
+            }
+            for (int k = kept.size() - 1; k >= 0; k--) {
+                giveBack.accept(kept.get(k)); // in their order: the longest idle deepest
+            }
         }
         return closed;
     }

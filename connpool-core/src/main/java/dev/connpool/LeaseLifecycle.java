@@ -79,6 +79,7 @@ final class LeaseLifecycle<C> {
                     errors.pool(), entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
         }
         entry.recordSuccess();
+        pooled.goodEpoch = entry.useEpoch(); // before the release publishes it
         try {
             engine.release(pooled);
         } finally {
@@ -120,6 +121,19 @@ final class LeaseLifecycle<C> {
             }
             afterRelease(entry);
         }
+    }
+
+    /**
+     * The lease's connection, reused from the pool, turned out broken: it is destroyed without charging the
+     * server (it may have died while it sat idle), and so are the server's idle connections last used no later
+     * than it, which whatever broke it most likely broke too. Returns how many of those were closed.
+     */
+    int brokenAfterReuse(PooledConnection<C> pooled, boolean trial) {
+        ServerEntry entry = pooled.entry;
+        long lastGoodUse = pooled.goodEpoch;
+        entry.advanceUseEpoch(); // connections given back from now on count as used after it
+        discarded(pooled, trial);
+        return engine.retireUsedUpTo(entry, lastGoodUse);
     }
 
     /** Gives back a connection whose lease was backed out of: it counted, it is uncounted. */

@@ -1,6 +1,5 @@
 package dev.connpool;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * try (Lease<SocketConnection> lease = pool.borrow()) {
  *     lease.connection().output().write(request);
  * }
- * String reply = pool.execute(c -> c.roundTrip("PING"));   // retried elsewhere on IOException
+ * String reply = pool.execute(c -> c.roundTrip("PING"));   // a broken connection or server: retried
  * pool.close();
  * }</pre>
  *
@@ -37,12 +36,21 @@ import org.slf4j.LoggerFactory;
  * the time the factory takes to connect (its connect timeout). {@link #borrow()} and
  * {@link #execute(PoolCallback)} make at most {@code retry.attempts} attempts with a back-off pause of
  * at most {@code retry.backoff.max} between two; so a borrow returns or fails within
- * {@code attempts x (max-wait + connect timeout) + (attempts - 1) x backoff.max}.
+ * {@code attempts x (max-wait + connect timeout) + (attempts - 1) x backoff.max}. An attempt of
+ * {@code execute} runs the work at most twice: the second time on a new connection to the same server, when
+ * a reused one broke, for which it may wait max-wait again. So an attempt of {@code execute} takes at most
+ * {@code 2 x max-wait + connect timeout + 2 x the work's time}.
  *
  * <p><b>Errors</b> are unchecked {@link PoolException}s. A failure to connect is retried on a server not
- * yet tried in this borrow while one exists; the last failure is thrown with the earlier ones attached
- * as suppressed exceptions. A {@link PoolTimeoutException} (every connection of the chosen server in
- * use for {@code max-wait}) is not retried.
+ * yet tried in this borrow while one exists; once the attempts are spent, the last failure is thrown, its
+ * message naming every server tried and why each failed, the earlier failures attached as suppressed
+ * exceptions. A {@link PoolTimeoutException} (every connection of the chosen server in use for
+ * {@code max-wait}) is not retried.
+ *
+ * <p><b>Who is charged</b> for a failure inside {@code execute} is what the factory's
+ * {@link ConnectionFactory#classify} says: see {@link #execute(PoolCallback)}. Never charged: a borrow that
+ * timed out (the pool was full), the caller's interrupt, a {@link FailureKind#WORK} failure,
+ * {@link Lease#discard()}.
  *
  * <p><b>Inside</b> (package-private, for maintainers): {@code AttemptLoop} runs the attempts of
  * {@code borrow()} and {@code execute()}, {@code ServerBorrower} borrows from one server,
@@ -85,7 +93,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
-        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, shutdown, clock);
+        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock);
         settings.servers().forEach(registry::add);
         housekeeper.start(registry);
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
@@ -139,7 +147,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public Lease<C> borrow() {
-        return attempts.run(null);
+        return attempts.run(null, null);
     }
 
     /**
@@ -174,23 +182,71 @@ public final class MultiPool<C> implements AutoCloseable {
     }
 
     /**
-     * Borrows a connection, runs {@code work} with it and gives it back. When {@code work} throws an
-     * {@link IOException}, the connection is destroyed, its server is charged a failure and the work runs
-     * again on another server, after a back-off pause, up to {@code retry.attempts} attempts in all
-     * (failures to connect count too). The work must therefore be idempotent.
-     *
-     * <p>Any other exception ends the call at once: the connection is destroyed (its protocol state is
-     * unknown) without charging the server; a {@link RuntimeException} is rethrown as it is, a checked
-     * one wrapped in {@link CallbackFailedException}.
+     * Borrows a connection, runs {@code work} with it and gives it back. When {@code work} throws, the
+     * factory's {@link ConnectionFactory#classify} says what the failure is about:
+     * <ul>
+     *   <li>{@link FailureKind#CONNECTION} on a connection reused from the pool: the server is not charged
+     *       (the connection may have died while it sat idle); the connection is closed, and so are the
+     *       server's idle connections last used no later than it, and the work runs once more, at once, on a
+     *       newly opened connection to the same server. That second run is part of the same attempt.</li>
+     *   <li>{@link FailureKind#CONNECTION} on a new connection, or {@link FailureKind#SERVER}: the connection
+     *       is destroyed, the server charged one failure, and the work runs again on another server after a
+     *       back-off pause, up to {@code retry.attempts} attempts in all (failures to connect count too).
+     *       When they are spent, a {@link CallbackFailedException} (or the last {@link ConnectFailedException})
+     *       says which servers were tried and why each failed.</li>
+     *   <li>{@link FailureKind#WORK}: the connection goes back to the pool (connection and server are fine),
+     *       nobody is charged, nothing is retried: a {@link RuntimeException} is rethrown as it is, a checked
+     *       one wrapped in {@link CallbackFailedException}.</li>
+     * </ul>
+     * The work may thus run more than once: it must be idempotent. Whatever the classification, an
+     * {@link Error}, an {@link InterruptedException} or any failure while the calling thread is interrupted
+     * destroys the connection (its protocol state is unknown) without charging the server, and ends the call
+     * (the interrupt flag stays set). Work that may leave a connection in the middle of an exchange without
+     * an {@code IOException} should have its factory classify that failure as {@code CONNECTION}, or use
+     * {@link #borrow()} and {@link Lease#discard()}.
      *
      * @param work what to do with the connection
      * @param <R>  the result type
      * @return what {@code work} returned
-     * @throws CallbackFailedException when the last attempt's work threw an IOException
+     * @throws CallbackFailedException when the last attempt's work failed, or the work threw a checked exception
      * @throws PoolException           as {@link #borrow()}
      */
     public <R> R execute(PoolCallback<C, R> work) {
-        return attempts.run(Objects.requireNonNull(work, "work"));
+        return attempts.run(Objects.requireNonNull(work, "work"), null);
+    }
+
+    /**
+     * {@link #execute(PoolCallback)} for work that needs to know its server (for logs, for keys): the work
+     * is given the connection and the server it belongs to, on each run.
+     *
+     * @param work what to do with the connection and its server
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws CallbackFailedException when the last attempt's work failed, or the work threw a checked exception
+     * @throws PoolException           as {@link #borrow()}
+     */
+    public <R> R execute(ServerCallback<C, R> work) {
+        return attempts.run(null, Objects.requireNonNull(work, "work"));
+    }
+
+    /**
+     * {@link #execute(PoolCallback)} on {@code server} only, for sharding: the same classification, and the
+     * second run on a newly opened connection when a reused one broke, but no other server: a failure that
+     * charges the server (a failed connect, a {@link FailureKind#SERVER} failure, a broken new connection)
+     * ends the call.
+     *
+     * @param server a server of this pool
+     * @param work   what to do with the connection
+     * @param <R>    the result type
+     * @return what {@code work} returned
+     * @throws NoServerAvailableException when the server is not in the pool, ejected, draining, or on trial
+     * @throws ConnectFailedException     when no connection could be made
+     * @throws CallbackFailedException    when the work failed and was not run again, or threw a checked exception
+     * @throws PoolTimeoutException       when no connection became free within max-wait
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public <R> R execute(ServerAddress server, PoolCallback<C, R> work) {
+        return attempts.runPinned(Objects.requireNonNull(server, "server"), Objects.requireNonNull(work, "work"));
     }
 
     // ---- servers -------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ final class ParkedConnections<C> {
             return null;
         }
         pooled.idleSinceNanos = 0;
+        pooled.reused = true;
         return pooled;
     }
 

@@ -1,6 +1,5 @@
 package dev.connpool;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -58,11 +57,12 @@ final class PoolErrors {
         return new NoServerAvailableException(pool, server, "pool '" + pool + "': server " + server + why);
     }
 
-    /** No server may be used now; the failures of the attempts made so far (may be null) are attached. */
+    /** No server may be used now; the failures of the attempts made so far (may be null) are told and attached. */
     NoServerAvailableException noServer(List<ServerEntry> all, List<PoolException> failures) {
         String why = all.isEmpty() ? "it has no servers" : "none of its " + all.size() + " server(s) may be used now "
                 + all;
-        return withSuppressed(new NoServerAvailableException(pool, null, "pool '" + pool + "': " + why), failures);
+        return withSuppressed(new NoServerAvailableException(pool, null, "pool '" + pool + "': " + why
+                + tried(failures)), failures);
     }
 
     /** The balancer broke its contract: it picked nothing from a non-empty list. */
@@ -72,12 +72,12 @@ final class PoolErrors {
 
     PoolException interruptedBetweenAttempts(List<PoolException> failures) {
         return withSuppressed(new PoolException(pool, null, "pool '" + pool
-                + "': interrupted; no further attempt made", null), failures);
+                + "': interrupted; no further attempt made" + tried(failures), null), failures);
     }
 
     PoolException interruptedWhileBackingOff(InterruptedException cause, List<PoolException> failures) {
         return withSuppressed(new PoolException(pool, null, "pool '" + pool
-                + "': interrupted while backing off before a retry", cause), failures);
+                + "': interrupted while backing off before a retry" + tried(failures), cause), failures);
     }
 
     /** The connect failed because this thread was interrupted (ClosedByInterruptException): not the server's fault. */
@@ -85,16 +85,75 @@ final class PoolErrors {
         return new PoolException(pool, server, "pool '" + pool + "': interrupted while connecting to " + server, cause);
     }
 
-    /** The work threw an {@link IOException} on attempt {@code attempt}; the connection was invalidated. */
-    CallbackFailedException workFailed(ServerAddress server, int attempt, int attempts, IOException cause) {
-        return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server
-                + " failed (attempt " + attempt + " of " + attempts + "): " + cause, cause);
+    /**
+     * The work failed with a {@link FailureKind#SERVER} failure, or a {@link FailureKind#CONNECTION} failure on a
+     * new connection, on attempt {@code attempt}: the connection was invalidated and the server charged.
+     */
+    CallbackFailedException workFailed(ServerAddress server, int attempt, int attempts, FailureKind kind,
+                                       Exception cause) {
+        String why = kind == FailureKind.SERVER ? "the server cannot serve" : "a new connection broke";
+        return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server + " failed (attempt "
+                + attempt + " of " + attempts + "; " + why + ", " + server + " is charged): " + cause, cause);
     }
 
-    /** The work threw a checked exception other than an {@link IOException}; no retry. */
+    /** The work threw a checked exception that is not retried ({@link FailureKind#WORK}, an interrupt). */
     CallbackFailedException workFailed(ServerAddress server, Exception cause) {
         return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server + " failed: " + cause,
                 cause);
+    }
+
+    /** A reused connection broke under the work ({@link FailureKind#CONNECTION}): not charged, run again on a new one. */
+    CallbackFailedException reusedConnectionBroke(ServerAddress server, int retired, Exception cause) {
+        return new CallbackFailedException(pool, server, "pool '" + pool + "': work on " + server
+                + " failed on a reused connection, which broke (" + server + " is not charged; " + retired
+                + " idle connection(s) used no later than it closed too; the work runs again on a new connection): "
+                + cause, cause);
+    }
+
+    /**
+     * What a call throws once its attempts are spent: the last failure, of its own type and with its cause,
+     * its message followed by every earlier failure's (which servers were tried and why each failed), the
+     * earlier failures attached as suppressed. A lone failure is thrown as it is.
+     */
+    PoolException attemptsFailed(List<PoolException> failures) {
+        PoolException last = failures.get(failures.size() - 1);
+        if (failures.size() == 1) {
+            return last;
+        }
+        List<PoolException> earlier = failures.subList(0, failures.size() - 1);
+        String message = last.getMessage() + "; before: " + reasons(earlier);
+        PoolException thrown;
+        if (last instanceof ConnectFailedException) {
+            thrown = new ConnectFailedException(pool, last.server(), message, last.getCause());
+        } else if (last instanceof CallbackFailedException) {
+            thrown = new CallbackFailedException(pool, last.server(), message, last.getCause());
+        } else if (last instanceof NoServerAvailableException) {
+            thrown = new NoServerAvailableException(pool, last.server(), message);
+        } else {
+            thrown = new PoolException(pool, last.server(), message, last.getCause());
+        }
+        earlier.forEach(thrown::addSuppressed);
+        for (Throwable suppressed : last.getSuppressed()) {
+            thrown.addSuppressed(suppressed);
+        }
+        return thrown;
+    }
+
+    /** "; tried: (1) ... (2) ..." for the failures so far, or nothing. */
+    private String tried(List<PoolException> failures) {
+        return failures == null || failures.isEmpty() ? "" : "; tried: " + reasons(failures);
+    }
+
+    /** Each failure's message without the pool's name, numbered: which server, and why. */
+    private String reasons(List<PoolException> failures) {
+        String prefix = "pool '" + pool + "': ";
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < failures.size(); i++) {
+            String message = String.valueOf(failures.get(i).getMessage());
+            text.append(i == 0 ? "" : "; ").append('(').append(i + 1).append(") ")
+                    .append(message.startsWith(prefix) ? message.substring(prefix.length()) : message);
+        }
+        return text.toString();
     }
 
     /** borrowNew took max-active + 1 connections and every one was an idle one. */

@@ -52,10 +52,26 @@ final class PooledConnection<C> {
      */
     long idleSinceNanos;
 
+    /**
+     * Whether it was ever lent from the pool (taken off the stack or handed over by a return) rather than
+     * opened for the borrow that lent it: set by {@link ParkedConnections#ready}, next to
+     * {@link #idleSinceNanos}, and read by the thread that holds it. A broken connection that was reused
+     * may have died while it sat idle: its server is not charged for it.
+     */
+    boolean reused;
+
+    /**
+     * The server's use epoch ({@link ServerEntry#useEpoch()}) at its last good use: when it was opened, then
+     * each time a lease of it is closed normally. Written before it is parked or handed over, read by whoever
+     * takes it from there (the hand-off orders the two); no clock read.
+     */
+    long goodEpoch;
+
     PooledConnection(C connection, ServerEntry entry, long createdNanos, long lifetimeNanos) {
         this.connection = connection;
         this.entry = entry;
         this.createdNanos = createdNanos;
+        this.goodEpoch = entry.useEpoch();
         this.mortal = lifetimeNanos > 0;
         this.expiresAtNanos = createdNanos + lifetimeNanos;
     }

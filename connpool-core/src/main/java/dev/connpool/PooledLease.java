@@ -3,7 +3,7 @@ package dev.connpool;
 /**
  * A {@link Lease} on one {@link PooledConnection}. The connection's {@code owner} holds this lease's id
  * while it is open; the one CAS from id to {@link PooledConnection#NO_OWNER} decides which of close,
- * invalidate or the pool's shutdown releases it, so each happens at most once. What follows the release
+ * invalidate, discard or the pool's shutdown releases it, so each happens at most once. What follows the release
  * is the {@link LeaseLifecycle}'s.
  */
 final class PooledLease<C> implements Lease<C> {
@@ -47,11 +47,24 @@ final class PooledLease<C> implements Lease<C> {
         }
     }
 
-    /** Destroys the connection without charging the server (the caller's own error left it in an unknown state). */
-    void discard() {
+    @Override
+    public void discard() {
         if (claim()) {
             lifecycle.discarded(pooled, trial);
         }
+    }
+
+    /** Whether the connection was lent from the pool before, rather than opened for this lease. */
+    boolean reused() {
+        return pooled.reused;
+    }
+
+    /**
+     * Discards the connection, which was reused and turned out broken, and retires the server's idle
+     * connections used no later than it (see {@link LeaseLifecycle#brokenAfterReuse}); returns how many.
+     */
+    int discardBroken() {
+        return claim() ? lifecycle.brokenAfterReuse(pooled, trial) : 0;
     }
 
     /** Invalidates and charges the server with {@code cause}. */

@@ -6,8 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Borrowing from one server: one attempt of {@link AttemptLoop}, {@link MultiPool#borrow(ServerAddress)} and
- * {@link MultiPool#borrowNew(ServerAddress)}. It charges the server for a failed connect, records the
+ * Borrowing from one server: one attempt of {@link AttemptLoop}, {@link MultiPool#borrow(ServerAddress)},
+ * {@link MultiPool#borrowNew(ServerAddress)} and the new connection of {@code execute}'s second run after a
+ * reused connection broke ({@link #lendNew}). It charges the server for a failed connect, records the
  * borrow's metrics and holds the server's trial permit, when the borrowing thread took it, in one
  * try/finally: the permit passes to the lease made, or to the verdict of a failed connect, and is given up
  * in every other case.
@@ -80,25 +81,39 @@ final class ServerBorrower<C> {
         }
     }
 
-    /** {@link MultiPool#borrowNew(ServerAddress)}: takes connections until a new one comes, setting the idle ones aside. */
+    /** {@link MultiPool#borrowNew(ServerAddress)}: a newly opened connection (see {@link #lendNew}). */
     PooledLease<C> borrowNew(ServerAddress server) {
         shutdown.ensureOpen();
         ServerEntry entry = usableEntry(server);
+        PooledLease<C> lease = lendNew(entry);
+        if (lease == null) {
+            throw errors.unusable(entry, clock.nanoTime());
+        }
+        return lease;
+    }
+
+    /**
+     * A newly opened connection of a server the caller picked, never an idle one: takes connections until a
+     * new one comes, setting the idle ones aside (and closing one of them when the server is full of them),
+     * then gives those back. Charges the server for a failed connect.
+     *
+     * @return the lease, or null when the server was ejected or removed while the borrow was under way
+     * @throws PoolClosedException when the pool closed meanwhile
+     */
+    PooledLease<C> lendNew(ServerEntry entry) {
         boolean trial = entry.ownsTrial();
-        long start = clock.nanoTime();
         List<PooledConnection<C>> idleOnes = new ArrayList<>();
         PooledLease<C> lease = null;
         try {
             for (int i = 0; i <= settings.limits().maxActive(); i++) {
                 PooledConnection<C> pooled = acquire(entry, trial);
                 if (pooled == null) {
-                    throw errors.unusable(entry, clock.nanoTime());
+                    return null;
                 }
-                if (pooled.timesLeased == 0 && pooled.createdNanos - start >= 0) {
+                if (!pooled.reused && pooled.timesLeased == 0) { // opened by this acquire
                     lease = leases.lease(pooled, trial);
                     if (lease == null) {
-                        shutdown.ensureOpen();
-                        throw errors.unusable(entry, clock.nanoTime());
+                        shutdown.ensureOpen(); // closed meanwhile; else the server is draining
                     }
                     return lease;
                 }
@@ -107,7 +122,7 @@ final class ServerBorrower<C> {
                     engine.destroy(idleOnes.remove(idleOnes.size() - 1)); // full: make room for a new one
                 }
             }
-            throw errors.noNewConnection(server);
+            throw errors.noNewConnection(entry.address);
         } finally {
             Throwable failed = giveBack(entry, idleOnes);
             if (trial && lease == null) {
@@ -142,8 +157,13 @@ final class ServerBorrower<C> {
         return first;
     }
 
-    /** A member that a borrow may use now; a probing one only with its trial permit, which this thread then holds. */
-    private ServerEntry usableEntry(ServerAddress server) {
+    /**
+     * A member that a borrow may use now; a probing one only with its trial permit, which this thread then
+     * holds (and a borrow from it passes on or gives up).
+     *
+     * @throws NoServerAvailableException when it is not a member, or is ejected, draining or on trial
+     */
+    ServerEntry usableEntry(ServerAddress server) {
         ServerEntry entry = registry.member(server);
         if (ServerPicker.admit(entry)) {
             return entry;

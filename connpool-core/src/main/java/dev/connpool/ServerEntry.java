@@ -21,6 +21,7 @@ final class ServerEntry implements Balancer.Candidate {
     private static final VarHandle FAILURES;
     private static final VarHandle TRIAL_OWNER;
     private static final VarHandle SLOTS;
+    private static final VarHandle USE_EPOCH;
 
     static {
         try {
@@ -30,6 +31,7 @@ final class ServerEntry implements Balancer.Candidate {
             FAILURES = lookup.findVarHandle(ServerEntry.class, "failures", int.class);
             TRIAL_OWNER = lookup.findVarHandle(ServerEntry.class, "trialOwner", Thread.class);
             SLOTS = lookup.findVarHandle(ServerEntry.class, "slots", int.class);
+            USE_EPOCH = lookup.findVarHandle(ServerEntry.class, "useEpoch", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,6 +60,13 @@ final class ServerEntry implements Balancer.Candidate {
     final LongAdder borrowedOnClosed = new LongAdder();
     /** Every live connection of this server, leased or idle; touched only on create and destroy. */
     final Set<PooledConnection<?>> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * A coarse clock of this server's connection uses, with no clock read: every maintenance run advances
+     * it, and so does a pooled connection found broken. A connection remembers it at its last good use
+     * ({@link PooledConnection#goodEpoch}), so that the idle ones used no later than a broken one can be
+     * told apart from those used since ({@link IdleMaintenance#retireUsedUpTo}).
+     */
+    private volatile long useEpoch;
     /** Its last state changes and their causes; written by the registry, never on the borrow path. */
     final ServerHistory history = new ServerHistory();
     /** The thread running this server's one trial while it is {@link ServerState#PROBING}. */
@@ -135,6 +144,16 @@ final class ServerEntry implements Balancer.Candidate {
 
     void giveBackSlot() {
         SLOTS.getAndAdd(this, -1);
+    }
+
+    /** The current use epoch (see {@link #useEpoch}). */
+    long useEpoch() {
+        return useEpoch;
+    }
+
+    /** Starts a new use epoch: connections used from now on count as used after every one used before. */
+    void advanceUseEpoch() {
+        USE_EPOCH.getAndAdd(this, 1L);
     }
 
     int failures() {

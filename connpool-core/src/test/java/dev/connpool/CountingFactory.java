@@ -59,6 +59,11 @@ final class CountingFactory<C> implements ConnectionFactory<C> {
         delegate.destroy(server, connection);
     }
 
+    @Override
+    public FailureKind classify(ServerAddress server, Throwable failure) {
+        return delegate.classify(server, failure);
+    }
+
     /** Connections created and not destroyed yet. */
     int live() {
         return live.size();

@@ -23,4 +23,9 @@ class ForwardingFactory<C> implements ConnectionFactory<C> {
     public void destroy(ServerAddress server, C connection) throws Exception {
         delegate.destroy(server, connection);
     }
+
+    @Override
+    public FailureKind classify(ServerAddress server, Throwable failure) {
+        return delegate.classify(server, failure);
+    }
 }
