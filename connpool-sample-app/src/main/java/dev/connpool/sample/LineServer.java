@@ -117,6 +117,11 @@ public final class LineServer implements AutoCloseable {
             try {
                 Socket socket = s.accept();
                 open.add(socket);
+                if (s.isClosed()) { // stopped between accept and add: stop() closed the listener, then the
+                    open.remove(socket); // open connections, and may have missed this one
+                    closeQuietly(socket);
+                    return;
+                }
                 Thread t = new Thread(() -> serve(socket), "backend-" + name + "-conn");
                 t.setDaemon(true);
                 t.start();
