@@ -37,31 +37,6 @@ public record ServerStats(ServerAddress server, ServerState state, int active, i
                           Instant ejectedUntil, int overdueLeases, boolean usable, List<ServerStateChange> history) {
 
     /**
-     * Stats without a history (as before the history was kept).
-     *
-     * @param server        the server
-     * @param state         its health state
-     * @param active        connections lent out now
-     * @param idle          connections waiting in the pool
-     * @param waiting       borrowers waiting for one of its connections
-     * @param created       connections opened since it joined
-     * @param destroyed     connections closed since it joined
-     * @param borrowed      leases handed out since it joined
-     * @param failures      consecutive failures
-     * @param ejections     how many times it was ejected in total
-     * @param ejectedUntil  when its ejection ends, or {@code null}
-     * @param overdueLeases leases held longer than {@code leak-detection-threshold}
-     * @param usable        whether it can serve a borrow now
-     */
-    @SuppressWarnings("java:S107")
-    public ServerStats(ServerAddress server, ServerState state, int active, int idle, int waiting, long created,
-                       long destroyed, long borrowed, int failures, long ejections, Instant ejectedUntil,
-                       int overdueLeases, boolean usable) {
-        this(server, state, active, idle, waiting, created, destroyed, borrowed, failures, ejections, ejectedUntil,
-                overdueLeases, usable, List.of());
-    }
-
-    /**
      * The definition of {@link #usable()}: the state accepts borrows and the server has had fewer
      * consecutive failures than {@code ejection.consecutive-failures}.
      *

@@ -89,7 +89,8 @@ class DashboardSamplerTest {
     }
 
     private static ServerStats server(ServerAddress address, long borrowed, int active, int idle, int waiting) {
-        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null, 0, true);
+        return new ServerStats(address, ServerState.ACTIVE, active, idle, waiting, 0, 0, borrowed, 0, 0, null, 0, true,
+                List.of());
     }
 
     private static PoolStats stats(ServerStats... servers) {

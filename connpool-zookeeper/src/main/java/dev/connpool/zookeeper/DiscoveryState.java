@@ -32,23 +32,4 @@ public record DiscoveryState(String path, DiscoveryFormat format, boolean connec
         skipped = Set.copyOf(skipped);
         removing = Set.copyOf(removing);
     }
-
-    /**
-     * A state with no removal pending (the shape before {@code removing} was added).
-     *
-     * @param path       the watched path
-     * @param format     how servers are written under it
-     * @param connected  whether the ZooKeeper session is connected now
-     * @param synced     whether the pool's servers were set from ZooKeeper at least once
-     * @param lastUpdate when the pool's servers were last set from ZooKeeper, or null
-     * @param nodeCount  how many nodes the path held at the last read
-     * @param servers    the servers read at the last read
-     * @param skipped    node names that did not parse at the last read
-     * @param lastError  the last problem seen, or null
-     */
-    public DiscoveryState(String path, DiscoveryFormat format, boolean connected, boolean synced,
-                          Instant lastUpdate, int nodeCount, Set<ServerAddress> servers, Set<String> skipped,
-                          String lastError) {
-        this(path, format, connected, synced, lastUpdate, nodeCount, servers, skipped, lastError, Set.of());
-    }
 }
