@@ -167,11 +167,12 @@ final class ConnectionEngine<C> {
     /** Gives a connection back: to the longest-waiting borrower, else parked; destroyed when it may not be kept. */
     void release(PooledConnection<C> pooled) {
         ServerEntry entry = pooled.entry;
-        if (closing || !entry.state().acceptsBorrows() || lifecycle.expired(pooled)) {
+        ServerState state = entry.state();
+        if (closing || !state.acceptsBorrows() || lifecycle.expired(pooled)) {
             lifecycle.destroy(pooled);
             return;
         }
-        if (entry.waiting() > 0 && entry.state() == ServerState.ACTIVE && queueOf(entry).starving()
+        if (entry.waiting() > 0 && state == ServerState.ACTIVE && queueOf(entry).starving()
                 && queueOf(entry).handOver(pooled)) {
             return; // a borrower has starved: it gets this one, not whoever comes next
         }
