@@ -87,13 +87,20 @@ final class LeaseLifecycle<C> {
             engine.release(pooled);
         } finally {
             entry.addLeased(-1);
-            try {
-                if (trial) {
-                    registry.trialSucceeded(entry);
-                }
-            } finally {
+            if (trial) {
+                trialReturned(entry);
+            } else {
                 afterRelease(entry);
             }
+        }
+    }
+
+    /** The return of a trial's lease: the server passed its trial. */
+    private void trialReturned(ServerEntry entry) {
+        try {
+            registry.trialSucceeded(entry);
+        } finally {
+            afterRelease(entry);
         }
     }
 
