@@ -164,26 +164,49 @@ final class ConnectionEngine<C> {
         }
     }
 
-    /** Gives a connection back: to the longest-waiting borrower, else parked; destroyed when it may not be kept. */
+    /**
+     * Gives a connection back: to the longest-waiting borrower, else parked; destroyed when it may not be kept.
+     * The common case (nobody waits for the server, no max-lifetime due) only parks it.
+     */
     void release(PooledConnection<C> pooled) {
+        if (pooled.entry.waiting() != 0 || lifecycle.expired(pooled)) {
+            releaseToWaiters(pooled);
+        } else {
+            park(pooled);
+        }
+    }
+
+    /** {@link #release} when borrowers wait for the server (or the connection has expired). */
+    private void releaseToWaiters(PooledConnection<C> pooled) {
         ServerEntry entry = pooled.entry;
-        if (closing || !entry.state().acceptsBorrows() || lifecycle.expired(pooled)) {
+        ServerState state = entry.state();
+        if (closing || !state.acceptsBorrows() || lifecycle.expired(pooled)) {
             lifecycle.destroy(pooled);
             return;
         }
-        if (entry.waiting() > 0 && entry.state() == ServerState.ACTIVE && queueOf(entry).starving()
+        if (entry.waiting() > 0 && state == ServerState.ACTIVE && queueOf(entry).starving()
                 && queueOf(entry).handOver(pooled)) {
             return; // a borrower has starved: it gets this one, not whoever comes next
         }
+        park(pooled);
+    }
+
+    /**
+     * Parks a connection (destroys it at max-idle), then looks again at who waits and at the server's state:
+     * a borrower that queued while it parked must not miss it, and a close, an ejection or a drain that came
+     * meanwhile (and may have emptied the stack already) must not leave it parked.
+     */
+    private void park(PooledConnection<C> pooled) {
+        ServerEntry entry = pooled.entry;
         if (!parked.park(pooled)) {
             lifecycle.destroy(pooled); // max-idle reached
             return;
         }
-        if (entry.waiting() > 0) {
-            signal(entry); // a borrower queued while this one parked: it must not miss it
+        if (entry.waiting() != 0) {
+            signal(entry);
         }
         if (closing || !entry.state().acceptsBorrows()) {
-            clearIdle(entry); // raced with close(), an ejection or a drain, which may have emptied the stack already
+            clearIdle(entry);
         }
     }
 

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * health probe of every server (see {@link MultiPool.Builder#healthCheckInterval} for what a probe is and
  * what its verdict does).
  *
- * <p><b>One probe per server at a time.</b> Each server has one chain of probes: the next is scheduled when
+ * <p><b>One probe per server at a time.</b> Probes and trials connect, so they run on the scheduler's probe
+ * threads ({@link HousekeepingScheduler#executeBlocking}): a hung server holds up neither maintenance nor the
+ * probes of other servers. Each server has one chain of probes: the next is scheduled when
  * the last one is over, every 80% to 100% of the interval (the first within 50% to 100% of it), so a probe
  * never overlaps the server's previous one and is never more than the interval late. A probing server's
  * probe is its trial, which takes the server's one trial permit (that a borrow or the end of an ejection
@@ -27,6 +29,12 @@ final class HealthProbes {
         void schedule(Runnable task, long delayNanos);
     }
 
+    /** Runs a task that connects on the scheduler's probe threads (guarded); false when it was skipped (closing). */
+    @FunctionalInterface
+    interface Blocking {
+        boolean run(Runnable task);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(HealthProbes.class);
 
     private final String pool;
@@ -34,17 +42,20 @@ final class HealthProbes {
     private final ServerMembers members;
     private final ConnectionEngine<?> engine;
     private final Later later;
+    private final Blocking blocking;
     /** The jitter's source (seeded by tests, so that a fuzzer's run replays). */
     private final Random random;
     /** The servers with a chain of probes. */
     private final Set<ServerEntry> watched = ConcurrentHashMap.newKeySet();
 
-    HealthProbes(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, Later later, Random random) {
+    HealthProbes(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, Later later, Blocking blocking,
+                 Random random) {
         this.pool = settings.name();
         this.intervalNanos = settings.healthCheck().interval().toNanos();
         this.members = members;
         this.engine = engine;
         this.later = later;
+        this.blocking = blocking;
         this.random = random;
     }
 
@@ -60,15 +71,30 @@ final class HealthProbes {
             watched.remove(entry); // gone (a server added again is a new entry, with a chain of its own)
             return;
         }
-        try {
-            switch (entry.state()) {
-                case ACTIVE -> probe(registry, entry);
-                case PROBING -> trial(registry, entry);
-                default -> log.trace("pool '{}': {} is not probed", pool, entry); // its ejection's end brings a trial
-            }
-        } finally {
-            later.schedule(() -> round(registry, entry), delay(0.8));
+        Runnable check = switch (entry.state()) {
+            case ACTIVE -> () -> probe(registry, entry);
+            case PROBING -> () -> trial(registry, entry);
+            default -> null; // its ejection's end brings a trial
+        };
+        if (check == null) {
+            next(registry, entry);
+            return;
         }
+        // The check connects: it runs on a probe thread, and the next round is scheduled when it is over.
+        boolean started = blocking.run(() -> {
+            try {
+                check.run();
+            } finally {
+                next(registry, entry);
+            }
+        });
+        if (!started) {
+            watched.remove(entry); // closing
+        }
+    }
+
+    private void next(ServerRegistry registry, ServerEntry entry) {
+        later.schedule(() -> round(registry, entry), delay(0.8));
     }
 
     /** Between {@code shortest} and 1 times the interval, at random. */

@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool's own background thread: runs the idle connections' maintenance ({@link ConnectionEngine#maintain})
+ * A pool's own background thread (and its probe threads, for what connects): runs the idle connections' maintenance ({@link ConnectionEngine#maintain})
  * when it is due, ends ejections and has the server tried (so a recovered server comes back without user
  * traffic), probes every server with {@code health-check.interval} (both through {@link HealthProbes}),
  * keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
@@ -43,7 +43,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         this.clock = clock;
         this.listeners = listeners;
         this.executor = executor;
-        this.probes = new HealthProbes(settings, members, engine, this::schedule, random);
+        this.probes = new HealthProbes(settings, members, engine, this::schedule, this::runBlocking, random);
     }
 
     /** Starts the periodic work; refills report their failures to {@code registry}. */
@@ -102,7 +102,7 @@ final class Housekeeper implements ServerRegistry.Actions {
         if (left > 0) {
             schedule(() -> endEjection(registry, entry), left);
         } else if (left == 0) {
-            probes.trial(registry, entry);
+            runBlocking(() -> probes.trial(registry, entry)); // it connects: off the housekeeping thread
         }
     }
 
@@ -159,6 +159,20 @@ final class Housekeeper implements ServerRegistry.Actions {
             executor.execute(guarded(task));
         } catch (RejectedExecutionException e) {
             log.debug("pool '{}': housekeeping task skipped, the pool is closing", pool);
+        }
+    }
+
+    /**
+     * Runs a task that connects (a probe, a trial) on the scheduler's probe threads; returns false when the
+     * pool is closing and it was not run.
+     */
+    private boolean runBlocking(Runnable task) {
+        try {
+            executor.executeBlocking(guarded(task));
+            return true;
+        } catch (RejectedExecutionException e) {
+            log.debug("pool '{}': probe skipped, the pool is closing", pool);
+            return false;
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.connpool;
 
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where a pool's background work runs: one thread of its own in production ({@link #thread}); a test can
@@ -10,6 +13,12 @@ import java.util.concurrent.TimeUnit;
  * ejection ends, probes and refills happen exactly when the test says.
  */
 interface HousekeepingScheduler {
+
+    /** How many probes and trials of a pool run at once, at most (each on a server of its own). */
+    int PROBE_THREADS = 4;
+
+    /** How long an idle probe thread lives. */
+    long PROBE_THREAD_KEEP_ALIVE_SECONDS = 30;
 
     /**
      * Runs {@code task} as soon as possible, on the scheduler's thread.
@@ -28,14 +37,28 @@ interface HousekeepingScheduler {
      */
     void schedule(Runnable task, long delayNanos);
 
-    /** Drops every pending task, interrupts a running one and returns once it ended (or after a bound). */
+    /**
+     * Runs {@code task}, which may block on the network for up to a connect timeout (a health probe, a
+     * trial), as soon as possible, off the thread of the other tasks: so that a hung server's probe delays
+     * neither maintenance nor the probes of other servers. By default, like {@link #execute}.
+     *
+     * @param task the task
+     * @throws RejectedExecutionException once the scheduler is shut down
+     */
+    default void executeBlocking(Runnable task) {
+        execute(task);
+    }
+
+    /** Drops every pending task, interrupts running ones and returns once they ended (or after a bound). */
     void shutdown();
 
     /** Whether {@link #shutdown} was called. */
     boolean isShutdown();
 
     /**
-     * A daemon thread named {@code connpool-<pool>-housekeeper}.
+     * A daemon thread named {@code connpool-<pool>-housekeeper}, and for {@link #executeBlocking} up to
+     * {@link #PROBE_THREADS} daemon threads named {@code connpool-<pool>-probe-<n>}, started when needed and
+     * ended after {@link #PROBE_THREAD_KEEP_ALIVE_SECONDS} without work.
      *
      * @param pool the pool's name
      * @return the scheduler
@@ -46,6 +69,14 @@ interface HousekeepingScheduler {
             thread.setDaemon(true);
             return thread;
         });
+        AtomicInteger probeThreads = new AtomicInteger();
+        ThreadPoolExecutor blocking = new ThreadPoolExecutor(PROBE_THREADS, PROBE_THREADS,
+                PROBE_THREAD_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "connpool-" + pool + "-probe-" + probeThreads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        blocking.allowCoreThreadTimeOut(true);
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         return new HousekeepingScheduler() {
@@ -60,12 +91,23 @@ interface HousekeepingScheduler {
             }
 
             @Override
+            public void executeBlocking(Runnable task) {
+                if (executor.isShutdown()) {
+                    throw new RejectedExecutionException("pool '" + pool + "' is closing");
+                }
+                blocking.execute(task);
+            }
+
+            @Override
             public void shutdown() {
                 executor.shutdownNow();
+                blocking.shutdownNow();
                 try {
-                    if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    if (!executor.awaitTermination(5, TimeUnit.SECONDS)
+                            || !blocking.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                         org.slf4j.LoggerFactory.getLogger(Housekeeper.class)
-                                .warn("pool '{}': housekeeping thread did not stop within 5 s", pool);
+                                .warn("pool '{}': housekeeping threads did not stop within 5 s", pool);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

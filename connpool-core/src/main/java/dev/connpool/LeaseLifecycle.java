@@ -74,23 +74,33 @@ final class LeaseLifecycle<C> {
     /** The lease was closed: the connection goes back (or is closed, if it must), the server had a success. */
     void returned(PooledConnection<C> pooled, boolean trial) {
         ServerEntry entry = pooled.entry;
-        if (pooled.leakReported) {
+        if (leakThresholdNanos > 0 && pooled.leakReported) {
             log.info("pool '{}': the lease of a connection to {} reported as a possible leak came back after {} ms",
                     errors.pool(), entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
         }
         entry.recordSuccess();
-        pooled.goodEpoch = entry.useEpoch(); // before the release publishes it
+        long epoch = entry.useEpoch();
+        if (pooled.goodEpoch != epoch) {
+            pooled.goodEpoch = epoch; // before the release publishes it (written only when it changed: a return dirties no more than it must)
+        }
         try {
             engine.release(pooled);
         } finally {
             entry.addLeased(-1);
-            try {
-                if (trial) {
-                    registry.trialSucceeded(entry);
-                }
-            } finally {
+            if (trial) {
+                trialReturned(entry);
+            } else {
                 afterRelease(entry);
             }
+        }
+    }
+
+    /** The return of a trial's lease: the server passed its trial. */
+    private void trialReturned(ServerEntry entry) {
+        try {
+            registry.trialSucceeded(entry);
+        } finally {
+            afterRelease(entry);
         }
     }
 
@@ -147,8 +157,12 @@ final class LeaseLifecycle<C> {
         }
     }
 
+    /**
+     * After the connection went back or was destroyed. Its waiters need no signal from here: the engine woke
+     * one already (a return to a waiting server parks and signals, or hands over; a destroy frees room, which
+     * wakes the first waiter).
+     */
     private void afterRelease(ServerEntry entry) {
-        engine.signal(entry); // after the engine has taken the connection back (or freed its room)
         if (entry.state() == ServerState.DRAINING) {
             registry.finishDrain(entry);
         }

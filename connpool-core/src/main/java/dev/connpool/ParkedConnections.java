@@ -50,8 +50,12 @@ final class ParkedConnections<C> {
             lifecycle.destroy(pooled);
             return null;
         }
-        pooled.idleSinceNanos = 0;
-        pooled.reused = true;
+        if (pooled.idleSinceNanos != 0) { // read first: a borrow writes to the connection no more than it must
+            pooled.idleSinceNanos = 0;
+        }
+        if (!pooled.reused) {
+            pooled.reused = true;
+        }
         return pooled;
     }
 

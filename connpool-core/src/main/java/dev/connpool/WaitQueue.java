@@ -1,5 +1,7 @@
 package dev.connpool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
@@ -36,13 +38,31 @@ import java.util.function.Supplier;
  */
 final class WaitQueue {
 
-    /** One waiting borrower; its fields are guarded by the queue's lock. */
+    /** One waiting borrower; its fields are guarded by the queue's lock, but for the taking of {@link #handed}. */
     static final class Waiter {
+        private static final VarHandle HANDED;
+
+        static {
+            try {
+                HANDED = MethodHandles.lookup().findVarHandle(Waiter.class, "handed", PooledConnection.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final ServerEntry entry;
         private final Condition wakeUp;
-        /** A connection handed over, not yet taken by the waiter. */
-        private PooledConnection<?> handed;
+        /**
+         * A connection handed over, not yet taken by the waiter. Set under the lock (only while null); taken
+         * with one atomic swap, by the waiter without the lock or by {@link #leave} with it: whoever swaps it
+         * out owns it.
+         */
+        private volatile PooledConnection<?> handed;
         private boolean woken;
+
+        private PooledConnection<?> takeHanded() {
+            return handed == null ? null : (PooledConnection<?>) HANDED.getAndSet(this, (PooledConnection<?>) null);
+        }
 
         private Waiter(ServerEntry entry, Condition wakeUp) {
             this.entry = entry;
@@ -119,24 +139,15 @@ final class WaitQueue {
         try {
             waiters.remove(waiter);
             waiter.entry.addWaiting(-1);
-            PooledConnection<?> left = waiter.handed;
-            waiter.handed = null;
-            return left;
+            return waiter.takeHanded();
         } finally {
             lock.unlock();
         }
     }
 
-    /** The connection handed to the waiter since it last looked, or null. */
+    /** The connection handed to the waiter since it last looked, or null; takes no lock. */
     PooledConnection<?> takeHanded(Waiter waiter) {
-        lock.lock();
-        try {
-            PooledConnection<?> handed = waiter.handed;
-            waiter.handed = null;
-            return handed;
-        } finally {
-            lock.unlock();
-        }
+        return waiter.takeHanded();
     }
 
     /** Whether every waiter of the same server that came before this one has been handed a connection. */

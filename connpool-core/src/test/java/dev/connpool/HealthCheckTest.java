@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -264,5 +267,46 @@ class HealthCheckTest {
         // Listeners hear of an ejection just after the state changed: wait for the one call.
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(ejected).hasValue(1));
         assertThat(pool.stats().usableServers()).isEqualTo(2);
+    }
+
+    @Test
+    void onThePoolsOwnThreadAHungProbeHoldsUpNeitherTheOtherServersProbesNorMaintenance() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            servers.add(TestServer.start());
+        }
+        ServerAddress hung = servers.get(0).address();
+        TestServer dead = servers.get(2);
+        Duration interval = Duration.ofMillis(300);
+        Duration connectTimeout = Duration.ofMillis(500);
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean hang = new AtomicBoolean();
+        ConnectionFactory<SocketConnection> factory = new ForwardingFactory<>(
+                SocketConnectionFactory.builder().connectTimeout(connectTimeout).build()) {
+            @Override
+            public SocketConnection create(ServerAddress server) throws Exception {
+                if (server.equals(hung) && hang.get()) {
+                    hanging.countDown();
+                    release.await(); // a connect that never ends (until the test lets it go)
+                }
+                return super.create(server);
+            }
+        };
+        pool = MultiPool.builder(factory).name("health-hung").servers(servers.stream().map(TestServer::address).toList())
+                .healthCheckInterval(interval).build();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats(dead.address()).created() > 0); // probed alive
+            hang.set(true);
+            assertThat(hanging.await(5, TimeUnit.SECONDS)).as("the hung server's probe started").isTrue();
+            long stopped = System.nanoTime();
+            dead.stop();
+
+            await().atMost(interval.plus(connectTimeout).plusSeconds(1)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> pool.stats(dead.address()).state() == ServerState.EJECTED);
+            assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThanOrEqualTo(interval.plus(connectTimeout).plusMillis(500));
+            assertThat(pool.stats(hung).state()).isEqualTo(ServerState.ACTIVE); // its probe is still under way
+        } finally {
+            release.countDown();
+        }
     }
 }
