@@ -7,10 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
 import dev.connpool.ServerStats;
-import dev.connpool.SocketConnection;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -49,12 +46,14 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * The sample app with the {@code redis} profile against three real {@code redis-server} processes on free
- * loopback ports: echo, the sharded key-value store, the PING handshake of {@code redisFactory}, and
+ * loopback ports: echo, the sharded key-value store, the PING handshake of {@code redisFactory} (Jedis), and
  * failover under load, where one server is killed with SIGKILL and started again on its port: no
  * idempotent request fails, the server is ejected and later re-admitted.
  *
@@ -87,10 +86,10 @@ class RedisSampleTest {
     private ApplicationContext context;
 
     @Autowired
-    private MultiPool<SocketConnection> backend;
+    private MultiPool<Jedis> backend;
 
     @Autowired
-    private BackendService service;
+    private BackendService<?> service;
 
     @Autowired
     private RedisConnectionFactory redisFactory;
@@ -130,7 +129,7 @@ class RedisSampleTest {
 
     @Test
     @Order(1)
-    void theProfileSpeaksRespToTheConfiguredRedisServers() throws Exception {
+    void theProfileTalksToTheConfiguredRedisServersThroughJedis() throws Exception {
         assertThat(context.getBean(BackendProtocol.class)).isInstanceOf(RedisProtocol.class);
         assertThat(context.getBeanProvider(EmbeddedBackends.class).getIfAvailable()).isNull();
         assertThat(backend.servers()).containsExactlyInAnyOrderElementsOf(addresses());
@@ -181,7 +180,7 @@ class RedisSampleTest {
     @Order(3)
     void redisFactoryPingsEachNewConnection() throws Exception {
         ServerAddress server = addresses().get(0);
-        SocketConnection connection = redisFactory.create(server);
+        Jedis connection = redisFactory.create(server);
         try {
             assertThat(redisFactory.validate(server, connection)).isTrue();
             assertThat(new RedisProtocol().echo(connection, "after PING")).isEqualTo("after PING");
@@ -193,16 +192,16 @@ class RedisSampleTest {
         // A server that is not Redis: refused, and the socket it accepted is closed.
         try (LineServer notRedis = LineServer.start("not-redis")) {
             ServerAddress address = ServerAddress.parse(notRedis.address());
-            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(JedisConnectionException.class)
                     .hasMessageContaining("redis " + address).hasMessageContaining("PING");
             await("the rejected connection closed").atMost(PATIENCE).until(() -> notRedis.openConnections() == 0);
         }
 
-        // A Redis that wants a password answers PING with -NOAUTH: refused with Redis's message.
+        // A Redis that wants a password answers PING with NOAUTH: refused with Redis's message.
         int locked = redis.startOnFreePort("--requirepass", "secret");
         try {
             ServerAddress address = ServerAddress.parse("127.0.0.1:" + locked);
-            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(JedisConnectionException.class)
                     .hasMessage("redis " + address + " refused PING: NOAUTH Authentication required.");
         } finally {
             redis.kill(locked);
@@ -312,11 +311,9 @@ class RedisSampleTest {
     }
 
     /** GET straight from one redis-server, past the app. */
-    private static Object rawGet(int port, String key) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(5000);
-            Resp.send(socket.getOutputStream(), "GET", key);
-            return Resp.read(socket.getInputStream());
+    private static Object rawGet(int port, String key) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            return jedis.get(key);
         }
     }
 }
