@@ -108,7 +108,8 @@ class JedisFaultTest {
         ServerAddress victim = run.server(2);
         JedisFaultRun.Mark kill = run.mark(victim);
         assertThat(redis.kill(victim.port())).as("exit value of redis-server ended by SIGKILL (128 + 9)").isEqualTo(137);
-        await(victim + " ejected").atMost(JedisFaultRun.PATIENCE).until(() -> !run.ejections(victim).isEmpty());
+        // Down long enough for its trial to fail on a refused connect: ejected again, for twice as long.
+        await(victim + " ejected twice").atMost(JedisFaultRun.PATIENCE).until(() -> run.ejections(victim).size() >= 2);
         run.awaitCallsAfter(kill, CALLS_AFTER, 0);
 
         redis.restart(victim.port());
@@ -116,6 +117,10 @@ class JedisFaultTest {
         run.awaitActive(victim);
         run.awaitCallsAfter(up, CALLS_AFTER, SERVED_AFTER);
         run.figures("SIGKILL + restart", victim, up.nanos());
+        System.out.printf("figures | SIGKILL + restart      | pinned errors after the restart (ejection not over yet): %d"
+                + " | re-admitted %d ms after the restart%n", run.load.failedCalls().stream()
+                        .filter(f -> f.startNanos() - up.nanos() > 0).count(),
+                TimeUnit.NANOSECONDS.toMillis(run.lastReadmission(victim) - up.nanos()));
 
         List<JedisLoad.FailedCall> failed = run.load.failedCalls();
         assertThat(failed).as("failed execute calls").noneMatch(f -> !f.pinned());
