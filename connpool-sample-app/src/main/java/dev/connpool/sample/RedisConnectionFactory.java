@@ -54,6 +54,7 @@ public final class RedisConnectionFactory implements ConnectionFactory<Jedis> {
                 .connectionTimeoutMillis(millis("sample.redis.connect-timeout", connectTimeout))
                 .socketTimeoutMillis(millis("sample.redis.read-timeout", readTimeout))
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED) // no CLIENT SETINFO: PING is the one round trip
+                .autoNegotiateProtocol(false)                       // RESP2, the one Jedis speaks (no HELLO, no warning)
                 .build();
     }
 

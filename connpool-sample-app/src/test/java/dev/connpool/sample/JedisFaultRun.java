@@ -135,7 +135,8 @@ final class JedisFaultRun implements AutoCloseable {
     /** A connection of its own to a server, past the pool, for the fault's commands. */
     static Jedis admin(ServerAddress server) {
         return new Jedis(new HostAndPort(server.host(), server.port()),
-                DefaultJedisClientConfig.builder().socketTimeoutMillis(10_000).connectionTimeoutMillis(2_000).build());
+                DefaultJedisClientConfig.builder().socketTimeoutMillis(10_000).connectionTimeoutMillis(2_000)
+                        .autoNegotiateProtocol(false).build());
     }
 
     /** Prints the fault's figures line to the test log, and returns it. */

@@ -312,7 +312,7 @@ class RedisSampleTest {
 
     /** GET straight from one redis-server, past the app. */
     private static Object rawGet(int port, String key) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+        try (Jedis jedis = JedisFaultRun.admin(ServerAddress.of("127.0.0.1", port))) {
             return jedis.get(key);
         }
     }
