@@ -53,8 +53,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The sample app with the {@code redis} profile against three real {@code redis-server} processes on free
- * loopback ports: echo, the sharded key-value store, the PING handshake of {@code redisFactory} (Jedis), and
- * failover under load, where one server is killed with SIGKILL and started again on its port: no
+ * loopback ports: echo, the sharded key-value store, an error reply ({@code WRONGTYPE}) that is the caller's
+ * and charges no server, the PING handshake of {@code redisFactory} (Jedis), and failover under load, where one server is killed with SIGKILL and started again on its port: no
  * idempotent request fails, the server is ejected and later re-admitted.
  *
  * <p>Needs {@code redis-server} (Debian's package; {@code .ci/run} installs it) and fails without it.
@@ -178,6 +178,25 @@ class RedisSampleTest {
 
     @Test
     @Order(3)
+    void anErrorReplyAboutTheRequestIsTheCallersNotTheServers() throws Exception {
+        String key = "a-list";
+        ServerAddress owner = service.shard(key);
+        try (Jedis direct = JedisFaultRun.admin(owner)) {
+            direct.del(key);
+            direct.lpush(key, "not a string");
+        }
+        long borrowed = backend.stats(owner).borrowed();
+
+        JsonNode wrongType = getJson("/api/kv/" + key, 502);
+        assertThat(wrongType.get("error").asString()).startsWith("WRONGTYPE");
+        ServerStats stats = backend.stats(owner);
+        assertThat(stats.failures()).as("failures charged to " + owner).isZero();
+        assertThat(stats.borrowed()).as("leases of " + owner + ": one, no retry").isEqualTo(borrowed + 1);
+        assertThat(stats.state().name()).isEqualTo("ACTIVE");
+    }
+
+    @Test
+    @Order(4)
     void redisFactoryPingsEachNewConnection() throws Exception {
         ServerAddress server = addresses().get(0);
         Jedis connection = redisFactory.create(server);
@@ -209,7 +228,7 @@ class RedisSampleTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aKilledServerIsEjectedAndReadmittedWithoutAFailedRequest() throws Exception {
         int victimPort = PORTS.get(1);
         String victim = "127.0.0.1:" + victimPort;
