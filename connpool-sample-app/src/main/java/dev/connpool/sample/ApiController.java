@@ -25,11 +25,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api")
 public class ApiController {
 
-    private final BackendService service;
+    private final BackendService<?> service;
     private final ObjectProvider<EmbeddedBackends> embedded;
     private final ObjectProvider<ZooKeeperBackends> zooKeeper;
 
-    public ApiController(BackendService service, ObjectProvider<EmbeddedBackends> embedded,
+    public ApiController(BackendService<?> service, ObjectProvider<EmbeddedBackends> embedded,
                          ObjectProvider<ZooKeeperBackends> zooKeeper) {
         this.service = service;
         this.embedded = embedded;

@@ -10,6 +10,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import redis.clients.jedis.exceptions.JedisException;
 
 /** Turns connpool's errors into HTTP answers with the pool's own message. */
 @RestControllerAdvice
@@ -20,7 +21,9 @@ class ApiErrors {
         return answer(HttpStatus.SERVICE_UNAVAILABLE, e);
     }
 
-    @ExceptionHandler({ConnectFailedException.class, CallbackFailedException.class, UncheckedIOException.class})
+    /** The backend failed, or answered with an error (a Jedis exception the pool did not retry, such as WRONGTYPE). */
+    @ExceptionHandler({ConnectFailedException.class, CallbackFailedException.class, UncheckedIOException.class,
+            JedisException.class})
     ResponseEntity<Map<String, String>> badGateway(RuntimeException e) {
         return answer(HttpStatus.BAD_GATEWAY, e);
     }

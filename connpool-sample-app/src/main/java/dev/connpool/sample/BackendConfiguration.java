@@ -1,5 +1,6 @@
 package dev.connpool.sample;
 
+import dev.connpool.SocketConnection;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,8 +16,8 @@ import org.springframework.context.annotation.Import;
 class BackendConfiguration {
 
     @Bean
-    @ConditionalOnMissingBean
-    BackendProtocol lineProtocol() {
+    @ConditionalOnMissingBean(BackendProtocol.class)
+    BackendProtocol<SocketConnection> lineProtocol() {
         return new LineProtocol();
     }
 }

@@ -1,17 +1,21 @@
 package dev.connpool.sample;
 
-import dev.connpool.SocketConnection;
 import java.io.IOException;
 
-/** How the app speaks to its backends over a pooled connection: the line protocol, or Redis. */
-public interface BackendProtocol {
+/**
+ * How the app speaks to its backends over a pooled connection of type {@code C}: the line protocol over a
+ * socket ({@link LineProtocol}), or Redis through Jedis ({@link RedisProtocol}).
+ *
+ * @param <C> the pool's connection type
+ */
+public interface BackendProtocol<C> {
 
     /** Sends {@code text} and returns what the server echoes. */
-    String echo(SocketConnection connection, String text) throws IOException;
+    String echo(C connection, String text) throws IOException;
 
     /** Returns the value of {@code key}, or {@code null}. */
-    String get(SocketConnection connection, String key) throws IOException;
+    String get(C connection, String key) throws IOException;
 
     /** Stores {@code value} under {@code key}. */
-    void set(SocketConnection connection, String key, String value) throws IOException;
+    void set(C connection, String key, String value) throws IOException;
 }

@@ -1,28 +1,28 @@
 package dev.connpool.sample;
 
-import dev.connpool.Lease;
 import dev.connpool.MultiPool;
 import dev.connpool.NoServerAvailableException;
 import dev.connpool.ServerAddress;
-import dev.connpool.SocketConnection;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
 import org.springframework.stereotype.Service;
 
 /**
- * What the app does with the pool {@code backend}: echo through {@code execute()} (load-balanced and
- * retried on another server), and a key-value store sharded over the servers by key with
- * {@code borrow(server)}, so a key always reaches the same server while it is up.
+ * What the app does with the pool {@code backend}: echo through {@code execute()} (load-balanced, and retried
+ * on another server when a server cannot serve), and a key-value store sharded over the servers by key with
+ * the pinned {@code execute(server, work)}, so a key always reaches the same server while it is up. Both run
+ * the work once more on a new connection when a pooled one turns out broken, and leave judging a failure to
+ * the factory's {@code classify}.
+ *
+ * @param <C> the pool's connection type: a socket for the line protocol, a {@code Jedis} for Redis
  */
 @Service
-public class BackendService {
+public class BackendService<C> {
 
-    private final MultiPool<SocketConnection> backend;
-    private final BackendProtocol protocol;
+    private final MultiPool<C> backend;
+    private final BackendProtocol<C> protocol;
 
-    public BackendService(MultiPool<SocketConnection> backend, BackendProtocol protocol) {
+    public BackendService(MultiPool<C> backend, BackendProtocol<C> protocol) {
         this.backend = backend;
         this.protocol = protocol;
     }
@@ -32,30 +32,20 @@ public class BackendService {
     }
 
     public Reply echo(String text) {
-        return backend.execute(c -> new Reply(c.server().toString(), protocol.echo(c, text)));
+        return backend.execute((connection, server) -> new Reply(server.toString(), protocol.echo(connection, text)));
     }
 
     public Reply get(String key) {
         ServerAddress server = shard(key);
-        try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            try {
-                return new Reply(server.toString(), protocol.get(lease.connection(), key));
-            } catch (IOException e) {
-                throw broken(lease, e);
-            }
-        }
+        return backend.execute(server, connection -> new Reply(server.toString(), protocol.get(connection, key)));
     }
 
     public Reply set(String key, String value) {
         ServerAddress server = shard(key);
-        try (Lease<SocketConnection> lease = backend.borrow(server)) {
-            try {
-                protocol.set(lease.connection(), key, value);
-                return new Reply(server.toString(), value);
-            } catch (IOException e) {
-                throw broken(lease, e);
-            }
-        }
+        return backend.execute(server, connection -> {
+            protocol.set(connection, key, value);
+            return new Reply(server.toString(), value);
+        });
     }
 
     /**
@@ -72,15 +62,5 @@ public class BackendService {
             throw new NoServerAvailableException(backend.name(), null, "pool '" + backend.name() + "' has no servers");
         }
         return servers.get(Math.floorMod(key.hashCode(), servers.size()));
-    }
-
-    /**
-     * The connection failed mid-exchange: its protocol state is unknown (a late answer may still come), so
-     * it must not go back to the pool. Invalidating it also charges its server a failure, so a server that
-     * keeps failing gets ejected; {@code close()}, which try-with-resources calls next, is then a no-op.
-     */
-    private static UncheckedIOException broken(Lease<SocketConnection> lease, IOException e) {
-        lease.invalidate();
-        return new UncheckedIOException("backend " + lease.server() + " failed: " + e.getMessage(), e);
     }
 }

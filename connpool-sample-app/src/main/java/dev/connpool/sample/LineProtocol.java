@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /** {@link LineServer}'s protocol: one command line, one answer line. */
-public final class LineProtocol implements BackendProtocol {
+public final class LineProtocol implements BackendProtocol<SocketConnection> {
 
     @Override
     public String echo(SocketConnection connection, String text) throws IOException {

@@ -44,10 +44,10 @@ public class LoadGenerator implements DisposableBean {
                          long requests, long errors, String lastError) {
     }
 
-    private final BackendService service;
+    private final BackendService<?> service;
     private volatile Run run;
 
-    public LoadGenerator(BackendService service) {
+    public LoadGenerator(BackendService<?> service) {
         this.service = service;
     }
 

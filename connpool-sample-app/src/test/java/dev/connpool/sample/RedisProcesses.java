@@ -17,14 +17,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Real {@code redis-server} processes for tests, on loopback ports, without persistence. Every process
- * started is remembered, and {@link #close()} kills them all (SIGKILL) and waits for them, whatever state
- * a test left them in.
+ * Real {@code redis-server} processes for tests, on loopback ports, without persistence. A test can kill one
+ * (SIGKILL) and start it again on its port with the same arguments ({@link #restart}), or freeze and thaw
+ * it (SIGSTOP, SIGCONT: {@link #pause}, {@link #resume}). Every process started is remembered, and
+ * {@link #close()} kills them all (SIGKILL, which ends a stopped process too) and waits for them, whatever
+ * state a test left them in.
  */
 final class RedisProcesses implements AutoCloseable {
 
@@ -34,6 +39,8 @@ final class RedisProcesses implements AutoCloseable {
     private final Path logs;
     private final List<Process> started = new CopyOnWriteArrayList<>();
     private final Map<Integer, Process> running = new ConcurrentHashMap<>();
+    private final Map<Integer, String[]> argumentsByPort = new ConcurrentHashMap<>();
+    private final Set<Integer> paused = ConcurrentHashMap.newKeySet();
 
     private RedisProcesses(String executable, Path logs) {
         this.executable = executable;
@@ -60,6 +67,20 @@ final class RedisProcesses implements AutoCloseable {
         Path logs = Path.of("target", "redis-logs");
         Files.createDirectories(logs);
         return new RedisProcesses(executable, logs);
+    }
+
+    /**
+     * The arguments that let a loopback client send {@code DEBUG} ({@code DEBUG SLEEP}): Redis 7 refuses it
+     * unless {@code enable-debug-command} allows it, and Redis 6 knows no such option (and allows it).
+     */
+    String[] allowDebugCommand() throws IOException {
+        Process version = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
+        String text = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Matcher major = Pattern.compile("v=(\\d+)\\.").matcher(text);
+        if (!major.find()) {
+            throw new AssertionError(executable + " --version printed no version: " + text.strip());
+        }
+        return Integer.parseInt(major.group(1)) >= 7 ? new String[] {"--enable-debug-command", "local"} : new String[0];
     }
 
     private static String onPath() {
@@ -101,6 +122,7 @@ final class RedisProcesses implements AutoCloseable {
                 .redirectOutput(log.toFile()).start();
         started.add(process);
         running.put(port, process);
+        argumentsByPort.put(port, extraArgs.clone());
         try {
             await("redis-server on port " + port + " answers PING").atMost(STARTUP)
                     .pollInterval(Duration.ofMillis(20))
@@ -137,6 +159,56 @@ final class RedisProcesses implements AutoCloseable {
             throw new AssertionError("interrupted while waiting for redis-server on port " + port, e);
         }
         return process.exitValue();
+    }
+
+    /**
+     * Starts a server again on {@code port}, with the arguments it was first started with, once the one
+     * there has been killed; waits until it answers PING.
+     */
+    void restart(int port) throws IOException {
+        String[] arguments = argumentsByPort.get(port);
+        if (arguments == null) {
+            throw new IllegalStateException("no redis-server of this test was started on port " + port);
+        }
+        start(port, arguments);
+    }
+
+    /** Freezes the server on {@code port} with SIGSTOP: it keeps its sockets, the kernel still accepts connects. */
+    void pause(int port) {
+        signal(port, "STOP");
+        paused.add(port);
+    }
+
+    /** Thaws the server on {@code port} with SIGCONT. */
+    void resume(int port) {
+        signal(port, "CONT");
+        paused.remove(port);
+    }
+
+    /** Whether the server on {@code port} was paused and not resumed since. */
+    boolean isPaused(int port) {
+        return paused.contains(port);
+    }
+
+    private void signal(int port, String signal) {
+        Process process = running.get(port);
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("no redis-server of this test runs on port " + port);
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + signal + " " + process.pid() + " (redis-server on port " + port
+                        + ") failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("could not run kill -" + signal + " for redis-server on port " + port, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while signalling redis-server on port " + port, e);
+        }
     }
 
     /** Kills every process this instance started and waits for each. */

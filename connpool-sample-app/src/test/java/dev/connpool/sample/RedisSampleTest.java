@@ -7,10 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
 import dev.connpool.ServerStats;
-import dev.connpool.SocketConnection;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -49,13 +46,15 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * The sample app with the {@code redis} profile against three real {@code redis-server} processes on free
- * loopback ports: echo, the sharded key-value store, the PING handshake of {@code redisFactory}, and
- * failover under load, where one server is killed with SIGKILL and started again on its port: no
+ * loopback ports: echo, the sharded key-value store, an error reply ({@code WRONGTYPE}) that is the caller's
+ * and charges no server, the PING handshake of {@code redisFactory} (Jedis), and failover under load, where one server is killed with SIGKILL and started again on its port: no
  * idempotent request fails, the server is ejected and later re-admitted.
  *
  * <p>Needs {@code redis-server} (Debian's package; {@code .ci/run} installs it) and fails without it.
@@ -87,10 +86,10 @@ class RedisSampleTest {
     private ApplicationContext context;
 
     @Autowired
-    private MultiPool<SocketConnection> backend;
+    private MultiPool<Jedis> backend;
 
     @Autowired
-    private BackendService service;
+    private BackendService<?> service;
 
     @Autowired
     private RedisConnectionFactory redisFactory;
@@ -130,7 +129,7 @@ class RedisSampleTest {
 
     @Test
     @Order(1)
-    void theProfileSpeaksRespToTheConfiguredRedisServers() throws Exception {
+    void theProfileTalksToTheConfiguredRedisServersThroughJedis() throws Exception {
         assertThat(context.getBean(BackendProtocol.class)).isInstanceOf(RedisProtocol.class);
         assertThat(context.getBeanProvider(EmbeddedBackends.class).getIfAvailable()).isNull();
         assertThat(backend.servers()).containsExactlyInAnyOrderElementsOf(addresses());
@@ -179,9 +178,28 @@ class RedisSampleTest {
 
     @Test
     @Order(3)
+    void anErrorReplyAboutTheRequestIsTheCallersNotTheServers() throws Exception {
+        String key = "a-list";
+        ServerAddress owner = service.shard(key);
+        try (Jedis direct = JedisFaultRun.admin(owner)) {
+            direct.del(key);
+            direct.lpush(key, "not a string");
+        }
+        long borrowed = backend.stats(owner).borrowed();
+
+        JsonNode wrongType = getJson("/api/kv/" + key, 502);
+        assertThat(wrongType.get("error").asString()).startsWith("WRONGTYPE");
+        ServerStats stats = backend.stats(owner);
+        assertThat(stats.failures()).as("failures charged to " + owner).isZero();
+        assertThat(stats.borrowed()).as("leases of " + owner + ": one, no retry").isEqualTo(borrowed + 1);
+        assertThat(stats.state().name()).isEqualTo("ACTIVE");
+    }
+
+    @Test
+    @Order(4)
     void redisFactoryPingsEachNewConnection() throws Exception {
         ServerAddress server = addresses().get(0);
-        SocketConnection connection = redisFactory.create(server);
+        Jedis connection = redisFactory.create(server);
         try {
             assertThat(redisFactory.validate(server, connection)).isTrue();
             assertThat(new RedisProtocol().echo(connection, "after PING")).isEqualTo("after PING");
@@ -193,16 +211,16 @@ class RedisSampleTest {
         // A server that is not Redis: refused, and the socket it accepted is closed.
         try (LineServer notRedis = LineServer.start("not-redis")) {
             ServerAddress address = ServerAddress.parse(notRedis.address());
-            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(JedisConnectionException.class)
                     .hasMessageContaining("redis " + address).hasMessageContaining("PING");
             await("the rejected connection closed").atMost(PATIENCE).until(() -> notRedis.openConnections() == 0);
         }
 
-        // A Redis that wants a password answers PING with -NOAUTH: refused with Redis's message.
+        // A Redis that wants a password answers PING with NOAUTH: refused with Redis's message.
         int locked = redis.startOnFreePort("--requirepass", "secret");
         try {
             ServerAddress address = ServerAddress.parse("127.0.0.1:" + locked);
-            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> redisFactory.create(address)).isInstanceOf(JedisConnectionException.class)
                     .hasMessage("redis " + address + " refused PING: NOAUTH Authentication required.");
         } finally {
             redis.kill(locked);
@@ -210,7 +228,7 @@ class RedisSampleTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aKilledServerIsEjectedAndReadmittedWithoutAFailedRequest() throws Exception {
         int victimPort = PORTS.get(1);
         String victim = "127.0.0.1:" + victimPort;
@@ -312,11 +330,9 @@ class RedisSampleTest {
     }
 
     /** GET straight from one redis-server, past the app. */
-    private static Object rawGet(int port, String key) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(5000);
-            Resp.send(socket.getOutputStream(), "GET", key);
-            return Resp.read(socket.getInputStream());
+    private static Object rawGet(int port, String key) {
+        try (Jedis jedis = JedisFaultRun.admin(ServerAddress.of("127.0.0.1", port))) {
+            return jedis.get(key);
         }
     }
 }
