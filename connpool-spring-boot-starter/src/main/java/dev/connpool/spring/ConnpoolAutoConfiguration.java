@@ -24,12 +24,15 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ConnpoolProperties.class)
 public final class ConnpoolAutoConfiguration {
 
+    /** The name of the bean whose {@code create(String)} makes each pool's bean. */
+    static final String POOL_CREATOR = "connpoolPoolCreator";
+
     @Bean
     static PoolBeanRegistrar connpoolPoolBeanRegistrar() {
         return new PoolBeanRegistrar();
     }
 
-    @Bean
+    @Bean(POOL_CREATOR)
     PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
                                     ObjectProvider<SslBundles> sslBundles,
                                     ObjectProvider<MultiPoolBuilderCustomizer> customizers,
