@@ -3,7 +3,6 @@ package dev.connpool.spring;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -51,11 +50,6 @@ record ConfiguredPools(List<Pool> pools) {
         return configured;
     }
 
-    /** The pools' names, in order. */
-    List<String> names() {
-        return pools.stream().map(Pool::name).toList();
-    }
-
     /** Binds, reporting a failure of the starter's own (a value outside a closed set) as itself. */
     private static <T> T bind(Binder binder, String prefix, Bindable<T> target, T otherwise) {
         try {
@@ -96,10 +90,5 @@ record ConfiguredPools(List<Pool> pools) {
                     "Move it to " + PoolCreator.path("<name>", "discovery.zookeeper." + key.getKey())
                             + " of each pool that discovers its servers, and remove " + property + ".", null);
         }
-    }
-
-    /** The names as a set, for comparisons. */
-    Set<String> nameSet() {
-        return pools.stream().map(Pool::name).collect(Collectors.toUnmodifiableSet());
     }
 }

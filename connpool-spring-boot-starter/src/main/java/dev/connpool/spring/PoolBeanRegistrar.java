@@ -6,6 +6,8 @@ import dev.connpool.SocketConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.aot.BeanFactoryInitializationAotContribution;
+import org.springframework.beans.factory.aot.BeanFactoryInitializationAotProcessor;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
@@ -27,10 +29,12 @@ import org.springframework.core.env.Environment;
  * {@value ConnpoolAutoConfiguration#POOL_CREATOR} bean with the pool's name as its argument, so that AOT
  * processing can write it down (no instance supplier), and closed ({@code close()}, gracefully) with the
  * context; a pool that names a factory bean depends on it, so it is closed first. In an AOT-processed
- * application this registrar does not run ({@link PoolBeanRegistrarAotProcessor} keeps it out and checks
- * the configuration against the build's instead).
+ * application this registrar does not run: as a {@link BeanFactoryInitializationAotProcessor} it is left
+ * out of the generated context, to which it adds {@link AotPoolCheck} instead (the configuration checked
+ * against the build's).
  */
-final class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, EnvironmentAware, Ordered {
+final class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, BeanFactoryInitializationAotProcessor,
+        EnvironmentAware, Ordered {
 
     private static final Logger log = LoggerFactory.getLogger(PoolBeanRegistrar.class);
 
@@ -60,9 +64,10 @@ final class PoolBeanRegistrar implements BeanDefinitionRegistryPostProcessor, En
         registered = configured;
     }
 
-    /** The pools as configured when the bean definitions were registered; {@code null} before. */
-    ConfiguredPools registered() {
-        return registered;
+    /** At build time: the check, in the generated context, of the pools against those registered here. */
+    @Override
+    public BeanFactoryInitializationAotContribution processAheadOfTime(ConfigurableListableBeanFactory beanFactory) {
+        return registered == null ? null : AotPoolCheck.contribution(registered);
     }
 
     static RootBeanDefinition definition(BeanDefinitionRegistry registry, ConfiguredPools.Pool pool) {

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 
 /**
  * The {@code connpools} actuator endpoint ({@link ConnpoolsEndpoint}), when spring-boot-actuator is present,
@@ -23,6 +24,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @ConditionalOnBean(MultiPoolRegistry.class)
 @ConditionalOnAvailableEndpoint(ConnpoolsEndpoint.class)
+@ImportRuntimeHints(ConnpoolsEndpointRuntimeHints.class)
 public final class ConnpoolEndpointAutoConfiguration {
 
     @Bean
