@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.ImportRuntimeHints;
 
 /**
  * Creates a {@link MultiPool} bean for each pool under {@code connpool.pools} and a
@@ -22,14 +23,18 @@ import org.springframework.context.annotation.Configuration;
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "connpool.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ConnpoolProperties.class)
+@ImportRuntimeHints(ConnpoolRuntimeHints.class)
 public final class ConnpoolAutoConfiguration {
+
+    /** The name of the bean whose {@code create(String)} makes each pool's bean. */
+    static final String POOL_CREATOR = "connpoolPoolCreator";
 
     @Bean
     static PoolBeanRegistrar connpoolPoolBeanRegistrar() {
         return new PoolBeanRegistrar();
     }
 
-    @Bean
+    @Bean(POOL_CREATOR)
     PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
                                     ObjectProvider<SslBundles> sslBundles,
                                     ObjectProvider<MultiPoolBuilderCustomizer> customizers,

@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /**
  * One pool's settings over {@code connpool.defaults}: the one place where a pool's own value wins over the
- * shared default, used by {@link PoolBeanRegistrar} (which factory bean) and {@link PoolCreator} (everything).
+ * shared default, used by {@link ConfiguredPools} (which factory bean) and {@link PoolCreator} (everything).
  * Remembers where each value read was set, so that a bad one is reported at its property:
  * {@code connpool.pools.<name>.<key>} or {@code connpool.defaults.<key>}. Not thread-safe; one per pool
  * creation.

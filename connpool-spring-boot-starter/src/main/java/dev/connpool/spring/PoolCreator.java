@@ -1,6 +1,5 @@
 package dev.connpool.spring;
 
-import dev.connpool.Balancer;
 import dev.connpool.ConnectionFactory;
 import dev.connpool.InvalidSettingException;
 import dev.connpool.MultiPool;
@@ -9,7 +8,6 @@ import dev.connpool.SocketConnectionFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.springframework.beans.factory.BeanFactory;
@@ -28,7 +26,6 @@ import org.springframework.util.ClassUtils;
 final class PoolCreator {
 
     static final String PREFIX = "connpool";
-    static final List<String> DISCOVERY_FORMATS = List.of("children", "curator");
     /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
     private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
             "session-timeout", "connection-timeout", "removal-delay");
@@ -101,13 +98,7 @@ final class PoolCreator {
             return null;
         }
         String prefix = path(name, "discovery.zookeeper.");
-        String format = z.getFormat() == null ? "children" : z.getFormat().strip().toLowerCase(Locale.ROOT);
-        if (!DISCOVERY_FORMATS.contains(format)) {
-            throw new ConnpoolConfigurationException(prefix + "format", z.getFormat(), "unknown discovery format",
-                    "Set " + prefix + "format to one of " + DISCOVERY_FORMATS + ": children for nodes named host:port "
-                            + "under the path, curator for Curator x-discovery (Spring Cloud Zookeeper) instances.", null);
-        }
-        boolean curator = format.equals("curator");
+        boolean curator = z.getFormat() == DiscoveryFormatType.CURATOR;
         String path = z.getPath();
         if (path == null || path.isBlank()) {
             throw new ConnpoolConfigurationException(prefix + "path", path, "pool '" + name
@@ -224,10 +215,7 @@ final class PoolCreator {
         set(s, "ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
         set(s, "ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
         set(s, "health-check.interval", p -> p.getHealthCheck().getInterval(), b::healthCheckInterval);
-        MergedPoolProperties.Value<String> balancer = s.get("balancer", PoolDefaultsProperties::getBalancer);
-        if (balancer.value() != null) {
-            b.balancer(balancer(balancer));
-        }
+        set(s, "balancer", PoolDefaultsProperties::getBalancer, type -> b.balancer(type.create()));
     }
 
     /** Hands a setting that is set (on the pool or in the defaults) to {@code setter}; leaves the rest alone. */
@@ -266,15 +254,6 @@ final class PoolCreator {
             }
         }
         return servers;
-    }
-
-    private static Balancer balancer(MergedPoolProperties.Value<String> name) {
-        try {
-            return Balancer.named(name.value());
-        } catch (IllegalArgumentException e) {
-            throw new ConnpoolConfigurationException(name.property(), name.value(), "unknown balancer",
-                    "Set " + name.property() + " to one of " + Balancer.NAMES + ".", e);
-        }
     }
 
     private ConnectionFactory<?> factory(MergedPoolProperties s) {

@@ -11,7 +11,6 @@ import java.util.List;
  */
 public class PoolDefaultsProperties {
 
-
     /** The servers, as "host:port" or "[ipv6]:port". */
     private List<String> servers;
 
@@ -46,7 +45,7 @@ public class PoolDefaultsProperties {
     private Boolean validateWhileIdle;
 
     /** How borrow() picks a server: least-active, round-robin or random. Default least-active. */
-    private String balancer;
+    private BalancerType balancer;
 
     /** How long close() waits for leased connections. Default 10s. */
     private Duration shutdownTimeout;
@@ -154,11 +153,11 @@ public class PoolDefaultsProperties {
         this.validateWhileIdle = validateWhileIdle;
     }
 
-    public String getBalancer() {
+    public BalancerType getBalancer() {
         return balancer;
     }
 
-    public void setBalancer(String balancer) {
+    public void setBalancer(BalancerType balancer) {
         this.balancer = balancer;
     }
 

@@ -4,14 +4,29 @@ import java.time.Duration;
 
 /**
  * The settings of one pool: every key {@code connpool.defaults} takes too ({@link PoolDefaultsProperties}),
- * plus where the pool finds its servers at run time ({@code discovery}, per pool only). Every field is
+ * plus, per pool only, whether its bean is the primary one ({@code primary}) and where the pool finds its
+ * servers at run time ({@code discovery}). Every field is
  * nullable: {@code null} means "not set here", so a pool's unset field falls back to
  * {@code connpool.defaults}, then to connpool's built-in default.
  */
 public class PoolProperties extends PoolDefaultsProperties {
 
+    /**
+     * Whether the pool's bean is the primary MultiPool: what an injection point without a qualifier gets when
+     * there are several pools. At most one pool may be primary. Per pool only. Default false.
+     */
+    private Boolean primary;
+
     /** Where the pool finds its servers at run time (per pool only, not under connpool.defaults). */
     private Discovery discovery = new Discovery();
+
+    public Boolean getPrimary() {
+        return primary;
+    }
+
+    public void setPrimary(Boolean primary) {
+        this.primary = primary;
+    }
 
     public Discovery getDiscovery() {
         return discovery;
@@ -49,7 +64,7 @@ public class PoolProperties extends PoolDefaultsProperties {
         private String path;
 
         /** How servers are written under the path: children (nodes named host:port) or curator (Curator x-discovery ServiceInstance JSON). Default children. Per pool only. */
-        private String format;
+        private DiscoveryFormatType format;
 
         /** The service name under the base path; curator format only, where it is required. Per pool only. */
         private String service;
@@ -79,11 +94,11 @@ public class PoolProperties extends PoolDefaultsProperties {
             this.path = path;
         }
 
-        public String getFormat() {
+        public DiscoveryFormatType getFormat() {
             return format;
         }
 
-        public void setFormat(String format) {
+        public void setFormat(DiscoveryFormatType format) {
             this.format = format;
         }
 

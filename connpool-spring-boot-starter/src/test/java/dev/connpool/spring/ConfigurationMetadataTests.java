@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 import dev.connpool.Balancer;
 import dev.connpool.SocketConnectionFactory;
-import dev.connpool.zookeeper.ZooKeeperServerSource;
+import dev.connpool.zookeeper.DiscoveryFormat;
 import java.io.InputStream;
 import java.net.URL;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,16 +119,36 @@ class ConfigurationMetadataTests {
                 .contains("keepAlive=" + property("connpool.defaults.socket.keep-alive").get("defaultValue").asBoolean());
     }
 
+    /**
+     * An IDE completes an enum's constants wherever the type is met, connpool.pools.<name> included (a hint
+     * reaches connpool.defaults only); the constants are core's names, derived, never listed twice.
+     */
     @Test
-    void balancerShouldHintEveryBalancerTheStarterAccepts() {
-        JsonNode hint = hint("connpool.defaults.balancer");
-        assertThat(hint).isNotNull();
-        List<String> values = new ArrayList<>();
-        hint.get("values").forEach(v -> {
-            values.add(v.get("value").asString());
-            assertThat(v.get("description").asString()).isNotBlank();
-        });
-        assertThat(values).containsExactlyInAnyOrderElementsOf(Balancer.NAMES);
+    void balancerAndDiscoveryFormatShouldBeEnumsWhoseValuesAreTheLibrarysNames() throws Exception {
+        assertThat(property("connpool.defaults.balancer").get("type").asString()).isEqualTo(BalancerType.class.getName());
+        assertThat(PoolProperties.class.getMethod("getBalancer").getReturnType()).isEqualTo(BalancerType.class);
+        assertThat(Arrays.stream(BalancerType.values()).map(BalancerType::key)).containsExactlyElementsOf(Balancer.NAMES);
+        for (BalancerType type : BalancerType.values()) {
+            assertThat(type.create().name()).isEqualTo(type.key());
+        }
+        assertThat(PoolProperties.Zookeeper.class.getMethod("getFormat").getReturnType())
+                .isEqualTo(DiscoveryFormatType.class);
+        assertThat(Arrays.stream(DiscoveryFormatType.values()).map(Enum::name))
+                .containsExactlyElementsOf(Arrays.stream(DiscoveryFormat.values()).map(Enum::name).toList());
+        assertThat(hint("connpool.defaults.balancer")).as("no second list of the balancers' names").isNull();
+    }
+
+    @Test
+    void aBalancerOrFormatShouldBindAsConnpoolAcceptedItBefore() {
+        for (String value : List.of("least-active", "LEAST_ACTIVE", "leastactive", " least-active ", "Least-Active")) {
+            Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("connpool.defaults.balancer", value)));
+            assertThat(binder.bind("connpool", ConnpoolProperties.class).get().getDefaults().getBalancer())
+                    .as(value).isEqualTo(BalancerType.LEAST_ACTIVE);
+        }
+        Binder binder = new Binder(new MapConfigurationPropertySource(
+                Map.of("connpool.pools.orders.discovery.zookeeper.format", "Curator")));
+        assertThat(binder.bind("connpool", ConnpoolProperties.class).get().getPools().get("orders").getDiscovery()
+                .getZookeeper().getFormat()).isEqualTo(DiscoveryFormatType.CURATOR);
     }
 
     @Test
@@ -207,6 +228,7 @@ class ConfigurationMetadataTests {
             case "java.lang.Boolean" -> "false";
             case "java.time.Duration" -> "3s";
             case "java.util.List<java.lang.String>" -> "127.0.0.1:1,127.0.0.1:2";
+            case "dev.connpool.spring.BalancerType" -> "round-robin";
             default -> "some-name";
         };
     }

@@ -30,13 +30,15 @@ import tools.jackson.databind.ObjectMapper;
  * ({@link dev.connpool.PoolSettings#toMap()} of a pool built with every default): every core setting has a
  * README row and a {@code connpool.defaults.*} metadata entry, both with core's default, and neither lists
  * a pool setting beyond core's but the starter's own ({@code factory}, {@code socket.*}, and in the README
- * the per-pool {@code discovery.zookeeper.*}).
+ * the per-pool {@code primary} and {@code discovery.zookeeper.*}).
  */
 class SettingsDocumentationTests {
 
     /** Pool keys the starter adds to core's: the factory bean and the built-in TCP factory. */
     private static final Set<String> STARTER_KEYS = Set.of("factory", "socket.connect-timeout", "socket.read-timeout",
             "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle");
+    /** Per-pool keys, not under connpool.defaults: whether the pool's bean is primary, and its discovery. */
+    private static final String PRIMARY = "primary";
     private static final String DISCOVERY = "discovery.zookeeper.";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h)");
 
@@ -54,6 +56,7 @@ class SettingsDocumentationTests {
         Set<String> extra = new TreeSet<>(readme.keySet());
         extra.removeAll(CORE.keySet());
         extra.removeAll(STARTER_KEYS);
+        extra.remove(PRIMARY);
         extra.removeIf(key -> key.startsWith(DISCOVERY));
         assertThat(extra).as("README rows that are no setting").isEmpty();
     }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -34,9 +35,13 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code "5m"}, {@code "10ms"}, {@code "0s"}. A pool that finds its servers in ZooKeeper shows its
  * {@code discovery} too (as in its health details).
  *
+ * <p>Read-only unless the application says otherwise: {@code eject}, {@code readmit} and {@code drain} need
+ * {@code management.endpoint.connpools.access=unrestricted}, since a drain removes a server for good and
+ * must not be one exposure line away from whoever reaches the management port.
+ *
  * <p>Thread-safe and stateless: every operation reads the pools anew.
  */
-@Endpoint(id = "connpools")
+@Endpoint(id = "connpools", defaultAccess = Access.READ_ONLY)
 public class ConnpoolsEndpoint {
 
     private final MultiPoolRegistry registry;

@@ -13,10 +13,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds the meters of every pool of a {@link MultiPoolRegistry}, tagged {@code pool} and {@code server}:
- * the gauges {@code connpool.connections.active}, {@code .idle}, {@code .pending} (borrowers waiting),
- * {@code .max} (max-active), {@code connpool.server.up} (1 while the server is usable, else 0) and
- * {@code connpool.server.ejections}, and the function counters {@code connpool.connections.created} and
- * {@code .destroyed}. It follows the pools: a server added at run time gets its meters, a removed one loses
+ * the gauges {@code connpool.connections.active}, {@code .idle}, {@code .pending} (borrowers waiting, not
+ * connections), {@code .max} (max-active) and {@code connpool.server.up} (1 while the server is usable, else
+ * 0), and the function counters {@code connpool.connections.created}, {@code .destroyed} and
+ * {@code connpool.server.ejections}; none has a base unit. It follows the pools: a server added at run time
+ * gets its meters, a removed one loses
  * them. It also registers each pool's {@code connpool.connections.acquire} timer and
  * {@code connpool.connections.timeout} counter (tag {@code pool}), so that they show before the first
  * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them.

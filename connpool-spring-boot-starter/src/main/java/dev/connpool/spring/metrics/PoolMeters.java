@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.BaseUnits;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,33 +111,40 @@ final class PoolMeters implements PoolListener {
         return Set.copyOf(meters.keySet());
     }
 
+    /**
+     * The server's meters. None has a base unit: each counts things (connections, waiting borrowers,
+     * ejections), and a unit would only lengthen the exported name ({@code connpool_connections_active},
+     * not {@code connpool_connections_active_connections}), as HikariCP's {@code hikaricp_connections_active}.
+     * What only grows is a counter (Prometheus {@code TYPE counter}, {@code _total}); the rest are gauges.
+     */
     private List<Meter> register(MultiPool<?> p, ServerAddress server) {
         Tags tags = Tags.of("pool", name, "server", server.toString());
         List<Meter> list = new ArrayList<>(8);
-        list.add(gauge(ACTIVE, p, tags, "Connections lent out", server, ServerStats::active));
-        list.add(gauge(IDLE, p, tags, "Idle connections", server, ServerStats::idle));
-        list.add(gauge(PENDING, p, tags, "Borrowers waiting for a connection", server, ServerStats::waiting));
-        list.add(Gauge.builder(MAX, p, pl -> pl.settings().limits().maxActive()).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
+        list.add(gauge(ACTIVE, p, tags, "Connections of the server lent out or on their way back", server,
+                ServerStats::active));
+        list.add(gauge(IDLE, p, tags, "Idle connections of the server, ready to lend", server, ServerStats::idle));
+        list.add(gauge(PENDING, p, tags, "Borrowers waiting for a connection of the server (borrowers, not connections)",
+                server, ServerStats::waiting));
+        list.add(Gauge.builder(MAX, p, pl -> pl.settings().limits().maxActive()).tags(tags)
                 .description("Connections allowed per server (max-active)").register(registry));
-        list.add(counter(CREATED, p, tags, "Connections opened", server, ServerStats::created));
-        list.add(counter(DESTROYED, p, tags, "Connections closed", server, ServerStats::destroyed));
-        list.add(Gauge.builder(UP, p, value(server, s -> s.usable() ? 1 : 0)).tags(tags)
-                .description("1 while the server is usable (its state accepts borrows and it is not failing), else 0").register(registry));
-        list.add(Gauge.builder(EJECTIONS, p, value(server, ServerStats::ejections)).tags(tags)
-                .description("Times the server was ejected").register(registry));
+        list.add(gauge(UP, p, tags, "1 while the server is usable (its state accepts borrows and it is not failing), else 0",
+                server, s -> s.usable() ? 1 : 0));
+        list.add(counter(CREATED, p, tags, "Connections opened to the server", server, ServerStats::created));
+        list.add(counter(DESTROYED, p, tags, "Connections to the server closed", server, ServerStats::destroyed));
+        list.add(counter(EJECTIONS, p, tags, "Times the server was ejected", server, ServerStats::ejections));
         return list;
     }
 
     private Gauge gauge(String meter, MultiPool<?> p, Tags tags, String description, ServerAddress server,
                         ToDoubleFunction<ServerStats> value) {
-        return Gauge.builder(meter, p, value(server, value)).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
-                .description(description).register(registry);
+        return Gauge.builder(meter, p, value(server, value)).tags(tags).description(description).register(registry);
     }
 
+    /** A counter over one of the server's cumulative counts, read live (never decreasing while it is a member). */
     private FunctionCounter counter(String meter, MultiPool<?> p, Tags tags, String description,
                                     ServerAddress server, ToDoubleFunction<ServerStats> value) {
-        return FunctionCounter.builder(meter, p, value(server, value)).tags(tags).baseUnit(BaseUnits.CONNECTIONS)
-                .description(description).register(registry);
+        return FunctionCounter.builder(meter, p, value(server, value)).tags(tags).description(description)
+                .register(registry);
     }
 
     /** Reads one value of one server, live; NaN once the server has left the pool. */

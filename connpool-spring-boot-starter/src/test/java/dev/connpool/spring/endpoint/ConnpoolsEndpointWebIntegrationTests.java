@@ -36,7 +36,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /** {@code /actuator/connpools} over real HTTP, with a pool of three in-process servers. */
 @SpringBootTest(classes = ConnpoolsEndpointWebIntegrationTests.App.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = {"management.endpoints.web.exposure.include=connpools", "connpool.defaults.max-wait=250ms",
+        properties = {"management.endpoints.web.exposure.include=connpools",
+                "management.endpoint.connpools.access=unrestricted", "connpool.defaults.max-wait=250ms",
                 "connpool.pools.backend.max-active=4", "connpool.pools.backend.retry.backoff.min=5ms"})
 @DirtiesContext
 class ConnpoolsEndpointWebIntegrationTests {

@@ -57,7 +57,7 @@ class ConnpoolMetricsAutoConfigurationTests {
                             assertThat(gauge(registry, "connpool.connections.pending", server)).isZero();
                             assertThat(gauge(registry, "connpool.connections.max", server)).isEqualTo(5);
                             assertThat(gauge(registry, "connpool.server.up", server)).isEqualTo(1);
-                            assertThat(gauge(registry, "connpool.server.ejections", server)).isZero();
+                            assertThat(counter(registry, "connpool.server.ejections", server)).isZero();
                             assertThat(counter(registry, "connpool.connections.created", server)).isZero();
                         }
                         assertThat(registry.get("connpool.connections.acquire").timer().getId().getTags())
@@ -91,7 +91,7 @@ class ConnpoolMetricsAutoConfigurationTests {
                 assertThat(orders.eject(a.address())).isTrue();
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                     assertThat(gauge(registry, "connpool.server.up", a)).isZero();
-                    assertThat(gauge(registry, "connpool.server.ejections", a)).isEqualTo(1);
+                    assertThat(counter(registry, "connpool.server.ejections", a)).isEqualTo(1);
                 });
             });
         }
