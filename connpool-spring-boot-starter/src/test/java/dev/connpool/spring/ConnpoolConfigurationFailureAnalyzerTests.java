@@ -168,6 +168,7 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // loadFactoryNames: the names alone, without instantiating Boot's analyzers
     void theAnalyzerIsRegisteredForSpringBootToFind() {
         assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
                 .contains(ConnpoolConfigurationFailureAnalyzer.class.getName());
