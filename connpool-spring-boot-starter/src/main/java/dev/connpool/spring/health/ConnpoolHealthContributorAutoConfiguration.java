@@ -1,11 +1,8 @@
 package dev.connpool.spring.health;
 
-import dev.connpool.MultiPool;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
 import dev.connpool.spring.MultiPoolRegistry;
 import dev.connpool.spring.PoolDiscoveryDetails;
-import java.util.Map;
-import java.util.TreeMap;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -18,9 +15,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The {@code connpool} health contributor ({@code /actuator/health/connpool}): one child per pool of the
- * {@link MultiPoolRegistry}, {@code UP} while at least one of the pool's servers can be used and
- * {@code DOWN} when none can (see {@link MultiPoolHealthIndicator}), with a {@code discovery} detail for a
+ * The {@code connpool} health contributor ({@code /actuator/health/connpool}) in Spring Boot 4's health API:
+ * one child per pool of the {@link MultiPoolRegistry}, {@code UP} while at least one of the pool's servers can
+ * be used and {@code DOWN} when none can (see {@link PoolHealth}), with a {@code discovery} detail for a
  * pool that finds its servers in ZooKeeper. Needs {@code spring-boot-health};
  * switched off by {@code management.health.connpool.enabled=false}; a bean named
  * {@code connpoolHealthContributor} replaces it.
@@ -43,12 +40,9 @@ public final class ConnpoolHealthContributorAutoConfiguration {
         @ConditionalOnMissingBean(name = "connpoolHealthContributor")
         HealthContributor connpoolHealthContributor(MultiPoolRegistry pools,
                                                     ObjectProvider<PoolDiscoveryDetails> discovery) {
-            Map<String, MultiPool<?>> byName = new TreeMap<>();
-            for (MultiPool<?> pool : pools) {
-                byName.put(pool.name(), pool);
-            }
             PoolDiscoveryDetails details = discovery.getIfAvailable();
-            return CompositeHealthContributor.fromMap(byName, pool -> new MultiPoolHealthIndicator(pool, details));
+            return CompositeHealthContributor.fromMap(PoolHealth.byName(pools),
+                    pool -> new MultiPoolHealthIndicator(pool, details));
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.connpool.MultiPool;
 import dev.connpool.PoolMetrics;
 import dev.connpool.PoolTimeoutException;
 import dev.connpool.TestServer;
+import dev.connpool.spring.BootGeneration;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
 import dev.connpool.spring.MultiPoolBuilderCustomizer;
 import dev.connpool.spring.MultiPoolRegistry;
@@ -24,7 +25,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -37,7 +37,7 @@ class ConnpoolMetricsAutoConfigurationTests {
             "connpool.server.ejections");
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
-            AutoConfigurations.of(MetricsAutoConfiguration.class, ConnpoolAutoConfiguration.class,
+            AutoConfigurations.of(BootGeneration.METRICS_AUTO_CONFIGURATION, ConnpoolAutoConfiguration.class,
                     ConnpoolMetricsAutoConfiguration.class));
 
     @Test
@@ -64,6 +64,27 @@ class ConnpoolMetricsAutoConfigurationTests {
                                 .extracting(t -> t.getKey()).containsExactly("pool");
                         assertThat(registry.get("connpool.connections.timeout").counter().getId().getTags())
                                 .extracting(t -> t.getKey()).containsExactly("pool");
+                    });
+        }
+    }
+
+    /**
+     * The registry Boot makes itself (no application bean): the connpool metrics are ordered after the
+     * auto-configurations that make it, or their {@code @ConditionalOnBean(MeterRegistry.class)} finds none and
+     * the meters are silently missing (as they were on Boot 3.5 when only Boot 4's names were listed).
+     */
+    @Test
+    void runWithTheRegistryBootMakesShouldBindTheMeters() throws Exception {
+        try (TestServer a = TestServer.start()) {
+            runner.withConfiguration(AutoConfigurations.of(
+                            BootGeneration.METER_REGISTRY_AUTO_CONFIGURATIONS.toArray(Class<?>[]::new)))
+                    .withPropertyValues(servers("orders", a)).run(context -> {
+                        assertThat(context).hasSingleBean(MeterRegistry.class).hasSingleBean(ConnpoolMeterBinder.class)
+                                .hasBean("connpoolMetricsCustomizer");
+                        MeterRegistry registry = context.getBean(MeterRegistry.class);
+                        context.getBean("orders", MultiPool.class).borrow().close();
+                        assertThat(gauge(registry, "connpool.connections.idle", a)).isEqualTo(1);
+                        assertThat(registry.get("connpool.connections.acquire").timer().count()).isEqualTo(1);
                     });
         }
     }

@@ -9,7 +9,9 @@ import dev.connpool.MultiPool;
 import dev.connpool.PoolException;
 import dev.connpool.ServerAddress;
 import dev.connpool.TestServer;
+import dev.connpool.spring.BootGeneration;
 import dev.connpool.spring.ConnpoolAutoConfiguration;
+import dev.connpool.spring.HealthView;
 import dev.connpool.spring.ServerView;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -18,13 +20,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.health.contributor.CompositeHealthContributor;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthContributor;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 class ConnpoolHealthContributorAutoConfigurationTests {
@@ -38,11 +36,8 @@ class ConnpoolHealthContributorAutoConfigurationTests {
     void runWhenPoolsAreConfiguredShouldRegisterTheConnpoolContributorWithOneChildPerPool() {
         runner.withPropertyValues(ORDERS, "connpool.pools.users.servers=127.0.0.1:9003").run(context -> {
             assertThat(context).hasBean("connpoolHealthContributor");
-            HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
-            assertThat(contributor).isInstanceOf(CompositeHealthContributor.class);
-            CompositeHealthContributor composite = (CompositeHealthContributor) contributor;
-            assertThat(composite.stream().map(e -> e.name())).containsExactly("orders", "users");
-            assertThat(composite.getContributor("orders")).isInstanceOf(HealthIndicator.class);
+            // a composite of one health indicator per pool
+            assertThat(BootGeneration.healthChildren(context)).containsExactly("orders", "users");
         });
     }
 
@@ -52,9 +47,9 @@ class ConnpoolHealthContributorAutoConfigurationTests {
             runner.withPropertyValues(servers("orders", a, b)).run(context -> {
                 MultiPool<?> orders = context.getBean("orders", MultiPool.class);
                 orders.borrow(a.address()).close();
-                Health health = health(context.getBean("connpoolHealthContributor", HealthContributor.class), "orders");
-                assertThat(health.getStatus()).isEqualTo(Status.UP);
-                assertThat(health.getDetails()).containsEntry("usableServers", 2);
+                HealthView health = health(context, "orders");
+                assertThat(health.status()).isEqualTo("UP");
+                assertThat(health.details()).containsEntry("usableServers", 2);
                 List<Map<String, Object>> servers = servers(health);
                 assertThat(servers).extracting(s -> s.get("server"))
                         .containsExactly(a.address().toString(), b.address().toString());
@@ -72,17 +67,16 @@ class ConnpoolHealthContributorAutoConfigurationTests {
             runner.withPropertyValues(servers("orders", a), "connpool.pools.orders.leak-detection-threshold=100ms")
                     .run(context -> {
                         MultiPool<?> orders = context.getBean("orders", MultiPool.class);
-                        HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
-                        assertThat(health(contributor, "orders").getDetails()).containsEntry("overdueLeases", 0);
+                        assertThat(health(context, "orders").details()).containsEntry("overdueLeases", 0);
                         var held = orders.borrow();
                         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-                            Health health = health(contributor, "orders");
-                            assertThat(health.getDetails()).containsEntry("overdueLeases", 1);
+                            HealthView health = health(context, "orders");
+                            assertThat(health.details()).containsEntry("overdueLeases", 1);
                             assertThat(servers(health).get(0)).containsEntry("overdueLeases", 1);
-                            assertThat(health.getStatus()).isEqualTo(Status.UP);
+                            assertThat(health.status()).isEqualTo("UP");
                         });
                         held.close();
-                        assertThat(health(contributor, "orders").getDetails()).containsEntry("overdueLeases", 0);
+                        assertThat(health(context, "orders").details()).containsEntry("overdueLeases", 0);
                     });
         }
     }
@@ -95,10 +89,9 @@ class ConnpoolHealthContributorAutoConfigurationTests {
                     .run(context -> {
                         MultiPool<?> orders = context.getBean("orders", MultiPool.class);
                         assertThat(orders.eject(b.address())).isTrue();
-                        Health health = health(context.getBean("connpoolHealthContributor", HealthContributor.class),
-                                "orders");
-                        assertThat(health.getStatus()).isEqualTo(Status.UP);
-                        assertThat(health.getDetails()).containsEntry("usableServers", 1);
+                        HealthView health = health(context, "orders");
+                        assertThat(health.status()).isEqualTo("UP");
+                        assertThat(health.details()).containsEntry("usableServers", 1);
                         Map<String, Object> ejected = servers(health).get(1);
                         assertThat(ejected).containsEntry("server", b.address().toString())
                                 .containsEntry("state", "EJECTED").containsEntry("ejections", 1L)
@@ -114,15 +107,14 @@ class ConnpoolHealthContributorAutoConfigurationTests {
             runner.withPropertyValues(servers("orders", a), "connpool.pools.orders.ejection.consecutive-failures=1",
                     "connpool.pools.orders.retry.attempts=1").run(context -> {
                         MultiPool<?> orders = context.getBean("orders", MultiPool.class);
-                        HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
                         assertThatThrownBy(() -> orders.borrow().close()).isInstanceOf(ConnectFailedException.class);
-                        Health down = health(contributor, "orders");
-                        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-                        assertThat(down.getDetails()).containsEntry("usableServers", 0);
+                        HealthView down = health(context, "orders");
+                        assertThat(down.status()).isEqualTo("DOWN");
+                        assertThat(down.details()).containsEntry("usableServers", 0);
                         assertThat(servers(down).get(0)).containsEntry("failures", 1);
                         a.restart();
                         orders.borrow().close();
-                        assertThat(health(contributor, "orders").getStatus()).isEqualTo(Status.UP);
+                        assertThat(health(context, "orders").status()).isEqualTo("UP");
                     });
         }
     }
@@ -132,15 +124,14 @@ class ConnpoolHealthContributorAutoConfigurationTests {
         try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
             runner.withPropertyValues(servers("orders", a, b), "connpool.pools.orders.health-check.interval=200ms",
                     "connpool.pools.orders.socket.connect-timeout=500ms").run(context -> {
-                        HealthContributor contributor = context.getBean("connpoolHealthContributor", HealthContributor.class);
-                        assertThat(health(contributor, "orders").getStatus()).isEqualTo(Status.UP);
+                        assertThat(health(context, "orders").status()).isEqualTo("UP");
                         a.stop();
                         b.stop();
                         // within the interval plus the connect timeout (and slack for a busy machine)
                         await().atMost(Duration.ofMillis(200 + 500 + 1_000)).pollInterval(Duration.ofMillis(10))
-                                .until(() -> health(contributor, "orders").getStatus().equals(Status.DOWN));
-                        Health down = health(contributor, "orders");
-                        assertThat(down.getDetails()).containsEntry("usableServers", 0);
+                                .until(() -> health(context, "orders").status().equals("DOWN"));
+                        HealthView down = health(context, "orders");
+                        assertThat(down.details()).containsEntry("usableServers", 0);
                         assertThat(servers(down)).anySatisfy(server -> {
                             ServerView.Change why = history(server).get(0);
                             assertThat(why.origin()).isEqualTo("PROBE");
@@ -152,7 +143,7 @@ class ConnpoolHealthContributorAutoConfigurationTests {
                         a.restart();
                         b.restart();
                         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
-                                .until(() -> health(contributor, "orders").getDetails().get("usableServers").equals(2));
+                                .until(() -> health(context, "orders").details().get("usableServers").equals(2));
                     });
         }
     }
@@ -162,7 +153,7 @@ class ConnpoolHealthContributorAutoConfigurationTests {
         try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
             runner.withPropertyValues(servers("orders", a, b)).run(context -> {
                 context.getBean("orders", MultiPool.class).eject(b.address());
-                Health health = health(context.getBean("connpoolHealthContributor", HealthContributor.class), "orders");
+                HealthView health = health(context, "orders");
                 List<ServerView.Change> history = history(servers(health).get(1));
                 assertThat(history).extracting(ServerView.Change::reason).containsExactly("ejected by operator", "added");
                 assertThat(history.get(0)).satisfies(c -> {
@@ -184,8 +175,8 @@ class ConnpoolHealthContributorAutoConfigurationTests {
             orders.removeServer(ServerAddress.parse("127.0.0.1:9001"));
             orders.removeServer(ServerAddress.parse("127.0.0.1:9002"));
             assertThatThrownBy(orders::borrow).isInstanceOf(PoolException.class);
-            Health health = health(context.getBean("connpoolHealthContributor", HealthContributor.class), "orders");
-            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            HealthView health = health(context, "orders");
+            assertThat(health.status()).isEqualTo("DOWN");
         });
     }
 
@@ -207,7 +198,7 @@ class ConnpoolHealthContributorAutoConfigurationTests {
     void runWhenSpringBootHealthIsMissingShouldNotRegisterTheContributorButStillCreateThePools() throws Exception {
         try (TestServer a = TestServer.start()) {
             runner.withPropertyValues(servers("orders", a))
-                    .withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+                    .withClassLoader(new FilteredClassLoader(BootGeneration.HEALTH_API_PACKAGE))
                     .run(context -> {
                         assertThat(context).hasNotFailed().doesNotHaveBean("connpoolHealthContributor");
                         MultiPool<?> orders = context.getBean("orders", MultiPool.class);
@@ -226,10 +217,9 @@ class ConnpoolHealthContributorAutoConfigurationTests {
 
     @Test
     void runWhenTheUserDefinesAContributorOfTheSameNameShouldKeepIt() {
-        HealthIndicator mine = () -> Health.up().withDetail("mine", true).build();
-        runner.withPropertyValues(ORDERS)
-                .withBean("connpoolHealthContributor", HealthIndicator.class, () -> mine)
-                .run(context -> assertThat(context.getBean("connpoolHealthContributor")).isSameAs(mine));
+        BootGeneration.withOwnHealthIndicator(runner.withPropertyValues(ORDERS), "connpoolHealthContributor")
+                .run(context -> assertThat(BootGeneration.health(context.getBean("connpoolHealthContributor")).details())
+                        .containsExactly(Map.entry("mine", true)));
     }
 
     @Test
@@ -250,8 +240,8 @@ class ConnpoolHealthContributorAutoConfigurationTests {
         return "connpool.pools." + pool + ".servers=" + list;
     }
 
-    private static Health health(HealthContributor contributor, String pool) {
-        return ((HealthIndicator) ((CompositeHealthContributor) contributor).getContributor(pool)).health();
+    private static HealthView health(ApplicationContext context, String pool) {
+        return BootGeneration.health(context, pool);
     }
 
     @SuppressWarnings("unchecked")
@@ -260,7 +250,7 @@ class ConnpoolHealthContributorAutoConfigurationTests {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> servers(Health health) {
-        return (List<Map<String, Object>>) health.getDetails().get("servers");
+    private static List<Map<String, Object>> servers(HealthView health) {
+        return (List<Map<String, Object>>) health.details().get("servers");
     }
 }

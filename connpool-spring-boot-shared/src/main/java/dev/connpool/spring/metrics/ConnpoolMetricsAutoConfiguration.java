@@ -19,11 +19,22 @@ import org.springframework.context.annotation.Bean;
  * recording the {@code connpool.connections.acquire} timer and the {@code connpool.connections.timeout}
  * counter. A bean of type {@code ConnpoolMeterBinder}, or a customizer bean named
  * {@code connpoolMetricsCustomizer}, replaces the one here.
+ *
+ * <p>Shared by the starters of both Spring Boot generations, so it is ordered after the auto-configurations that
+ * make the {@link MeterRegistry} in each (Boot 4's {@code spring-boot-micrometer-metrics}, Boot 3's
+ * {@code spring-boot-actuator-autoconfigure}): without that, its {@code @ConditionalOnBean(MeterRegistry.class)}
+ * would be evaluated before the registry is defined and the meters would silently be missing. Boot ignores
+ * the names of the generation that is not there.
  */
 @AutoConfiguration(after = ConnpoolAutoConfiguration.class, afterName = {
+        // Spring Boot 4
         "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        // Spring Boot 3
+        "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnClass({MeterRegistry.class, MeterBinder.class})
 @ConditionalOnBean(MeterRegistry.class)
 public final class ConnpoolMetricsAutoConfiguration {

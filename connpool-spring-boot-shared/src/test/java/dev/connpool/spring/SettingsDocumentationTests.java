@@ -22,8 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.convert.DurationStyle;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The README's settings table and the configuration metadata against core's settings
@@ -68,14 +68,14 @@ class SettingsDocumentationTests {
             String key = setting.getKey();
             JsonNode property = metadata.get(key);
             assertThat(property).as("metadata of connpool.defaults." + key).isNotNull();
-            assertThat(property.path("description").asString("")).as(key + " description").isNotBlank();
+            assertThat(property.path("description").asText("")).as(key + " description").isNotBlank();
             JsonNode documented = property.get("defaultValue");
             Object real = setting.getValue();
             if (key.equals("servers")) {
                 assertThat(documented).as("servers have no default").isNull();
             } else if (key.equals("max-idle")) {
                 assertThat(documented).as("max-idle defaults to another setting").isNull();
-                assertThat(property.get("description").asString()).contains("max-active");
+                assertThat(property.get("description").asText()).contains("max-active");
                 assertThat(real).isEqualTo(CORE.get("max-active"));
             } else {
                 assertThat(documented).as(key + " default").isNotNull();
@@ -192,7 +192,7 @@ class SettingsDocumentationTests {
     /** A metadata default as a value of the same type as core's, so that "0" may mean Duration.ZERO. */
     private static Object metadataValue(JsonNode documented, Object real) {
         if (real instanceof Duration) {
-            return DurationStyle.detectAndParse(documented.asString());
+            return DurationStyle.detectAndParse(documented.asText());
         }
         if (real instanceof Integer) {
             return documented.isIntegralNumber() ? documented.asInt() : documented;
@@ -203,7 +203,7 @@ class SettingsDocumentationTests {
         if (real instanceof Boolean) {
             return documented.isBoolean() ? documented.asBoolean() : documented;
         }
-        return documented.asString();
+        return documented.asText();
     }
 
     private static Path readme() {
@@ -221,7 +221,7 @@ class SettingsDocumentationTests {
         Map<String, JsonNode> byKey = new LinkedHashMap<>();
         String prefix = "connpool.defaults.";
         for (JsonNode property : metadata().get("properties")) {
-            String name = property.get("name").asString();
+            String name = property.get("name").asText();
             if (name.startsWith(prefix)) {
                 byKey.put(name.substring(prefix.length()), property);
             }
@@ -237,7 +237,7 @@ class SettingsDocumentationTests {
                 try (InputStream in = url.openStream()) {
                     JsonNode metadata = json.readTree(in);
                     for (JsonNode group : metadata.path("groups")) {
-                        if (group.get("name").asString().equals("connpool")) {
+                        if (group.get("name").asText().equals("connpool")) {
                             return metadata;
                         }
                     }

@@ -31,10 +31,6 @@ import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.health.contributor.CompositeHealthContributor;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -189,8 +185,8 @@ class ZooKeeperDiscoveryTests {
             runner.withPropertyValues(zk("connect-string", zookeeper.getConnectString()), zk("path", path))
                     .run(context -> {
                         assertThat(orders(context).servers()).containsExactly(a.address());
-                        Health health = health(context, "orders");
-                        assertThat(health.getStatus()).isEqualTo(Status.UP);
+                        HealthView health = health(context, "orders");
+                        assertThat(health.status()).isEqualTo("UP");
                         assertThat(discovery(health)).containsEntry("nodeCount", 2)
                                 .containsEntry("skipped", List.of("not-an-address"));
                     });
@@ -209,8 +205,8 @@ class ZooKeeperDiscoveryTests {
                         assertThat(context).hasNotFailed();
                         MultiPool<SocketConnection> orders = orders(context);
                         assertThat(orders.servers()).as("ZooKeeper is down: the static servers").containsExactly(a.address());
-                        Health before = health(context, "orders");
-                        assertThat(before.getStatus()).isEqualTo(Status.UP);
+                        HealthView before = health(context, "orders");
+                        assertThat(before.status()).isEqualTo("UP");
                         assertThat(discovery(before)).containsEntry("connected", false).containsEntry("synced", false)
                                 .containsKey("lastError").doesNotContainKey("lastUpdate");
 
@@ -223,8 +219,8 @@ class ZooKeeperDiscoveryTests {
                         late.stop();
                         await().atMost(PATIENCE).until(() -> discovery(health(context, "orders")).get("connected"),
                                 connected -> Boolean.FALSE.equals(connected));
-                        Health away = health(context, "orders");
-                        assertThat(away.getStatus()).as("the pool keeps serving from the last list").isEqualTo(Status.UP);
+                        HealthView away = health(context, "orders");
+                        assertThat(away.status()).as("the pool keeps serving from the last list").isEqualTo("UP");
                         assertThat(discovery(away)).containsKey("lastError").containsKey("lastUpdate");
                         assertThat(orders.servers()).containsExactly(b.address());
                         try (var lease = orders.borrow()) {
@@ -266,7 +262,7 @@ class ZooKeeperDiscoveryTests {
                         try (var lease = context.getBean("plain", MultiPool.class).borrow()) {
                             assertThat(lease.server()).isEqualTo(a.address());
                         }
-                        assertThat(health(context, "plain").getDetails()).doesNotContainKey("discovery");
+                        assertThat(health(context, "plain").details()).doesNotContainKey("discovery");
                     });
             runner.withClassLoader(noCurator).withPropertyValues("connpool.pools.plain.servers=" + a.address(),
                     zk("path", "/services/orders")).run(context -> {
@@ -288,7 +284,7 @@ class ZooKeeperDiscoveryTests {
         try (TestServer a = TestServer.start()) {
             runner.withPropertyValues("connpool.pools.plain.servers=" + a.address()).run(context -> {
                 assertThat(context).hasSingleBean(ZooKeeperPoolDiscovery.class);
-                assertThat(health(context, "plain").getDetails()).doesNotContainKey("discovery");
+                assertThat(health(context, "plain").details()).doesNotContainKey("discovery");
             });
         }
     }
@@ -338,16 +334,14 @@ class ZooKeeperDiscoveryTests {
         return context.getBean("orders", MultiPool.class);
     }
 
-    private static Health health(AssertableApplicationContext context, String pool) {
-        CompositeHealthContributor composite = context.getBean("connpoolHealthContributor",
-                CompositeHealthContributor.class);
-        return ((HealthIndicator) composite.getContributor(pool)).health();
+    private static HealthView health(AssertableApplicationContext context, String pool) {
+        return BootGeneration.health(context, pool);
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> discovery(Health health) {
-        Object discovery = health.getDetails().get("discovery");
-        assertThat(discovery).as("discovery details in " + health.getDetails()).isInstanceOf(Map.class);
+    private static Map<String, Object> discovery(HealthView health) {
+        Object discovery = health.details().get("discovery");
+        assertThat(discovery).as("discovery details in " + health.details()).isInstanceOf(Map.class);
         return (Map<String, Object>) discovery;
     }
 }

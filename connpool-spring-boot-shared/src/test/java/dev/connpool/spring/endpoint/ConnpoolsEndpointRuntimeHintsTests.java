@@ -2,6 +2,7 @@ package dev.connpool.spring.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.connpool.spring.BootGeneration;
 import org.junit.jupiter.api.Test;
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
@@ -19,9 +20,9 @@ class ConnpoolsEndpointRuntimeHintsTests {
                 ConnpoolsEndpoint.PoolDescriptor.class}) {
             assertThat(RuntimeHintsPredicates.reflection().onType(type)).as(type.getName()).accepts(hints);
         }
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ConnpoolsEndpoint.ServerActionDescriptor.class,
+        assertThat(BootGeneration.onMethodInvocation(ConnpoolsEndpoint.ServerActionDescriptor.class,
                 "done")).accepts(hints);
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ConnpoolsEndpointWebExtension.ErrorDescriptor.class,
+        assertThat(BootGeneration.onMethodInvocation(ConnpoolsEndpointWebExtension.ErrorDescriptor.class,
                 "message")).accepts(hints);
         assertThat(ConnpoolEndpointAutoConfiguration.class.getAnnotation(ImportRuntimeHints.class).value())
                 .containsExactly(ConnpoolsEndpointRuntimeHints.class);

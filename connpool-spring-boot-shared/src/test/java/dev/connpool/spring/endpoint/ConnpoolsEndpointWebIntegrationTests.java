@@ -31,8 +31,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** {@code /actuator/connpools} over real HTTP, with a pool of three in-process servers. */
 @SpringBootTest(classes = ConnpoolsEndpointWebIntegrationTests.App.class, webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -90,36 +90,36 @@ class ConnpoolsEndpointWebIntegrationTests {
         HttpResponse<String> response = get("/actuator/connpools");
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode pools = JSON.readTree(response.body()).get("pools");
-        assertThat(pools.propertyNames()).containsExactly("audit", "backend");
+        assertThat(pools.fieldNames()).toIterable().containsExactly("audit", "backend");
 
         JsonNode backend = pools.get("backend");
-        assertThat(backend.get("name").asString()).isEqualTo("backend");
+        assertThat(backend.get("name").asText()).isEqualTo("backend");
         JsonNode settings = backend.get("settings");
         assertThat(settings.get("max-active").asInt()).isEqualTo(4);
-        assertThat(settings.get("max-wait").asString()).isEqualTo("250ms");
-        assertThat(settings.get("idle-timeout").asString()).isEqualTo("5m");
-        assertThat(settings.get("max-lifetime").asString()).isEqualTo("0s");
-        assertThat(settings.get("balancer").asString()).isEqualTo("least-active");
+        assertThat(settings.get("max-wait").asText()).isEqualTo("250ms");
+        assertThat(settings.get("idle-timeout").asText()).isEqualTo("5m");
+        assertThat(settings.get("max-lifetime").asText()).isEqualTo("0s");
+        assertThat(settings.get("balancer").asText()).isEqualTo("least-active");
         assertThat(settings.at("/retry/attempts").asInt()).isEqualTo(3);
-        assertThat(settings.at("/retry/backoff/min").asString()).isEqualTo("5ms");
+        assertThat(settings.at("/retry/backoff/min").asText()).isEqualTo("5ms");
         assertThat(settings.at("/retry/backoff/factor").asDouble()).isEqualTo(2.0);
-        assertThat(settings.at("/ejection/max-time").asString()).isEqualTo("30s");
+        assertThat(settings.at("/ejection/max-time").asText()).isEqualTo("30s");
         assertThat(strings(settings.get("servers"))).containsExactlyElementsOf(addresses());
 
         assertThat(backend.get("usableServers").asInt()).isEqualTo(3);
         JsonNode servers = backend.get("servers");
         assertThat(servers).hasSize(3);
         for (int i = 0; i < 3; i++) {
-            assertThat(servers.get(i).get("server").asString()).isEqualTo(addresses().get(i));
-            assertThat(servers.get(i).get("state").asString()).isEqualTo("ACTIVE");
+            assertThat(servers.get(i).get("server").asText()).isEqualTo(addresses().get(i));
+            assertThat(servers.get(i).get("state").asText()).isEqualTo("ACTIVE");
             assertThat(servers.get(i).get("failures").asInt()).isZero();
         }
 
         JsonNode audit = JSON.readTree(get("/actuator/connpools/audit").body());
-        assertThat(audit.get("name").asString()).isEqualTo("audit");
+        assertThat(audit.get("name").asText()).isEqualTo("audit");
         assertThat(audit.get("servers")).hasSize(1);
         assertThat(audit.at("/settings/max-active").asInt()).isEqualTo(8);
-        assertThat(audit.at("/settings/max-wait").asString()).isEqualTo("250ms");
+        assertThat(audit.at("/settings/max-wait").asText()).isEqualTo("250ms");
     }
 
     @Test
@@ -129,21 +129,21 @@ class ConnpoolsEndpointWebIntegrationTests {
         HttpResponse<String> ejected = post("/actuator/connpools/backend/" + b, "{\"action\":\"eject\"}");
         assertThat(ejected.statusCode()).isEqualTo(200);
         JsonNode answer = JSON.readTree(ejected.body());
-        assertThat(answer.get("pool").asString()).isEqualTo("backend");
-        assertThat(answer.get("server").asString()).isEqualTo(b);
-        assertThat(answer.get("action").asString()).isEqualTo("eject");
+        assertThat(answer.get("pool").asText()).isEqualTo("backend");
+        assertThat(answer.get("server").asText()).isEqualTo(b);
+        assertThat(answer.get("action").asText()).isEqualTo("eject");
         assertThat(answer.get("done").asBoolean()).isTrue();
-        assertThat(answer.get("state").asString()).isEqualTo("EJECTED");
+        assertThat(answer.get("state").asText()).isEqualTo("EJECTED");
         JsonNode server = serverNode(b);
-        assertThat(server.get("state").asString()).isEqualTo("EJECTED");
+        assertThat(server.get("state").asText()).isEqualTo("EJECTED");
         assertThat(server.get("ejections").asInt()).isEqualTo(1);
-        assertThat(server.get("ejectedUntil").asString()).isNotBlank();
+        assertThat(server.get("ejectedUntil").asText()).isNotBlank();
         JsonNode why = server.get("history").get(0);
-        assertThat(why.get("reason").asString()).isEqualTo("ejected by operator");
-        assertThat(why.get("origin").asString()).isEqualTo("OPERATOR");
-        assertThat(why.get("from").asString()).isEqualTo("ACTIVE");
-        assertThat(why.get("to").asString()).isEqualTo("EJECTED");
-        assertThat(why.get("at").asString()).isNotBlank();
+        assertThat(why.get("reason").asText()).isEqualTo("ejected by operator");
+        assertThat(why.get("origin").asText()).isEqualTo("OPERATOR");
+        assertThat(why.get("from").asText()).isEqualTo("ACTIVE");
+        assertThat(why.get("to").asText()).isEqualTo("EJECTED");
+        assertThat(why.get("at").asText()).isNotBlank();
         assertThat(why.path("exception").isMissingNode() || why.path("exception").isNull()).as("no failure").isTrue();
         assertThat(JSON.readTree(get("/actuator/connpools/backend").body()).get("usableServers").asInt()).isEqualTo(2);
 
@@ -151,10 +151,10 @@ class ConnpoolsEndpointWebIntegrationTests {
         HttpResponse<String> readmitted = post("/actuator/connpools/backend/" + b.replace(":", "%3A") + "?action=readmit",
                 null);
         assertThat(readmitted.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(readmitted.body()).get("server").asString()).isEqualTo(b);
+        assertThat(JSON.readTree(readmitted.body()).get("server").asText()).isEqualTo(b);
         assertThat(JSON.readTree(readmitted.body()).get("done").asBoolean()).isTrue();
-        assertThat(JSON.readTree(readmitted.body()).get("state").asString()).isEqualTo("ACTIVE");
-        assertThat(serverNode(b).get("state").asString()).isEqualTo("ACTIVE");
+        assertThat(JSON.readTree(readmitted.body()).get("state").asText()).isEqualTo("ACTIVE");
+        assertThat(serverNode(b).get("state").asText()).isEqualTo("ACTIVE");
 
         HttpResponse<String> again = post("/actuator/connpools/backend/" + b, "{\"action\":\"readmit\"}");
         assertThat(again.statusCode()).isEqualTo(200);
@@ -182,9 +182,9 @@ class ConnpoolsEndpointWebIntegrationTests {
             HttpResponse<String> drained = post("/actuator/connpools/backend/" + a, "{\"action\":\"drain\"}");
             assertThat(drained.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(drained.body()).get("done").asBoolean()).isTrue();
-            assertThat(JSON.readTree(drained.body()).get("state").asString()).isEqualTo("DRAINING");
+            assertThat(JSON.readTree(drained.body()).get("state").asText()).isEqualTo("DRAINING");
             JsonNode server = serverNode(a);
-            assertThat(server.get("state").asString()).isEqualTo("DRAINING");
+            assertThat(server.get("state").asText()).isEqualTo("DRAINING");
             assertThat(server.get("active").asInt()).isEqualTo(1);
         } finally {
             lease.close();
@@ -199,11 +199,11 @@ class ConnpoolsEndpointWebIntegrationTests {
         assertThat(get.statusCode()).isEqualTo(404);
         JsonNode body = JSON.readTree(get.body());
         assertThat(body.get("status").asInt()).isEqualTo(404);
-        assertThat(body.get("message").asString()).isEqualTo("no pool named 'nope'; the pools are [audit, backend]");
+        assertThat(body.get("message").asText()).isEqualTo("no pool named 'nope'; the pools are [audit, backend]");
         assertThat(get("/actuator/connpools/backend").statusCode()).isEqualTo(200);
         HttpResponse<String> post = post("/actuator/connpools/nope/" + addresses().get(0), "{\"action\":\"eject\"}");
         assertThat(post.statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(post.body()).get("message").asString())
+        assertThat(JSON.readTree(post.body()).get("message").asText())
                 .isEqualTo("no pool named 'nope'; the pools are [audit, backend]");
     }
 
@@ -212,7 +212,7 @@ class ConnpoolsEndpointWebIntegrationTests {
         // an IPv6 literal, brackets and colons percent-encoded
         HttpResponse<String> post = post("/actuator/connpools/backend/%5B%3A%3A1%5D%3A9", "{\"action\":\"eject\"}");
         assertThat(post.statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(post.body()).get("message").asString())
+        assertThat(JSON.readTree(post.body()).get("message").asText())
                 .startsWith("pool 'backend' has no server [::1]:9; its servers are [");
     }
 
@@ -223,15 +223,15 @@ class ConnpoolsEndpointWebIntegrationTests {
         assertThat(post.statusCode()).isEqualTo(400);
         JsonNode error = JSON.readTree(post.body());
         assertThat(error.get("status").asInt()).isEqualTo(400);
-        assertThat(error.get("message").asString()).isEqualTo("unknown action 'frobnicate'; use eject, readmit or drain");
-        assertThat(serverNode(b).get("state").asString()).isEqualTo("ACTIVE");
+        assertThat(error.get("message").asText()).isEqualTo("unknown action 'frobnicate'; use eject, readmit or drain");
+        assertThat(serverNode(b).get("state").asText()).isEqualTo("ACTIVE");
     }
 
     @Test
     void aBadServerAddressShouldAnswer400NamingIt() throws Exception {
         HttpResponse<String> post = post("/actuator/connpools/backend/no-port-here", "{\"action\":\"eject\"}");
         assertThat(post.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(post.body()).get("message").asString()).contains("\"no-port-here\"");
+        assertThat(JSON.readTree(post.body()).get("message").asText()).contains("\"no-port-here\"");
     }
 
     @Test
@@ -246,13 +246,13 @@ class ConnpoolsEndpointWebIntegrationTests {
     private List<String> serverNames() throws Exception {
         JsonNode servers = JSON.readTree(get("/actuator/connpools/backend").body()).get("servers");
         List<String> names = new ArrayList<>();
-        servers.forEach(s -> names.add(s.get("server").asString()));
+        servers.forEach(s -> names.add(s.get("server").asText()));
         return names;
     }
 
     private JsonNode serverNode(String server) throws Exception {
         for (JsonNode s : JSON.readTree(get("/actuator/connpools/backend").body()).get("servers")) {
-            if (s.get("server").asString().equals(server)) {
+            if (s.get("server").asText().equals(server)) {
                 return s;
             }
         }
@@ -261,7 +261,7 @@ class ConnpoolsEndpointWebIntegrationTests {
 
     private static List<String> strings(JsonNode array) {
         List<String> values = new ArrayList<>();
-        array.forEach(v -> values.add(v.asString()));
+        array.forEach(v -> values.add(v.asText()));
         return values;
     }
 

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.aot.hint.RuntimeHints;
-import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.aot.test.generate.TestGenerationContext;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.ApplicationContextInitializer;
@@ -90,14 +89,14 @@ class AotProcessingTests {
     @Test
     void theBuildShouldKeepWhatIsReadReflectively() {
         RuntimeHints hints = process("connpool.pools.orders.servers=127.0.0.1:9001").generation.getRuntimeHints();
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ServerView.class, "server")).accepts(hints);
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ServerView.Change.class, "reason"))
+        assertThat(BootGeneration.onMethodInvocation(ServerView.class, "server")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(ServerView.Change.class, "reason"))
                 .accepts(hints);
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PoolProperties.class, "setPrimary"))
+        assertThat(BootGeneration.onMethodInvocation(PoolProperties.class, "setPrimary"))
                 .as("binding a pool (Spring Boot's hints for the properties)").accepts(hints);
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PoolDefaultsProperties.Retry.class,
+        assertThat(BootGeneration.onMethodInvocation(PoolDefaultsProperties.Retry.class,
                 "setAttempts")).accepts(hints);
-        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PoolProperties.Zookeeper.class,
+        assertThat(BootGeneration.onMethodInvocation(PoolProperties.Zookeeper.class,
                 "setFormat")).accepts(hints);
     }
 

@@ -31,8 +31,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The actuator over real HTTP, against a pool of three real (in-process) TCP servers: the {@code connpool}
@@ -87,7 +87,7 @@ class ConnpoolActuatorHttpTest {
             traffic(6);
             JsonNode health = health(200);
             for (JsonNode server : servers(health)) {
-                assertThat(server.path("state").asString()).isEqualTo("ACTIVE");
+                assertThat(server.path("state").asText()).isEqualTo("ACTIVE");
                 assertThat(server.path("failures").asInt()).isZero();
             }
         });
@@ -96,12 +96,12 @@ class ConnpoolActuatorHttpTest {
     @Test
     void healthShouldShowEveryServerThenFollowThemDownAndBackUp() throws Exception {
         JsonNode up = health(200);
-        assertThat(up.path("status").asString()).isEqualTo("UP");
+        assertThat(up.path("status").asText()).isEqualTo("UP");
         JsonNode pool = up.path("components").path("backend");
-        assertThat(pool.path("status").asString()).isEqualTo("UP");
+        assertThat(pool.path("status").asText()).isEqualTo("UP");
         assertThat(pool.path("details").path("usableServers").asInt()).isEqualTo(3);
         List<String> addresses = new ArrayList<>();
-        servers(up).forEach(s -> addresses.add(s.path("server").asString()));
+        servers(up).forEach(s -> addresses.add(s.path("server").asText()));
         assertThat(addresses).containsExactlyElementsOf(SERVERS.stream().map(s -> s.address().toString()).toList());
         for (JsonNode server : servers(up)) {
             assertThat(server.has("active") && server.has("idle") && server.has("waiting")
@@ -113,21 +113,21 @@ class ConnpoolActuatorHttpTest {
         await().atMost(PATIENCE).untilAsserted(() -> {
             traffic(6);
             JsonNode health = health(200);
-            assertThat(health.path("status").asString()).isEqualTo("UP");
+            assertThat(health.path("status").asText()).isEqualTo("UP");
             JsonNode server = server(health, down);
-            assertThat(server.path("state").asString()).isEqualTo("EJECTED");
+            assertThat(server.path("state").asText()).isEqualTo("EJECTED");
             assertThat(server.path("ejections").asLong()).isPositive();
             assertThat(server.has("ejectedUntil")).isTrue();
             JsonNode why = server.path("history").path(0); // why it is ejected: the newest change
-            assertThat(why.path("to").asString()).isEqualTo("EJECTED");
-            assertThat(why.path("reason").asString()).isIn("failures in a row", "probe failed", "trial failed");
+            assertThat(why.path("to").asText()).isEqualTo("EJECTED");
+            assertThat(why.path("reason").asText()).isIn("failures in a row", "probe failed", "trial failed");
         });
 
         SERVERS.forEach(TestServer::stop);
         await().atMost(PATIENCE).untilAsserted(() -> {
             traffic(6);
             JsonNode health = health(503);
-            assertThat(health.path("status").asString()).isEqualTo("DOWN");
+            assertThat(health.path("status").asText()).isEqualTo("DOWN");
             assertThat(health.path("components").path("backend").path("details").path("usableServers").asInt()).isZero();
             // one definition of usable: the endpoint agrees with health, server by server, though the pool
             // never ejects every server and some stay ACTIVE
@@ -138,13 +138,13 @@ class ConnpoolActuatorHttpTest {
             }
             assertThat(servers(health)).allSatisfy(s -> assertThat(s.path("usable").asBoolean()).isFalse());
             assertThat(endpoint.path("servers")).anySatisfy(
-                    s -> assertThat(s.path("state").asString()).isEqualTo("ACTIVE"));
+                    s -> assertThat(s.path("state").asText()).isEqualTo("ACTIVE"));
         });
 
         SERVERS.forEach(TestServer::restartQuietly);
         await().atMost(PATIENCE).untilAsserted(() -> {
             traffic(6);
-            assertThat(health(200).path("status").asString()).isEqualTo("UP");
+            assertThat(health(200).path("status").asText()).isEqualTo("UP");
         });
     }
 
@@ -200,7 +200,7 @@ class ConnpoolActuatorHttpTest {
 
     private static JsonNode server(JsonNode health, TestServer server) {
         for (JsonNode s : servers(health)) {
-            if (s.path("server").asString().equals(server.address().toString())) {
+            if (s.path("server").asText().equals(server.address().toString())) {
                 return s;
             }
         }
@@ -209,7 +209,7 @@ class ConnpoolActuatorHttpTest {
 
     private static double measurement(JsonNode metric, String statistic) {
         for (JsonNode m : metric.path("measurements")) {
-            if (m.path("statistic").asString().equals(statistic)) {
+            if (m.path("statistic").asText().equals(statistic)) {
                 return m.path("value").asDouble();
             }
         }

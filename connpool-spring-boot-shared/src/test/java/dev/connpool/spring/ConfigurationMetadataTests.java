@@ -21,8 +21,8 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.convert.DurationStyle;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The configuration metadata the build generates (META-INF/spring-configuration-metadata.json, from the
@@ -75,8 +75,8 @@ class ConfigurationMetadataTests {
             assertThat(property).as("connpool.defaults." + key).isNotNull();
             assertDescribedWithDefault("connpool.defaults." + key, property, expected);
         });
-        assertThat(property("connpool.defaults.max-idle").get("description").asString()).contains("max-active");
-        assertThat(properties().stream().map(p -> p.get("name").asString())
+        assertThat(property("connpool.defaults.max-idle").get("description").asText()).contains("max-active");
+        assertThat(properties().stream().map(p -> p.get("name").asText())
                 .filter(n -> n.startsWith("connpool.defaults.")).toList())
                 .as("no key beyond the settings").hasSize(SETTINGS.size());
     }
@@ -85,9 +85,9 @@ class ConfigurationMetadataTests {
     void everyPoolKeyShouldResolveThroughTheMapsValueTypeWithADescriptionAndItsDefault() {
         JsonNode pools = property("connpool.pools");
         assertThat(pools).isNotNull();
-        assertThat(pools.get("type").asString())
+        assertThat(pools.get("type").asText())
                 .isEqualTo("java.util.Map<java.lang.String," + PoolProperties.class.getName() + ">");
-        assertThat(pools.get("description").asString()).contains("connpool.defaults")
+        assertThat(pools.get("description").asText()).contains("connpool.defaults")
                 .contains("connpool.pools.orders.max-active");
         SETTINGS.forEach((key, expected) -> {
             String name = "connpool.pools.orders." + key;
@@ -100,7 +100,7 @@ class ConfigurationMetadataTests {
     @Test
     void everyPoolKeyShouldBindAsItIsNamed() {
         SETTINGS.keySet().forEach(key -> {
-            String type = property("connpool.defaults." + key).get("type").asString();
+            String type = property("connpool.defaults." + key).get("type").asText();
             Map<String, String> source = Map.of("connpool.pools.orders." + key, sample(type),
                     "connpool.defaults." + key, sample(type));
             Binder binder = new Binder(new MapConfigurationPropertySource(source));
@@ -125,7 +125,7 @@ class ConfigurationMetadataTests {
      */
     @Test
     void balancerAndDiscoveryFormatShouldBeEnumsWhoseValuesAreTheLibrarysNames() throws Exception {
-        assertThat(property("connpool.defaults.balancer").get("type").asString()).isEqualTo(BalancerType.class.getName());
+        assertThat(property("connpool.defaults.balancer").get("type").asText()).isEqualTo(BalancerType.class.getName());
         assertThat(PoolProperties.class.getMethod("getBalancer").getReturnType()).isEqualTo(BalancerType.class);
         assertThat(Arrays.stream(BalancerType.values()).map(BalancerType::key)).containsExactlyElementsOf(Balancer.NAMES);
         for (BalancerType type : BalancerType.values()) {
@@ -153,13 +153,13 @@ class ConfigurationMetadataTests {
 
     @Test
     void discoveryShouldNotBeAdvertisedUnderTheDefaultsWhichRefuseIt() {
-        assertThat(properties().stream().map(p -> p.get("name").asString())
+        assertThat(properties().stream().map(p -> p.get("name").asText())
                 .filter(n -> n.startsWith("connpool.defaults.discovery"))).isEmpty();
         List<String> hinted = new ArrayList<>();
-        METADATA.path("hints").forEach(h -> hinted.add(h.get("name").asString()));
+        METADATA.path("hints").forEach(h -> hinted.add(h.get("name").asText()));
         assertThat(hinted).noneMatch(n -> n.contains("discovery"));
         List<String> groups = new ArrayList<>();
-        METADATA.path("groups").forEach(g -> groups.add(g.get("name").asString()));
+        METADATA.path("groups").forEach(g -> groups.add(g.get("name").asText()));
         assertThat(groups).noneMatch(n -> n.startsWith("connpool.defaults.discovery"));
     }
 
@@ -169,7 +169,7 @@ class ConfigurationMetadataTests {
     }
 
     private static void assertDescribedWithDefault(String name, JsonNode property, Object expected) {
-        assertThat(property.path("description").asString("")).as(name + " description").isNotBlank();
+        assertThat(property.path("description").asText("")).as(name + " description").isNotBlank();
         JsonNode actual = property.get("defaultValue");
         if (expected == null) {
             assertThat(actual).as(name + " default").isNull();
@@ -182,7 +182,7 @@ class ConfigurationMetadataTests {
             assertThat(actual.isBoolean() && actual.asBoolean() == b).as(name + " default " + actual).isTrue();
         } else {
             assertThat(actual).as(name + " default").isNotNull();
-            assertThat(actual.asString()).as(name + " default").isEqualTo(expected);
+            assertThat(actual.asText()).as(name + " default").isEqualTo(expected);
         }
     }
 
@@ -194,8 +194,8 @@ class ConfigurationMetadataTests {
      */
     private static JsonNode resolveAsAnIdeWould(String name) {
         for (JsonNode map : properties()) {
-            String type = map.get("type").asString();
-            String prefix = map.get("name").asString() + ".";
+            String type = map.get("type").asText();
+            String prefix = map.get("name").asText() + ".";
             if (!type.startsWith("java.util.Map<java.lang.String,") || !name.startsWith(prefix)) {
                 continue;
             }
@@ -204,8 +204,8 @@ class ConfigurationMetadataTests {
             String key = rest.substring(rest.indexOf('.') + 1);
             for (Class<?> c = load(valueType); c != null; c = c.getSuperclass()) {
                 for (JsonNode group : METADATA.get("groups")) {
-                    if (group.get("type").asString().equals(c.getName())) {
-                        return property(group.get("name").asString() + "." + key);
+                    if (group.get("type").asText().equals(c.getName())) {
+                        return property(group.get("name").asText() + "." + key);
                     }
                 }
             }
@@ -234,16 +234,16 @@ class ConfigurationMetadataTests {
     }
 
     private static long millis(String key) {
-        return DurationStyle.detectAndParse(property("connpool.defaults." + key).get("defaultValue").asString()).toMillis();
+        return DurationStyle.detectAndParse(property("connpool.defaults." + key).get("defaultValue").asText()).toMillis();
     }
 
     private static JsonNode property(String name) {
-        return properties().stream().filter(p -> p.get("name").asString().equals(name)).findFirst().orElse(null);
+        return properties().stream().filter(p -> p.get("name").asText().equals(name)).findFirst().orElse(null);
     }
 
     private static JsonNode hint(String name) {
         for (JsonNode h : METADATA.path("hints")) {
-            if (h.get("name").asString().equals(name)) {
+            if (h.get("name").asText().equals(name)) {
                 return h;
             }
         }
@@ -265,7 +265,7 @@ class ConfigurationMetadataTests {
                 try (InputStream in = url.openStream()) {
                     JsonNode metadata = json.readTree(in);
                     for (JsonNode group : metadata.path("groups")) {
-                        if (group.get("name").asString().equals("connpool")) {
+                        if (group.get("name").asText().equals("connpool")) {
                             return metadata;
                         }
                     }

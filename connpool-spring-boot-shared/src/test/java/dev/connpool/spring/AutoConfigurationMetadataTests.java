@@ -34,6 +34,12 @@ class AutoConfigurationMetadataTests {
         assertThat(metadata.getProperty(metrics + ".ConditionalOnClass")).contains(MeterRegistry.class.getName());
         assertThat(metadata.getProperty(metrics + ".ConditionalOnBean")).isEqualTo(MeterRegistry.class.getName());
         assertThat(metadata.getProperty(metrics + ".AutoConfigureAfter")).contains(ConnpoolAutoConfiguration.class.getName());
+        // after whatever makes the meter registry in this Boot generation, or the meters are silently missing
+        for (Class<?> boot : BootGeneration.METER_REGISTRY_AUTO_CONFIGURATIONS) {
+            assertThat(metadata.getProperty(metrics + ".AutoConfigureAfter")).contains(boot.getName());
+        }
+        assertThat(metadata.getProperty(metrics + ".AutoConfigureAfter"))
+                .contains(BootGeneration.METRICS_AUTO_CONFIGURATION.getName());
         assertThat(metadata.getProperty(ConnpoolAutoConfiguration.class.getName() + "$ZooKeeperDiscoveryConfiguration"
                 + ".ConditionalOnClass")).contains("org.apache.curator.framework.CuratorFramework");
     }
