@@ -38,7 +38,8 @@ start_app() {
   APP_NAME=$1
   APP_LOG=$2
   shift 2
-  java "$@" >"$APP_LOG" 2>&1 &
+  : >"$APP_LOG" # there before the first look at it (the background job opens it only when it runs)
+  java "$@" >>"$APP_LOG" 2>&1 &
   APP_PID=$!
   echo "$APP_NAME: started (pid $APP_PID), log $APP_LOG"
 }
@@ -47,7 +48,7 @@ start_app() {
 # first or the time is up.
 wait_for_log() {
   local pattern=$1 seconds=$2 deadline=$((SECONDS + $2))
-  until grep -Eq "$pattern" "$APP_LOG"; do
+  until grep -Eqs "$pattern" "$APP_LOG"; do
     if ! kill -0 "$APP_PID" 2>/dev/null; then
       wait "$APP_PID" 2>/dev/null && code=0 || code=$?
       APP_PID=""
