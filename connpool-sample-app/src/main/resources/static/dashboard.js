@@ -372,6 +372,7 @@
     const box = document.getElementById('backends');
     const zookeeper = backends.some(b => b.registered !== null && b.registered !== undefined);
     document.getElementById('zookeeper-hint').hidden = !zookeeper;
+    document.getElementById('pool-hint').hidden = zookeeper || !backends.length;
     if (!backends.length) {
       box.replaceChildren(el('p', {class: 'empty'}, 'The app uses configured servers: there are no embedded backends.'));
       return;
@@ -380,7 +381,7 @@
     box.replaceChildren(...backends.map(b => {
       const [cls, label] = state(b);
       const button = (action, text, enabled) => el('button', {
-        class: `small ${action === 'restart' || action === 'join' ? '' : 'danger'}`, type: 'button',
+        class: `small ${['restart', 'join', 'add'].includes(action) ? '' : 'danger'}`, type: 'button',
         title: `${text} ${b.name} (${b.address})`,
         onclick: () => act(() => call('POST', `api/backends/${b.index}/${action}`)),
         ...(enabled ? {} : {disabled: ''}),
@@ -401,7 +402,12 @@
                   b.registered ? 'in ZooKeeper' : 'left ZooKeeper'),
               el('span', {class: 'actions'},
                   button('leave', 'Leave', b.registered),
-                  button('join', 'Join', !b.registered))) : null);
+                  button('join', 'Join', !b.registered)))
+            : el('div', {class: 'line'},
+              el('span', {class: `run ${b.pooled ? 'up' : 'stopped'}`}, b.pooled ? 'in the pool' : 'drained'),
+              el('span', {class: 'actions'},
+                  button('drain', 'Drain', b.pooled),
+                  button('add', 'Add', !b.pooled))));
     }));
   }
 

@@ -2,6 +2,7 @@ package dev.connpool.sample;
 
 import dev.connpool.MultiPool;
 import dev.connpool.PoolStats;
+import dev.connpool.ServerAddress;
 import dev.connpool.spring.MultiPoolRegistry;
 import dev.connpool.spring.PoolDiscoveryDetails;
 import dev.connpool.spring.ServerView;
@@ -9,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -90,7 +92,7 @@ public class DashboardController {
                     sampler.history(name), discovered.isEmpty() ? null : discovered));
         }
         return new Dashboard(now, DashboardSampler.INTERVAL.toMillis(), DashboardSampler.CAPACITY, list,
-                backends(embedded.getIfAvailable(), zooKeeper.getIfAvailable()), load.status());
+                backends(embedded.getIfAvailable(), pools.get("backend"), zooKeeper.getIfAvailable()), load.status());
     }
 
     @GetMapping("/load")
@@ -109,16 +111,18 @@ public class DashboardController {
         return load.stop();
     }
 
-    /** The embedded backends as {@code GET /api/backends} lists them. */
-    static List<ApiController.Backend> backends(EmbeddedBackends backends, ZooKeeperBackends zooKeeper) {
+    /** The embedded backends as {@code GET /api/backends} lists them, with whether {@code pool} has each. */
+    static List<ApiController.Backend> backends(EmbeddedBackends backends, MultiPool<?> pool, ZooKeeperBackends zooKeeper) {
         if (backends == null) {
             return List.of();
         }
         List<LineServer> servers = backends.servers();
+        Set<ServerAddress> pooled = pool.servers();
         return IntStream.range(0, servers.size()).mapToObj(i -> {
             LineServer s = servers.get(i);
             return new ApiController.Backend(i, s.name(), s.address(), s.isRunning(), s.isHanging(),
-                    s.openConnections(), zooKeeper == null ? null : zooKeeper.isRegistered(i));
+                    s.openConnections(), pooled.contains(ServerAddress.parse(s.address())),
+                    zooKeeper == null ? null : zooKeeper.isRegistered(i));
         }).toList();
     }
 }

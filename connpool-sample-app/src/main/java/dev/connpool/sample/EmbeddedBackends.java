@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The three backends the app starts for itself when no servers are configured. */
+/**
+ * The three backends the app starts for itself when no servers are configured, numbered from 0 everywhere:
+ * {@code backend-0} is index 0 in {@code /api/backends/0/stop} and on the live page.
+ */
 public final class EmbeddedBackends implements AutoCloseable {
 
     private final List<LineServer> servers;
@@ -18,7 +21,7 @@ public final class EmbeddedBackends implements AutoCloseable {
         List<LineServer> servers = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                servers.add(LineServer.start("backend-" + (i + 1)));
+                servers.add(LineServer.start("backend-" + i));
             }
         } catch (IOException e) {
             servers.forEach(LineServer::close);

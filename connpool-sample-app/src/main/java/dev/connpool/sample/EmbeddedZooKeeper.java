@@ -43,8 +43,8 @@ final class EmbeddedZooKeeper implements AutoCloseable {
     static EmbeddedZooKeeper start(int port) throws Exception {
         if (port != 0) {
             // ZooKeeper would only log the BindException and time out: say it plainly
-            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                probe.close(); // it is free
+            try {
+                new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close(); // bound: it is free
             } catch (IOException e) {
                 throw new IllegalStateException("cannot run the embedded ZooKeeper on 127.0.0.1:" + port + " (" + e.getMessage()
                         + "): set sample.zookeeper.port to a free port, or 0 for any", e);

@@ -73,7 +73,7 @@ public final class LineServer implements AutoCloseable {
     /** Reads but never answers, until {@link #restart()}. */
     public void hang() {
         hanging = true;
-        log.info("backend {} ({}) hangs", name, address());
+        log.info("{} ({}) hangs", name, address());
     }
 
     /** Stops listening and closes every connection: connects are refused. */
@@ -84,7 +84,7 @@ public final class LineServer implements AutoCloseable {
             closeQuietly(s);
         }
         open.forEach(LineServer::closeQuietly);
-        log.info("backend {} ({}) stopped", name, address());
+        log.info("{} ({}) stopped", name, address());
     }
 
     /** Answers again, listening again on the same port if it was stopped. */
@@ -93,7 +93,7 @@ public final class LineServer implements AutoCloseable {
         if (!isRunning()) {
             listen();
         }
-        log.info("backend {} ({}) running", name, address());
+        log.info("{} ({}) running", name, address());
     }
 
     @Override
@@ -107,7 +107,7 @@ public final class LineServer implements AutoCloseable {
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
         port = s.getLocalPort();
         listener = s;
-        Thread acceptor = new Thread(() -> accept(s), "backend-" + name + "-accept");
+        Thread acceptor = new Thread(() -> accept(s), name + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -122,7 +122,7 @@ public final class LineServer implements AutoCloseable {
                     closeQuietly(socket);
                     return;
                 }
-                Thread t = new Thread(() -> serve(socket), "backend-" + name + "-conn");
+                Thread t = new Thread(() -> serve(socket), name + "-conn");
                 t.setDaemon(true);
                 t.start();
             } catch (IOException e) {

@@ -7,6 +7,9 @@ import java.util.stream.Collectors;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.UnboundElementsSourceFilter;
 import org.springframework.core.env.Environment;
 
 /**
@@ -14,7 +17,8 @@ import org.springframework.core.env.Environment;
  * read from the {@link Environment} before any bean exists: by {@link PoolBeanRegistrar}, and in an
  * AOT-processed application by {@link AotPoolCheck}, which compares them with the build's. Refuses here what
  * must be refused before a bean definition is written: discovery under {@code connpool.defaults}, a value
- * outside a closed set ({@link UnknownValueBindHandler}), more than one primary pool. Immutable.
+ * outside a closed set ({@link UnknownValueBindHandler}), a key no setting has ({@link UnknownKeys}), more
+ * than one primary pool. Immutable.
  *
  * @param pools the pools in the order they are configured
  */
@@ -39,9 +43,9 @@ record ConfiguredPools(List<Pool> pools) {
         Binder binder = Binder.get(environment);
         refuseDiscoveryDefaults(binder);
         Map<String, PoolProperties> pools = bind(binder, PoolCreator.PREFIX + ".pools",
-                Bindable.mapOf(String.class, PoolProperties.class), Map.of());
+                Bindable.mapOf(String.class, PoolProperties.class), Map.of(), PoolProperties.class);
         PoolDefaultsProperties defaults = bind(binder, PoolCreator.PREFIX + ".defaults",
-                Bindable.of(PoolDefaultsProperties.class), null);
+                Bindable.of(PoolDefaultsProperties.class), null, null);
         List<Pool> read = new ArrayList<>(pools.size());
         pools.forEach((name, own) -> read.add(new Pool(name, new MergedPoolProperties(name, own, defaults)
                 .get("factory", PoolDefaultsProperties::getFactory).value(), Boolean.TRUE.equals(own.getPrimary()))));
@@ -50,13 +54,23 @@ record ConfiguredPools(List<Pool> pools) {
         return configured;
     }
 
-    /** Binds, reporting a failure of the starter's own (a value outside a closed set) as itself. */
-    private static <T> T bind(Binder binder, String prefix, Bindable<T> target, T otherwise) {
+    /**
+     * Binds, reporting a failure of the starter's own (a value outside a closed set) as itself, and a key no
+     * setting has as {@link UnknownKeys} does (with the closest key).
+     *
+     * @param pool the properties class of a pool when {@code target} is a map of pools, else {@code null}
+     */
+    private static <T> T bind(Binder binder, String prefix, Bindable<T> target, T otherwise, Class<?> pool) {
         try {
-            return binder.bind(prefix, target, new UnknownValueBindHandler()).orElse(otherwise);
+            return binder.bind(prefix, target, new NoUnboundElementsBindHandler(new UnknownValueBindHandler(),
+                    new UnboundElementsSourceFilter())).orElse(otherwise);
         } catch (BindException e) {
             if (e.getCause() instanceof ConnpoolConfigurationException refused) {
                 throw refused;
+            }
+            if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+                throw UnknownKeys.refuse(prefix, pool != null, pool != null ? pool : PoolDefaultsProperties.class,
+                        unbound, e);
             }
             throw e;
         }

@@ -111,7 +111,8 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     void runWithAnUnknownKeyUnderAPoolShouldFailInsteadOfIgnoringIt() {
         runner.withPropertyValues(SERVERS, "connpool.pools.orders.max-activ=4").run(context -> {
             assertThat(context).hasFailed();
-            // Spring Boot's own analyzer of UnboundConfigurationPropertiesException reports it at start-up.
+            // reported as a ConnpoolConfigurationException with the key meant (UnknownKeysTests), Spring Boot's
+            // own report of the unbound key as its cause
             assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(
                     org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException.class);
             assertThat(context.getStartupFailure().getCause()).hasStackTraceContaining("connpool.pools.orders.max-activ");
@@ -167,6 +168,7 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // loadFactoryNames: the names alone, without instantiating Boot's analyzers
     void theAnalyzerIsRegisteredForSpringBootToFind() {
         assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
                 .contains(ConnpoolConfigurationFailureAnalyzer.class.getName());

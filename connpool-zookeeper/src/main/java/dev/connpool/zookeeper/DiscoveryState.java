@@ -26,6 +26,17 @@ public record DiscoveryState(String path, DiscoveryFormat format, boolean connec
 
     /**
      * Copies the sets.
+     *
+     * @param path       the watched path
+     * @param format     how servers are written under it
+     * @param connected  whether the ZooKeeper session is connected now
+     * @param synced     whether the pool's servers were set from ZooKeeper at least once
+     * @param lastUpdate when the pool's servers were last set from ZooKeeper, or null
+     * @param nodeCount  how many nodes the path held at the last read
+     * @param servers    the servers read at the last read
+     * @param skipped    node names that did not parse at the last read
+     * @param lastError  the last problem seen, or null
+     * @param removing   servers the pool keeps until their removal delay runs out
      */
     public DiscoveryState {
         servers = Set.copyOf(servers);

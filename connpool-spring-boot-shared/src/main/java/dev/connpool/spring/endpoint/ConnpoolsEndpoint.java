@@ -132,10 +132,15 @@ public class ConnpoolsEndpoint {
     String whatIsMissing(String pool, String server) {
         MultiPool<?> found = find(pool);
         if (found == null) {
-            return "no pool named '" + pool + "'; the pools are " + new TreeSet<>(registry.names());
+            return noSuchPool(pool);
         }
         return "pool '" + pool + "' has no server " + parseServer(server) + "; its servers are "
                 + found.servers().stream().map(ServerAddress::toString).sorted().toList();
+    }
+
+    /** Why {@link #pool} found nothing: the pool's name and the pools there are. */
+    String noSuchPool(String pool) {
+        return "no pool named '" + pool + "'; the pools are " + new TreeSet<>(registry.names());
     }
 
     private @Nullable MultiPool<?> find(String name) {

@@ -1,8 +1,10 @@
 package dev.connpool.spring.endpoint;
 
+import dev.connpool.spring.endpoint.ConnpoolsEndpoint.PoolDescriptor;
 import dev.connpool.spring.endpoint.ConnpoolsEndpoint.ServerActionDescriptor;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
@@ -13,7 +15,8 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
  * with {@code action} answers 200 with what happened, 400 with a message naming a bad action or server
  * address, and 404 with a message when the pool, or the server in it, does not exist. (Without this
  * extension a bad request would get a 400 whose body does not say why, unless
- * {@code server.error.include-message} is set.) The read operations are the endpoint's own.
+ * {@code server.error.include-message} is set.) {@code GET /actuator/connpools/{pool}} of a pool that does
+ * not exist answers 404 with a message naming it and the pools there are; the other reads are the endpoint's.
  */
 @EndpointWebExtension(endpoint = ConnpoolsEndpoint.class)
 public class ConnpoolsEndpointWebExtension {
@@ -50,6 +53,21 @@ public class ConnpoolsEndpointWebExtension {
         } catch (InvalidEndpointRequestException e) {
             return error(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request", e.getReason());
         }
+    }
+
+    /**
+     * Describes one pool.
+     *
+     * @param pool the pool's name
+     * @return 200 and a {@link PoolDescriptor}; 404 and an {@link ErrorDescriptor} naming the pools there are
+     */
+    @ReadOperation
+    public WebEndpointResponse<OperationResponseBody> pool(@Selector String pool) {
+        PoolDescriptor found = delegate.pool(pool);
+        if (found == null) {
+            return error(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found", delegate.noSuchPool(pool));
+        }
+        return new WebEndpointResponse<>(found, WebEndpointResponse.STATUS_OK);
     }
 
     private static WebEndpointResponse<OperationResponseBody> error(int status, String error, String message) {

@@ -195,7 +195,12 @@ class ConnpoolsEndpointWebIntegrationTests {
 
     @Test
     void anUnknownPoolShouldAnswer404() throws Exception {
-        assertThat(get("/actuator/connpools/nope").statusCode()).isEqualTo(404);
+        HttpResponse<String> get = get("/actuator/connpools/nope");
+        assertThat(get.statusCode()).isEqualTo(404);
+        JsonNode body = JSON.readTree(get.body());
+        assertThat(body.get("status").asInt()).isEqualTo(404);
+        assertThat(body.get("message").asText()).isEqualTo("no pool named 'nope'; the pools are [audit, backend]");
+        assertThat(get("/actuator/connpools/backend").statusCode()).isEqualTo(200);
         HttpResponse<String> post = post("/actuator/connpools/nope/" + addresses().get(0), "{\"action\":\"eject\"}");
         assertThat(post.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(post.body()).get("message").asText())
