@@ -76,14 +76,15 @@ final class AttemptLoop<C> {
     }
 
     /**
-     * The attempts of {@code borrowFor} (no work: the result is the lease) and {@code executeFor}: each on the
+     * The attempts of {@code borrowFor} (no work: the result is the lease) and {@code executeFor} (the work is
+     * {@code plain} or {@code told}, whichever is not null): each on the
      * server the key goes to now ({@link AffinityRouter#pick}), with {@code execute}'s classification and its
      * second run on a new connection. A failed attempt is retried (after a back-off pause, within
      * {@code retry.attempts}) only when the key goes to another server now, because the failure ejected its
      * server: never on a server that failed it already, never on a server the key does not go to.
      */
     @SuppressWarnings("unchecked")
-    <R> R runFor(AffinityRouter router, long hash, PoolCallback<C, R> work) {
+    <R> R runFor(AffinityRouter router, long hash, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
         shutdown.ensureOpen();
         ServerEntry[] tried = null;
         List<PoolException> failures = null;
@@ -92,7 +93,7 @@ final class AttemptLoop<C> {
             if (entry == null) {
                 throw errors.noServer(registry.all(), failures);
             }
-            Object outcome = serverAttempt.run(entry, work, null, n, attempts); // gives up or passes on the permit
+            Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
             if (outcome == ServerAttempt.SKIPPED) { // ejected or removed while we borrowed: the key goes elsewhere
                 n--;
                 continue;

@@ -298,7 +298,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolClosedException        after {@link #close()}
      */
     public Lease<C> borrowFor(String key) {
-        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null);
+        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null, null);
     }
 
     /**
@@ -309,7 +309,7 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolException as {@link #borrowFor(String)}
      */
     public Lease<C> borrowFor(byte[] key) {
-        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null);
+        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null, null);
     }
 
     /**
@@ -329,7 +329,7 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public <R> R executeFor(String key, PoolCallback<C, R> work) {
         long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
-        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"));
+        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"), null);
     }
 
     /**
@@ -343,7 +343,36 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public <R> R executeFor(byte[] key, PoolCallback<C, R> work) {
         long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
-        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"));
+        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"), null);
+    }
+
+    /**
+     * {@link #executeFor(String, PoolCallback)} for work that needs to know its server (for logs, for an
+     * answer that names it): the work is given the connection and the server it belongs to, on each run.
+     *
+     * @param key  the key
+     * @param work what to do with the connection and its server
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws PoolException as {@link #executeFor(String, PoolCallback)}
+     */
+    public <R> R executeFor(String key, ServerCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, null, Objects.requireNonNull(work, "work"));
+    }
+
+    /**
+     * {@link #executeFor(String, ServerCallback)} for a binary key.
+     *
+     * @param key  the key's bytes
+     * @param work what to do with the connection and its server
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws PoolException as {@link #executeFor(String, PoolCallback)}
+     */
+    public <R> R executeFor(byte[] key, ServerCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, null, Objects.requireNonNull(work, "work"));
     }
 
     // ---- servers -------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ class AffinityTest {
         }
         assertThatThrownBy(() -> pool.serverFor((String) null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("key");
-        assertThatThrownBy(() -> pool.executeFor("k", null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> pool.executeFor("k", (PoolCallback<MemoryFactory.Connection, Object>) null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("work");
     }
 
