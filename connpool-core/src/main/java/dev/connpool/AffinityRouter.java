@@ -27,8 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Cost.</b> The ring is an immutable snapshot read with one volatile read. It is made on the first pick
  * (a pool that never picks by key pays nothing) and made again by the thread that changes the membership
  * ({@link #membershipChanged()}, from {@code addServer}, {@code removeServer}, {@code updateServers}), under a
- * lock that picks never take. A pick whose owner takes the key is the ring's lookup plus two volatile reads
- * of the owner, and allocates nothing; the clock is read only for a server that came back and is not
+ * lock that picks never take. A pick whose owner takes the key is the ring's lookup plus three volatile reads
+ * of the owner (its state, how often it came back, when it was found settled), and allocates nothing; the clock is read only for a server that came back and is not
  * settled yet; with a load bound, the pool's lease total is summed (a {@code LongAdder}). Only a fallback
  * walks the ring (and allocates its walk).
  */

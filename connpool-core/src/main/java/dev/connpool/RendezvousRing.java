@@ -18,8 +18,8 @@ import java.util.Map;
  *       owner: adding or removing one of N servers moves 1/N of the keys, all of them from the server that
  *       left or to the one that came.</li>
  *   <li><b>Even shares.</b> Each server owns a binomial share of the slots: about 1/N with a standard deviation
- *       of {@code sqrt(N / 65,536)} of its share, 0.7% at 3 servers, 4% at 100, 12% at 1,000; ketama's 160
- *       points give about 8% at any N (a third over its share for one of three servers is not rare).</li>
+ *       of {@code sqrt((N - 1) / 65,536)} of its share, 0.55% at 3 servers, 4% at 100, 12% at 1,000; ketama's
+ *       160 points give about 8% at any N (the busiest of three servers gets 6-20% more than its share).</li>
  *   <li><b>O(1) picks.</b> The owner is one table read after the key's hash, whatever the number of servers;
  *       a fallback costs O(N) (every server's weight in the slot), paid only when the owner may not take the
  *       key.</li>
