@@ -93,6 +93,12 @@ final class AttemptLoop<C> {
             if (entry == null) {
                 throw errors.noServer(registry.all(), failures);
             }
+            if (contains(tried, n - 1, entry)) { // the key went back to a server that failed it meanwhile
+                if (entry.ownsTrial()) {
+                    registry.trialAbandoned(entry);
+                }
+                throw errors.attemptsFailed(failures);
+            }
             Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
             if (outcome == ServerAttempt.SKIPPED) { // ejected or removed while we borrowed: the key goes elsewhere
                 n--;
