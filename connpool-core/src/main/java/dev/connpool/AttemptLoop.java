@@ -10,7 +10,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * and when the attempt failed (a failed connect, a {@link FailureKind#SERVER} failure or a broken new
  * connection, each charged to the server) back off and fail over to another server, up to
  * {@code retry.attempts} attempts. {@link #runPinned} makes the one attempt of the pinned
- * {@link MultiPool#execute(ServerAddress, PoolCallback)}. When the attempts are spent, the error thrown says
+ * {@link MultiPool#execute(ServerAddress, PoolCallback)}, {@link #runFor} those of {@code borrowFor} and
+ * {@code executeFor}, on the server the key goes to. When the attempts are spent, the error thrown says
  * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
  * attached as suppressed.
  */
@@ -72,6 +73,60 @@ final class AttemptLoop<C> {
             tried = remember(tried, n - 1, entry);
             pause(n, failures);
         }
+    }
+
+    /**
+     * The attempts of {@code borrowFor} (no work: the result is the lease) and {@code executeFor} (the work is
+     * {@code plain} or {@code told}, whichever is not null): each on the
+     * server the key goes to now ({@link AffinityRouter#pick}), with {@code execute}'s classification and its
+     * second run on a new connection. A failed attempt is retried (after a back-off pause, within
+     * {@code retry.attempts}) only when the key goes to another server now, because the failure ejected its
+     * server: never on a server that failed it already, never on a server the key does not go to.
+     */
+    @SuppressWarnings("unchecked")
+    <R> R runFor(AffinityRouter router, long hash, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        shutdown.ensureOpen();
+        ServerEntry[] tried = null;
+        List<PoolException> failures = null;
+        for (int n = 1; ; n++) {
+            ServerEntry entry = router.pick(hash, true); // may take a probing server's trial permit
+            if (entry == null) {
+                throw errors.noServer(registry.all(), failures);
+            }
+            if (contains(tried, n - 1, entry)) { // the key went back to a server that failed it meanwhile
+                if (entry.ownsTrial()) {
+                    registry.trialAbandoned(entry);
+                }
+                throw errors.attemptsFailed(failures);
+            }
+            Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
+            if (outcome == ServerAttempt.SKIPPED) { // ejected or removed while we borrowed: the key goes elsewhere
+                n--;
+                continue;
+            }
+            if (!(outcome instanceof ServerAttempt.Failed failed)) {
+                return (R) outcome;
+            }
+            failures = add(failures, failed);
+            tried = remember(tried, n - 1, entry);
+            ServerEntry next = router.pick(hash, false);
+            if (n >= attempts || next == null || contains(tried, n, next)) {
+                throw errors.attemptsFailed(failures); // no other server takes the key: the failure is the answer
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw errors.interruptedBetweenAttempts(failures);
+            }
+            pause(n, failures);
+        }
+    }
+
+    private static boolean contains(ServerEntry[] tried, int count, ServerEntry entry) {
+        for (int i = 0; i < count; i++) {
+            if (tried[i] == entry) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

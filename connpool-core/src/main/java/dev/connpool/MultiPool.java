@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * {@code borrow()} and {@code execute()}, {@code ServerBorrower} borrows from one server,
  * {@code LeaseLifecycle} follows each lease until it is back, {@code Shutdown} closes,
  * {@code ServerRegistry} keeps the servers' health (its rules in an {@code EjectionPolicy}),
- * {@code ConnectionEngine} holds the connections and {@code Housekeeper} works in the background;
+ * {@code ConnectionEngine} holds the connections, {@code AffinityRouter} places keys on servers (over a
+ * {@code HashRing}) and {@code Housekeeper} works in the background;
  * {@code PoolErrors} words the errors.
  *
  * @param <C> the connection type
@@ -76,6 +77,7 @@ public final class MultiPool<C> implements AutoCloseable {
     private final LeaseLifecycle<C> leases;
     private final ServerBorrower<C> borrower;
     private final AttemptLoop<C> attempts;
+    private final AffinityRouter affinity;
 
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
                       PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler, Random random) {
@@ -94,6 +96,7 @@ public final class MultiPool<C> implements AutoCloseable {
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
         this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock);
+        this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
         settings.servers().forEach(registry::add);
         housekeeper.start(registry);
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
@@ -249,6 +252,129 @@ public final class MultiPool<C> implements AutoCloseable {
         return attempts.runPinned(Objects.requireNonNull(server, "server"), Objects.requireNonNull(work, "work"));
     }
 
+    // ---- key affinity --------------------------------------------------------------------------------------
+
+    /**
+     * Returns the server {@code key} goes to now: the one {@link #borrowFor(String)} and
+     * {@link #executeFor(String, PoolCallback)} use. Each key has an <b>owner</b> ({@code affinity.algorithm}
+     * places the keys on the servers; adding or removing a server moves only the keys it takes or gives away).
+     * While the owner is ejected, probing or draining, the key goes to its <b>fallback</b>, the next server on
+     * the ring (where it would go if its owner left the pool), and it comes back only once the owner has been
+     * {@code ACTIVE} for {@code affinity.return-delay}: an owner that flaps moves its keys twice, not at each
+     * flap. With {@code affinity.load-bound}, a server that would be busier than that factor times the mean is
+     * passed over for the next. A text key is placed as its UTF-8 bytes. O(1) with {@code rendezvous},
+     * O(log N) with {@code ketama}; allocation-free while the owner takes the key.
+     *
+     * @param key the key
+     * @return the server
+     * @throws NoServerAvailableException when the pool has no server that may be used
+     */
+    public ServerAddress serverFor(String key) {
+        return affinity.serverFor(affinity.ring().hash(Objects.requireNonNull(key, "key")));
+    }
+
+    /**
+     * {@link #serverFor(String)} for a binary key.
+     *
+     * @param key the key's bytes
+     * @return the server
+     * @throws NoServerAvailableException when the pool has no server that may be used
+     */
+    public ServerAddress serverFor(byte[] key) {
+        return affinity.serverFor(affinity.ring().hash(Objects.requireNonNull(key, "key")));
+    }
+
+    /**
+     * Lends a connection to the server {@code key} goes to now ({@link #serverFor(String)}). A failed connect
+     * charges that server and is thrown, unless it ejected the server: then the key's next server is tried,
+     * after a back-off pause, within {@code retry.attempts}. No other server is ever tried: a key's work goes
+     * where its key goes, or nowhere.
+     *
+     * @param key the key
+     * @return the lease
+     * @throws NoServerAvailableException when the pool has no server that may be used
+     * @throws ConnectFailedException     when no connection could be made
+     * @throws PoolTimeoutException       when the key's server had no free connection within max-wait
+     * @throws PoolClosedException        after {@link #close()}
+     */
+    public Lease<C> borrowFor(String key) {
+        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null, null);
+    }
+
+    /**
+     * {@link #borrowFor(String)} for a binary key.
+     *
+     * @param key the key's bytes
+     * @return the lease
+     * @throws PoolException as {@link #borrowFor(String)}
+     */
+    public Lease<C> borrowFor(byte[] key) {
+        return attempts.runFor(affinity, affinity.ring().hash(Objects.requireNonNull(key, "key")), null, null);
+    }
+
+    /**
+     * {@link #execute(PoolCallback)} on the server {@code key} goes to now ({@link #serverFor(String)}): the
+     * same classification, and the second run on a newly opened connection to the same server when a reused
+     * one broke. A failure that charges the server (a failed connect, a {@link FailureKind#SERVER} failure, a
+     * broken new connection) is thrown, unless it ejected the server: then the work runs on the key's next
+     * server, after a back-off pause, within {@code retry.attempts}. No server the key does not go to is ever
+     * tried.
+     *
+     * @param key  the key
+     * @param work what to do with the connection; it may run more than once, so it must be idempotent
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws CallbackFailedException when the work failed and was not run again, or threw a checked exception
+     * @throws PoolException           as {@link #borrowFor(String)}
+     */
+    public <R> R executeFor(String key, PoolCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"), null);
+    }
+
+    /**
+     * {@link #executeFor(String, PoolCallback)} for a binary key.
+     *
+     * @param key  the key's bytes
+     * @param work what to do with the connection
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws PoolException as {@link #executeFor(String, PoolCallback)}
+     */
+    public <R> R executeFor(byte[] key, PoolCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, Objects.requireNonNull(work, "work"), null);
+    }
+
+    /**
+     * {@link #executeFor(String, PoolCallback)} for work that needs to know its server (for logs, for an
+     * answer that names it): the work is given the connection and the server it belongs to, on each run.
+     *
+     * @param key  the key
+     * @param work what to do with the connection and its server
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws PoolException as {@link #executeFor(String, PoolCallback)}
+     */
+    public <R> R executeFor(String key, ServerCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, null, Objects.requireNonNull(work, "work"));
+    }
+
+    /**
+     * {@link #executeFor(String, ServerCallback)} for a binary key.
+     *
+     * @param key  the key's bytes
+     * @param work what to do with the connection and its server
+     * @param <R>  the result type
+     * @return what {@code work} returned
+     * @throws PoolException as {@link #executeFor(String, PoolCallback)}
+     */
+    public <R> R executeFor(byte[] key, ServerCallback<C, R> work) {
+        long hash = affinity.ring().hash(Objects.requireNonNull(key, "key"));
+        return attempts.runFor(affinity, hash, null, Objects.requireNonNull(work, "work"));
+    }
+
     // ---- servers -------------------------------------------------------------------------------------------
 
     /**
@@ -268,7 +394,9 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public void addServer(ServerAddress server) {
         shutdown.ensureOpen();
-        registry.add(Objects.requireNonNull(server, "server"));
+        if (registry.add(Objects.requireNonNull(server, "server"))) {
+            affinity.membershipChanged();
+        }
     }
 
     /**
@@ -281,7 +409,11 @@ public final class MultiPool<C> implements AutoCloseable {
      */
     public boolean removeServer(ServerAddress server) {
         shutdown.ensureOpen();
-        return registry.remove(Objects.requireNonNull(server, "server"));
+        boolean removed = registry.remove(Objects.requireNonNull(server, "server"));
+        if (removed) {
+            affinity.membershipChanged();
+        }
+        return removed;
     }
 
     /**
@@ -293,12 +425,18 @@ public final class MultiPool<C> implements AutoCloseable {
     public void updateServers(Collection<ServerAddress> servers) {
         shutdown.ensureOpen();
         Set<ServerAddress> wanted = new LinkedHashSet<>(servers);
+        boolean changed = false;
         for (ServerEntry entry : registry.all()) {
             if (!wanted.contains(entry.address)) {
-                registry.remove(entry.address);
+                changed |= registry.remove(entry.address);
             }
         }
-        wanted.forEach(registry::add);
+        for (ServerAddress server : wanted) {
+            changed |= registry.add(server);
+        }
+        if (changed) {
+            affinity.membershipChanged(); // once for the whole change
+        }
     }
 
     /**
@@ -764,6 +902,55 @@ public final class MultiPool<C> implements AutoCloseable {
          */
         public Builder<C> healthCheckInterval(Duration interval) {
             draft.healthCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * How keys are placed on servers ({@code affinity.algorithm}; see {@link MultiPool#serverFor(String)}).
+         * Default {@link AffinityAlgorithm#RENDEZVOUS}: O(1) picks and even shares; {@link AffinityAlgorithm#KETAMA}
+         * to send each key where libketama and spymemcached send it.
+         *
+         * @param algorithm the algorithm
+         * @return this builder
+         */
+        public Builder<C> affinityAlgorithm(AffinityAlgorithm algorithm) {
+            draft.affinityAlgorithm = algorithm;
+            return this;
+        }
+
+        /**
+         * How long a server that was out (ejected, or removed and added again) must have been {@code ACTIVE}
+         * before the keys it owns come back to it from their fallbacks ({@code affinity.return-delay}); zero
+         * for at once. Default 30 s.
+         *
+         * <p><b>Why 30 s:</b> a key that moves serves misses (a cache) or stale values (a store written on its
+         * fallback meanwhile) on the server it moves to, so a flapping server should move its keys twice, not at
+         * each flap. An ejected server that keeps failing comes back after 1, 2, 4, 8, 16 s of ejection (the
+         * default {@code ejection.*}); 30 s up, the default {@code ejection.max-time}, outlasts that ladder and a
+         * health probe's 10 s interval twice, while a restarted server gets its keys back within a minute.
+         *
+         * @param returnDelay zero or more
+         * @return this builder
+         */
+        public Builder<C> affinityReturnDelay(Duration returnDelay) {
+            draft.affinityReturnDelay = returnDelay;
+            return this;
+        }
+
+        /**
+         * Bounded loads for keyed work ({@code affinity.load-bound}): a key's server is passed over for the next
+         * one on the ring when its leased connections, with one more, would exceed this factor times the mean
+         * over the servers accepting borrows (rounded up), so that a hot key spills over to its next servers
+         * rather than swamping its owner (consistent hashing with bounded loads; Envoy's
+         * {@code hash_balance_factor}). Zero, the default, turns it off: a key goes to its owner however busy.
+         * 1.25 keeps every server within 25% of the mean at the price of moving the hottest keys' overflow;
+         * when on, the pool keeps a count of all its leases (one striped counter update per lease and return).
+         *
+         * @param factor 0 (off), or at least 1.0
+         * @return this builder
+         */
+        public Builder<C> affinityLoadBound(double factor) {
+            draft.affinityLoadBound = factor;
             return this;
         }
 

@@ -14,7 +14,7 @@ import java.util.Objects;
  * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
  * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
  * ({@code shutdown-timeout}), {@link #leakDetection()} ({@code leak-detection-threshold}) and
- * {@link #healthCheck()} ({@code health-check.interval}). Each setting
+ * {@link #healthCheck()} ({@code health-check.interval}) and {@link #affinity()} ({@code affinity.*}). Each setting
  * is declared once, here; its default and its rules are in one place too (the builder's draft, which
  * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
  */
@@ -36,6 +36,7 @@ public final class PoolSettings {
     private final ShutdownSettings shutdown;
     private final LeakDetectionSettings leakDetection;
     private final HealthCheckSettings healthCheck;
+    private final AffinitySettings affinity;
     private final Duration housekeepingInterval;
 
     /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
@@ -43,7 +44,7 @@ public final class PoolSettings {
     PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
                  ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
                  ShutdownSettings shutdown, LeakDetectionSettings leakDetection, HealthCheckSettings healthCheck,
-                 Duration housekeepingInterval) {
+                 AffinitySettings affinity, Duration housekeepingInterval) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.limits = limits;
@@ -55,6 +56,7 @@ public final class PoolSettings {
         this.shutdown = shutdown;
         this.leakDetection = leakDetection;
         this.healthCheck = healthCheck;
+        this.affinity = affinity;
         this.housekeepingInterval = housekeepingInterval;
     }
 
@@ -158,6 +160,15 @@ public final class PoolSettings {
     }
 
     /**
+     * Returns {@code affinity.*}.
+     *
+     * @return how keys are placed on servers ({@link MultiPool#serverFor(String)})
+     */
+    public AffinitySettings affinity() {
+        return affinity;
+    }
+
+    /**
      * Returns how often idle connections are checked and min-idle refilled. Not a setting: derived from
      * idle-timeout and max-lifetime (a quarter of the shorter, within 10 ms .. 30 s).
      *
@@ -208,6 +219,11 @@ public final class PoolSettings {
         Map<String, Object> healthCheckMap = new LinkedHashMap<>();
         healthCheckMap.put("interval", healthCheck.interval());
         map.put("health-check", healthCheckMap);
+        Map<String, Object> affinityMap = new LinkedHashMap<>();
+        affinityMap.put("algorithm", affinity.algorithm().key());
+        affinityMap.put("return-delay", affinity.returnDelay());
+        affinityMap.put("load-bound", affinity.loadBound());
+        map.put("affinity", affinityMap);
         return map;
     }
 
@@ -236,20 +252,20 @@ public final class PoolSettings {
                 && limits.equals(that.limits) && lifetime.equals(that.lifetime) && validation.equals(that.validation)
                 && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
                 && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
-                && healthCheck.equals(that.healthCheck)
+                && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity)
                 && housekeepingInterval.equals(that.housekeepingInterval);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
-                leakDetection, healthCheck, housekeepingInterval);
+                leakDetection, healthCheck, affinity, housekeepingInterval);
     }
 
     @Override
     public String toString() {
         return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
                 + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
-                + ", " + leakDetection + ", " + healthCheck + ", housekeepingInterval=" + housekeepingInterval + "]";
+                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", housekeepingInterval=" + housekeepingInterval + "]";
     }
 }

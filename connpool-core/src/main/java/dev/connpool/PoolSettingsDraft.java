@@ -41,6 +41,10 @@ final class PoolSettingsDraft {
     Duration leakDetectionThreshold = Duration.ZERO;
     /** Why 10 s: see {@link MultiPool.Builder#healthCheckInterval}. */
     Duration healthCheckInterval = Duration.ofSeconds(10);
+    AffinityAlgorithm affinityAlgorithm = AffinityAlgorithm.RENDEZVOUS;
+    /** Why 30 s: see {@link MultiPool.Builder#affinityReturnDelay}. */
+    Duration affinityReturnDelay = Duration.ofSeconds(30);
+    double affinityLoadBound = 0; // off
     Duration housekeepingInterval; // null: derived from idle-timeout and max-lifetime; not a setting
 
     /**
@@ -75,6 +79,7 @@ final class PoolSettingsDraft {
             throw new InvalidSettingException(pool, "health-check.interval", healthCheckInterval,
                     "must be 0 (off) or at least " + PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toMillis() + " ms");
         }
+        AffinitySettings affinity = affinity(pool);
         Duration housekeeping = housekeepingInterval;
         if (housekeeping == null) {
             housekeeping = PoolSettings.defaultHousekeepingInterval(idleTimeout, maxLifetime);
@@ -84,7 +89,19 @@ final class PoolSettingsDraft {
         return new PoolSettings(pool, servers, limits, new LifetimeSettings(idleTimeout, maxLifetime),
                 new ValidationSettings(validateOnBorrow, validateWhileIdle), balancer, retry, ejection,
                 new ShutdownSettings(shutdownTimeout), new LeakDetectionSettings(leakDetectionThreshold),
-                new HealthCheckSettings(healthCheckInterval), housekeeping);
+                new HealthCheckSettings(healthCheckInterval), affinity, housekeeping);
+    }
+
+    private AffinitySettings affinity(String pool) {
+        if (affinityAlgorithm == null) {
+            throw new InvalidSettingException(pool, "affinity.algorithm", null, "must not be null");
+        }
+        requireNotNegative(pool, "affinity.return-delay", affinityReturnDelay);
+        if (!(affinityLoadBound == 0 || affinityLoadBound >= 1.0 && !Double.isInfinite(affinityLoadBound))) {
+            throw new InvalidSettingException(pool, "affinity.load-bound", affinityLoadBound,
+                    "must be 0 (off) or a factor of at least 1.0");
+        }
+        return new AffinitySettings(affinityAlgorithm, affinityReturnDelay, affinityLoadBound);
     }
 
     private LimitSettings limits(String pool, int idle) {

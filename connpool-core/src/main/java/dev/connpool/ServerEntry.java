@@ -77,14 +77,47 @@ final class ServerEntry implements Balancer.Candidate {
     private volatile long lastFailureNanos;
     private volatile Throwable lastFailure;
 
+    /** The pool's leases over all its servers, kept only when key affinity bounds loads; else null. */
+    private final LongAdder poolLeased;
+
     // Guarded by the registry's lock.
     int ejectionLevel;
     volatile long ejectedUntilNanos;
-    long activeSinceNanos;
+    /**
+     * When it last became {@code ACTIVE} (joined, re-admitted, added again while draining); written under the
+     * registry's lock before the state, read without it by key affinity (see {@link AffinityRouter}).
+     */
+    volatile long activeSinceNanos;
+    /** How many times it came back to {@code ACTIVE} after being out; written with {@link #cameBack}. */
+    private volatile int returns;
+    /**
+     * The {@link #returns} for which key affinity found it settled, that is, {@code ACTIVE} for
+     * {@code affinity.return-delay} since it came back; 0 from the start (a server that joins takes its keys
+     * at once). Written by {@link AffinityRouter} only.
+     */
+    volatile int keysSettledReturn;
 
     ServerEntry(ServerAddress address, long nowNanos) {
+        this(address, nowNanos, null);
+    }
+
+    ServerEntry(ServerAddress address, long nowNanos, LongAdder poolLeased) {
         this.address = address;
         this.activeSinceNanos = nowNanos;
+        this.poolLeased = poolLeased;
+    }
+
+    /**
+     * It is {@code ACTIVE} again after being out (re-admitted, or added again while draining): called under
+     * the registry's lock before its state is set, so that whoever sees the new state sees this too.
+     */
+    void cameBack(long nowNanos) {
+        activeSinceNanos = nowNanos;
+        returns = returns + 1; // under the registry's lock: no lost update
+    }
+
+    int returns() {
+        return returns;
     }
 
     /**
@@ -116,6 +149,9 @@ final class ServerEntry implements Balancer.Candidate {
 
     void addLeased(int delta) {
         LEASED.getAndAdd(this, delta);
+        if (poolLeased != null) {
+            poolLeased.add(delta);
+        }
     }
 
     int waiting() {

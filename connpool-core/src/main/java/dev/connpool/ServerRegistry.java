@@ -5,6 +5,7 @@ import dev.connpool.ServerHistory.Cause;
 import dev.connpool.ServerStateChange.Origin;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,8 @@ final class ServerRegistry {
     private final Actions actions;
     private final ServerHistory.Classifier classifier;
     private final int failureLimit;
+    /** The leases over all servers, kept only when key affinity bounds loads (it needs the mean); else null. */
+    private final LongAdder leasedTotal;
     private final ReentrantLock lock = new ReentrantLock();
 
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
@@ -76,6 +79,7 @@ final class ServerRegistry {
         this.classifier = classifier;
         this.policy = policy;
         this.failureLimit = settings.ejection().consecutiveFailures();
+        this.leasedTotal = settings.affinity().loadBounded() ? new LongAdder() : null;
     }
 
     ServerEntry get(ServerAddress server) {
@@ -101,6 +105,11 @@ final class ServerRegistry {
         return members.addresses();
     }
 
+    /** The connections leased over all servers now; only kept when loads are bounded (affinity.load-bound). */
+    long leasedTotal() {
+        return leasedTotal == null ? 0 : leasedTotal.sum();
+    }
+
     /** The servers a borrow may use now. */
     List<ServerEntry> usable() {
         return members.acceptingBorrows();
@@ -118,11 +127,11 @@ final class ServerRegistry {
                 if (entry.state() != ServerState.DRAINING) {
                     return false;
                 }
+                entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
                 entry.state(ServerState.ACTIVE);
-                entry.activeSinceNanos = clock.nanoTime();
                 changed(entry, ServerState.DRAINING, ServerState.ACTIVE, ADDED);
             } else {
-                entry = new ServerEntry(server, clock.nanoTime());
+                entry = new ServerEntry(server, clock.nanoTime(), leasedTotal);
                 members.put(entry);
                 changed(entry, null, ServerState.ACTIVE, ADDED);
             }
@@ -386,8 +395,8 @@ final class ServerRegistry {
 
     /** Makes an ejected or probing server active again, under the lock. */
     private void activate(ServerEntry entry, ServerState from, Cause cause) {
+        entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
         entry.state(ServerState.ACTIVE);
-        entry.activeSinceNanos = clock.nanoTime();
         entry.resetFailures();
         changed(entry, from, ServerState.ACTIVE, cause);
         members.publish();

@@ -64,8 +64,10 @@ class PoolSettingsTest {
         Map<String, Object> map = MultiPool.builder(FACTORY).name("d").settings().toMap();
         assertThat(map).containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                 "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check");
+                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity");
         assertThat(map.get("health-check")).isEqualTo(Map.of("interval", Duration.ofSeconds(10)));
+        assertThat(map.get("affinity")).isEqualTo(Map.of("algorithm", "rendezvous", "return-delay",
+                Duration.ofSeconds(30), "load-bound", 0.0));
         assertThat(map.get("retry")).isEqualTo(Map.of("attempts", 3, "backoff",
                 Map.of("min", Duration.ofMillis(10), "max", Duration.ofSeconds(1), "factor", 2.0, "jitter", 0.2)));
         assertThat(map.get("ejection")).isEqualTo(Map.of("consecutive-failures", 3, "base-time", Duration.ofSeconds(1),

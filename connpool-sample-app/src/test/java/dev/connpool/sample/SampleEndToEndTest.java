@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,13 +39,16 @@ import tools.jackson.databind.ObjectMapper;
  * The sample app end to end, over real HTTP, as it ships: its own {@code application.yml} (ejection after
  * 2 consecutive failures, for 2 s at first), its three embedded backends, its REST API and its actuator.
  * Echo traffic from 16 concurrent clients rides out a backend being stopped, ejected, restarted and
- * re-admitted without one failed request; the key-value API keeps each key on its own server and answers
- * at once, naming the server, when that server is down.
+ * re-admitted without one failed request; the key-value API keeps each key on its own server, answers from
+ * the key's fallback server once its own is ejected, and from its own server again once that one has been
+ * back for the return delay ({@code affinity.return-delay: 5s}).
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class SampleEndToEndTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
+    /** The sample's {@code connpool.pools.backend.affinity.return-delay}. */
+    private static final Duration RETURN_DELAY = Duration.ofSeconds(5);
     private static final int CLIENTS = 16;
     /** A bound on each client's requests, so a fast machine does not run the load for ever. */
     private static final int MAX_REQUESTS_PER_CLIENT = 5_000;
@@ -78,6 +82,7 @@ class SampleEndToEndTest {
             for (LineServer server : backends.servers()) {
                 assertThat(state(health, server)).as(server.address()).isEqualTo("ACTIVE");
                 assertThat(server(health, server).path("usable").asBoolean()).as(server.address()).isTrue();
+                assertThat(takesItsKeys(server(health, server))).as(server.address() + " takes its keys").isTrue();
             }
         });
     }
@@ -211,57 +216,65 @@ class SampleEndToEndTest {
     }
 
     @Test
-    void aKeyWhoseServerIsStoppedAnswersAtOnceNamingTheServer() throws Exception {
+    void aKeyWhoseServerIsStoppedGoesToItsFallbackAndComesBackAfterTheReturnDelay() throws Exception {
         Map<String, String> serverOf = keysOnEveryServer(1);
         LineServer victim = backends.get(2);
         String key = keyOn(serverOf, victim.address());
-        String other = serverOf.keySet().stream().filter(k -> !k.equals(key)).findFirst().orElseThrow();
+        String other = serverOf.keySet().stream().filter(k -> !serverOf.get(k).equals(victim.address())).findFirst()
+                .orElseThrow();
 
         post("/api/backends/2/stop", 200);
-        // A few reads in a row: refused connects (502) until the pool ejects the server, then 503.
-        for (int i = 0; i < 4; i++) {
+        // Refused connects (502, naming the server) until the pool ejects it; the read that ejects it, and every
+        // read after, is answered at once by the key's fallback, which does not have the key (404).
+        await().atMost(PATIENCE).untilAsserted(() -> {
             long start = System.nanoTime();
             HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/api/kv/" + key)).GET());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(response.statusCode()).as(response.body()).isIn(502, 503);
-            assertThat(json.readTree(response.body()).path("error").asString()).contains(victim.address());
             assertThat(millis).as("answer time in ms").isLessThan(3_000);
-        }
-        JsonNode elsewhere = get("/api/kv/" + other, 200);
-        assertThat(elsewhere.path("value").asString()).isEqualTo(valueOf(other));
-        await().atMost(PATIENCE).untilAsserted(() -> {
+            if (response.statusCode() == 502) {
+                assertThat(json.readTree(response.body()).path("error").asString()).contains(victim.address());
+            }
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+            String fallback = json.readTree(response.body()).path("server").asString();
+            assertThat(fallback).isNotEqualTo(victim.address()).isIn(serverOf.values());
             assertThat(state(health(), victim)).isEqualTo("EJECTED");
-            HttpResponse<String> ejected = send(HttpRequest.newBuilder(uri("/api/kv/" + key)).GET());
-            assertThat(ejected.statusCode()).isEqualTo(503);
-            assertThat(ejected.body()).contains(victim.address()).contains("is ejected");
         });
+        JsonNode elsewhere = get("/api/kv/" + other, 200);
+        assertThat(elsewhere.path("server").asString()).isEqualTo(serverOf.get(other));
+        assertThat(elsewhere.path("value").asString()).isEqualTo(valueOf(other));
 
-        // Back up: the key is served by its own server again, with the value it kept.
+        // Back up: re-admitted after its ejection, it gets its keys back once it has been up for the return delay,
+        // with the value it kept.
         post("/api/backends/2/restart", 200);
+        await().atMost(PATIENCE).until(() -> state(health(), victim).equals("ACTIVE"));
         await().atMost(PATIENCE).untilAsserted(() -> {
             JsonNode got = get("/api/kv/" + key, 200);
             assertThat(got.path("server").asString()).isEqualTo(victim.address());
             assertThat(got.path("value").asString()).isEqualTo(valueOf(key));
         });
+        assertThat(takesItsKeys(server(health(), victim))).isTrue();
     }
 
     @Test
-    void aKeyWhoseServerHangsTimesOutThenItsServerIsEjected() throws Exception {
+    void aKeyWhoseServerHangsTimesOutThenItsServerIsEjectedAndItsFallbackAnswers() throws Exception {
         Map<String, String> serverOf = keysOnEveryServer(1);
         LineServer victim = backends.get(0);
         String key = keyOn(serverOf, victim.address());
 
         post("/api/backends/0/hang", 200);
-        // Each read waits out the read timeout (1 s) and fails naming the server; the broken connections
-        // count against it, so after 2 in a row the pool ejects it and reads fail at once.
+        // Each read waits out the read timeout (1 s) and fails naming the server; the broken connections count
+        // against it, so after 2 in a row the pool ejects it, and reads go to the key's fallback at once.
         await().atMost(PATIENCE).untilAsserted(() -> {
             long start = System.nanoTime();
             HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/api/kv/" + key)).GET());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(response.statusCode()).as(response.body()).isIn(502, 503);
-            assertThat(json.readTree(response.body()).path("error").asString()).contains(victim.address());
             assertThat(millis).as("answer time in ms").isLessThan(3_000);
+            if (response.statusCode() == 502) {
+                assertThat(json.readTree(response.body()).path("error").asString()).contains(victim.address());
+            }
             assertThat(state(health(), victim)).isEqualTo("EJECTED");
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+            assertThat(json.readTree(response.body()).path("server").asString()).isNotEqualTo(victim.address());
         });
 
         post("/api/backends/0/restart", 200);
@@ -311,6 +324,20 @@ class SampleEndToEndTest {
 
     private static String state(JsonNode health, LineServer server) {
         return server(health, server).path("state").asString();
+    }
+
+    /**
+     * Whether the pool sends the server its keys: it never left since it joined, or its last change made it
+     * {@code ACTIVE} more than the return delay ago.
+     */
+    private static boolean takesItsKeys(JsonNode server) {
+        JsonNode last = server.path("history").path(0);
+        if (last.isMissingNode()) {
+            return true;
+        }
+        boolean joined = last.path("from").isNull() && last.path("reason").asString().equals("added");
+        return last.path("to").asString().equals("ACTIVE") && (joined
+                || Duration.between(Instant.parse(last.path("at").asString()), Instant.now()).compareTo(RETURN_DELAY) > 0);
     }
 
     private static JsonNode server(JsonNode health, LineServer server) {

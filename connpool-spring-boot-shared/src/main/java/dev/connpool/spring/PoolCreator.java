@@ -215,6 +215,9 @@ final class PoolCreator {
         set(s, "ejection.max-time", p -> p.getEjection().getMaxTime(), b::ejectionMaxTime);
         set(s, "ejection.max-percent", p -> p.getEjection().getMaxPercent(), b::ejectionMaxPercent);
         set(s, "health-check.interval", p -> p.getHealthCheck().getInterval(), b::healthCheckInterval);
+        set(s, "affinity.algorithm", p -> p.getAffinity().getAlgorithm(), b::affinityAlgorithm);
+        set(s, "affinity.return-delay", p -> p.getAffinity().getReturnDelay(), b::affinityReturnDelay);
+        set(s, "affinity.load-bound", p -> p.getAffinity().getLoadBound(), b::affinityLoadBound);
         set(s, "balancer", PoolDefaultsProperties::getBalancer, type -> b.balancer(type.create()));
     }
 

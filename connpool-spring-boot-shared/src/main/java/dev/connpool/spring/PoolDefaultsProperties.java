@@ -1,5 +1,6 @@
 package dev.connpool.spring;
 
+import dev.connpool.AffinityAlgorithm;
 import java.time.Duration;
 import java.util.List;
 
@@ -61,6 +62,9 @@ public class PoolDefaultsProperties {
 
     /** Active health checking: each server probed with a new connection. */
     private HealthCheck healthCheck = new HealthCheck();
+
+    /** Key affinity: how serverFor, borrowFor and executeFor place keys on the servers. */
+    private Affinity affinity = new Affinity();
 
     /** The built-in TCP socket factory (used when no factory bean is named). */
     private Socket socket = new Socket();
@@ -199,6 +203,14 @@ public class PoolDefaultsProperties {
 
     public void setHealthCheck(HealthCheck healthCheck) {
         this.healthCheck = healthCheck;
+    }
+
+    public Affinity getAffinity() {
+        return affinity;
+    }
+
+    public void setAffinity(Affinity affinity) {
+        this.affinity = affinity;
     }
 
     public Socket getSocket() {
@@ -346,6 +358,55 @@ public class PoolDefaultsProperties {
 
         public void setInterval(Duration interval) {
             this.interval = interval;
+        }
+    }
+
+    /** {@code affinity.*}: key affinity (MultiPool.serverFor, borrowFor, executeFor). */
+    public static class Affinity {
+
+        /**
+         * How keys are placed on servers: rendezvous (O(1) picks, even shares) or ketama (the ring of libketama
+         * and spymemcached's KetamaNodeLocator: the same servers, named by address, give each key the same
+         * server). Either moves only the keys of a server that leaves or that a new one takes. Default rendezvous.
+         */
+        private AffinityAlgorithm algorithm;
+
+        /**
+         * How long a server that was out (ejected, or removed and added again) must have been ACTIVE before its
+         * keys come back to it from their fallbacks, so that a flapping server moves its keys twice, not at each
+         * flap; 0 for at once. Default 30s.
+         */
+        private Duration returnDelay;
+
+        /**
+         * Bounded loads: a key's server is passed over for the next one on the ring when its leased connections,
+         * with one more, would exceed this factor times the mean over the servers (such as 1.25); 0 for off.
+         * Default 0.
+         */
+        private Double loadBound;
+
+        public AffinityAlgorithm getAlgorithm() {
+            return algorithm;
+        }
+
+        public void setAlgorithm(AffinityAlgorithm algorithm) {
+            this.algorithm = algorithm;
+        }
+
+        public Duration getReturnDelay() {
+            return returnDelay;
+        }
+
+        public void setReturnDelay(Duration returnDelay) {
+            this.returnDelay = returnDelay;
+        }
+
+        public Double getLoadBound() {
+            return loadBound;
+        }
+
+        public void setLoadBound(Double loadBound) {
+            this.loadBound = loadBound;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.connpool.spring;
 
+import dev.connpool.AffinityAlgorithm;
 import java.util.Arrays;
 import java.util.List;
 import org.springframework.boot.context.properties.bind.AbstractBindHandler;
@@ -9,7 +10,8 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 
 /**
- * Reports a value outside one of the starter's closed sets ({@link BalancerType}, {@link DiscoveryFormatType})
+ * Reports a value outside one of the starter's closed sets ({@link BalancerType}, {@link DiscoveryFormatType},
+ * core's {@link AffinityAlgorithm})
  * as the starter reports any bad value: a {@link ConnpoolConfigurationException} naming the property, the
  * value and the values there are, in YAML's spelling ({@code least-active}, not {@code LEAST_ACTIVE}).
  * Spring Boot's own report would list the enum constants.
@@ -31,6 +33,11 @@ final class UnknownValueBindHandler extends AbstractBindHandler {
             throw new ConnpoolConfigurationException(name.toString(), property.getValue(), "unknown discovery format",
                     "Set " + name + " to one of " + keys + ": children for nodes named host:port under the path, "
                             + "curator for Curator x-discovery (Spring Cloud Zookeeper) instances.", error);
+        }
+        if (property != null && type == AffinityAlgorithm.class) {
+            List<String> keys = Arrays.stream(AffinityAlgorithm.values()).map(AffinityAlgorithm::key).toList();
+            throw new ConnpoolConfigurationException(name.toString(), property.getValue(), "unknown affinity algorithm",
+                    "Set " + name + " to one of " + keys + ".", error);
         }
         return super.onFailure(name, target, context, error);
     }

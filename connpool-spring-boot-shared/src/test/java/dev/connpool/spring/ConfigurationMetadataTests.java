@@ -64,6 +64,9 @@ class ConfigurationMetadataTests {
         SETTINGS.put("shutdown-timeout", "10s");
         SETTINGS.put("leak-detection-threshold", "0s");
         SETTINGS.put("health-check.interval", "10s");
+        SETTINGS.put("affinity.algorithm", "rendezvous");
+        SETTINGS.put("affinity.return-delay", "30s");
+        SETTINGS.put("affinity.load-bound", 0.0);
     }
 
     private static final JsonNode METADATA = load();
@@ -229,6 +232,7 @@ class ConfigurationMetadataTests {
             case "java.time.Duration" -> "3s";
             case "java.util.List<java.lang.String>" -> "127.0.0.1:1,127.0.0.1:2";
             case "dev.connpool.spring.BalancerType" -> "round-robin";
+            case "dev.connpool.AffinityAlgorithm" -> "ketama";
             default -> "some-name";
         };
     }
