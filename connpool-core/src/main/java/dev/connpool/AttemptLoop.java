@@ -14,6 +14,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code executeFor}, on the server the key goes to. When the attempts are spent, the error thrown says
  * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
  * attached as suppressed.
+ *
+ * <p>Every call of {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget}; every retry on
+ * another server withdraws from it, and when it is spent the failure reaches the caller at once
+ * ({@link PoolErrors#retryBudgetSpent}). The second run of the work on a new connection to the same server
+ * ({@link ServerAttempt}, after a reused connection broke) is part of its attempt and takes nothing from the
+ * budget: it charges nobody, it is at most one per attempt, and it is what makes a pool whose idle connections
+ * all died (the server restarted) work at once. The pinned calls make one attempt and neither deposit nor withdraw.
  */
 final class AttemptLoop<C> {
 
@@ -26,9 +33,11 @@ final class AttemptLoop<C> {
     private final Backoff backoff;
     private final int attempts;
     private final NanoClock clock;
+    private final RetryBudget budget;
+    private final RetryBudgetSettings budgetSettings;
 
     AttemptLoop(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerBorrower<C> borrower,
-                ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock) {
+                ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock, RetryBudget budget) {
         this.errors = errors;
         this.registry = registry;
         this.borrower = borrower;
@@ -39,21 +48,46 @@ final class AttemptLoop<C> {
                 settings.retry().backoff().jitter());
         this.attempts = settings.retry().attempts();
         this.clock = clock;
+        this.budget = budget;
+        this.budgetSettings = settings.retry().budget();
     }
 
     /**
      * Runs the loop. The work is {@code plain} or {@code told}, whichever is not null; with neither the
      * result is the lease ({@link MultiPool#borrow()}).
      */
-    @SuppressWarnings("unchecked")
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        return run(plain, told, null);
+    }
+
+    /**
+     * Runs the loop for one side of a hedged execute ({@link HedgedExecute}), or for a plain call when
+     * {@code side} is null. A side publishes the server it is on; the hedge's side never uses the server it
+     * avoids (the first attempt's): when no other server may be used, it fails.
+     */
+    @SuppressWarnings("unchecked")
+    <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side) {
         shutdown.ensureOpen();
-        ServerEntry[] tried = null;
+        ServerEntry avoid = side == null ? null : side.avoid;
+        if (avoid == null) {
+            budget.deposit(); // a call (or the first attempt of a hedged one): never the hedge
+        }
+        ServerEntry[] tried = avoid == null ? null : new ServerEntry[attempts + 1];
+        int triedCount = 0;
+        if (avoid != null) {
+            tried[triedCount++] = avoid;
+        }
         List<PoolException> failures = null;
         for (int n = 1; ; n++) {
-            ServerEntry entry = picker.pick(tried, n - 1); // may take a probing server's trial permit
-            if (entry == null) {
+            ServerEntry entry = picker.pick(tried, triedCount); // may take a probing server's trial permit
+            if (entry == null || avoid != null && contains(tried, triedCount, entry)) {
+                if (entry != null && entry.ownsTrial()) {
+                    registry.trialAbandoned(entry);
+                }
                 throw errors.noServer(registry.all(), failures);
+            }
+            if (side != null) {
+                side.current = entry;
             }
             Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
             if (outcome == ServerAttempt.SKIPPED) { // ejected or removed while we borrowed: out of the usable list now
@@ -70,7 +104,10 @@ final class AttemptLoop<C> {
             if (Thread.currentThread().isInterrupted()) {
                 throw errors.interruptedBetweenAttempts(failures);
             }
-            tried = remember(tried, n - 1, entry);
+            if (!budget.tryRetry()) {
+                throw errors.retryBudgetSpent(failures, budgetSettings);
+            }
+            tried = remember(tried, triedCount++, entry);
             pause(n, failures);
         }
     }
@@ -86,6 +123,7 @@ final class AttemptLoop<C> {
     @SuppressWarnings("unchecked")
     <R> R runFor(AffinityRouter router, long hash, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
         shutdown.ensureOpen();
+        budget.deposit();
         ServerEntry[] tried = null;
         List<PoolException> failures = null;
         for (int n = 1; ; n++) {
@@ -115,6 +153,9 @@ final class AttemptLoop<C> {
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw errors.interruptedBetweenAttempts(failures);
+            }
+            if (!budget.tryRetry()) {
+                throw errors.retryBudgetSpent(failures, budgetSettings);
             }
             pause(n, failures);
         }
@@ -173,7 +214,7 @@ final class AttemptLoop<C> {
     }
 
     private ServerEntry[] remember(ServerEntry[] tried, int count, ServerEntry entry) {
-        ServerEntry[] array = tried == null ? new ServerEntry[attempts] : tried;
+        ServerEntry[] array = tried == null ? new ServerEntry[attempts + 1] : tried;
         array[count] = entry;
         return array;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,9 +79,13 @@ public final class MultiPool<C> implements AutoCloseable {
     private final ServerBorrower<C> borrower;
     private final AttemptLoop<C> attempts;
     private final AffinityRouter affinity;
+    private final RetryBudget budget;
+    private final HedgedExecute<C> hedged; // null when hedge.delay is off
 
+    @SuppressWarnings("java:S107") // the builder's parts
     private MultiPool(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners,
-                      PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler, Random random) {
+                      PoolMetrics metrics, NanoClock clock, HousekeepingScheduler scheduler, Random random,
+                      Executor hedgeExecutor) {
         this.name = settings.name();
         this.settings = settings;
         this.clock = clock;
@@ -95,7 +100,10 @@ public final class MultiPool<C> implements AutoCloseable {
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
-        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock);
+        this.budget = new RetryBudget(settings.retry().budget(), clock);
+        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock, budget);
+        this.hedged = settings.hedge().enabled() ? new HedgedExecute<>(settings.hedge().delay(), hedgeExecutor, attempts,
+                registry, budget, errors, clock) : null;
         this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
         settings.servers().forEach(registry::add);
         housekeeper.start(registry);
@@ -201,7 +209,12 @@ public final class MultiPool<C> implements AutoCloseable {
      *       nobody is charged, nothing is retried: a {@link RuntimeException} is rethrown as it is, a checked
      *       one wrapped in {@link CallbackFailedException}.</li>
      * </ul>
-     * The work may thus run more than once: it must be idempotent. Whatever the classification, an
+     * Each retry on another server takes a token from the pool's retry budget ({@code retry.budget.*}, see
+     * {@link Builder#retryBudgetRatio(double)}); when there is none, the failure is thrown at once, of the same
+     * type, its message ending with "not retried: the pool's retry budget is spent", and counted in
+     * {@link RetryStats#budgetExhausted()}. The second run on a new connection to the same server takes no token.
+     * With {@code hedge.delay} the call is hedged: see {@link Builder#hedgeDelay(HedgeDelay)}.
+     * The work may thus run more than once, and, hedged, on two threads at once: it must be idempotent. Whatever the classification, an
      * {@link Error}, an {@link InterruptedException} or any failure while the calling thread is interrupted
      * destroys the connection (its protocol state is unknown) without charging the server, and ends the call
      * (the interrupt flag stays set). Work that may leave a connection in the middle of an exchange without
@@ -215,7 +228,8 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolException           as {@link #borrow()}
      */
     public <R> R execute(PoolCallback<C, R> work) {
-        return attempts.run(Objects.requireNonNull(work, "work"), null);
+        Objects.requireNonNull(work, "work");
+        return hedged != null ? hedged.run(work, null) : attempts.run(work, null);
     }
 
     /**
@@ -229,7 +243,8 @@ public final class MultiPool<C> implements AutoCloseable {
      * @throws PoolException           as {@link #borrow()}
      */
     public <R> R execute(ServerCallback<C, R> work) {
-        return attempts.run(null, Objects.requireNonNull(work, "work"));
+        Objects.requireNonNull(work, "work");
+        return hedged != null ? hedged.run(null, work) : attempts.run(null, work);
     }
 
     /**
@@ -487,6 +502,16 @@ public final class MultiPool<C> implements AutoCloseable {
     // ---- observing -----------------------------------------------------------------------------------------
 
     /**
+     * Returns the pool's retries, retry budget refusals and hedges since it was built; works after
+     * {@link #close()} too. O(1).
+     *
+     * @return the counts
+     */
+    public RetryStats retryStats() {
+        return budget.stats();
+    }
+
+    /**
      * Returns a snapshot of every server's state and counts; works after {@link #close()} too.
      *
      * @return the snapshot
@@ -568,6 +593,7 @@ public final class MultiPool<C> implements AutoCloseable {
         private NanoClock clock = NanoClock.SYSTEM;
         private HousekeepingScheduler scheduler; // null: a thread of the pool's own
         private Random random = new Random();
+        private Executor hedgeExecutor;
 
         private Builder(ConnectionFactory<C> factory) {
             this.factory = factory;
@@ -955,6 +981,108 @@ public final class MultiPool<C> implements AutoCloseable {
         }
 
         /**
+         * The share of the calls the whole pool may retry ({@code retry.budget.ratio}). Default 0.2.
+         *
+         * <p>The <b>retry budget</b> (Finagle's, Envoy's and gRPC's answer to retry storms): every call that may
+         * retry ({@code borrow()}, {@code execute}, {@code borrowFor}, {@code executeFor}) deposits {@code ratio}
+         * tokens when it starts; each retry on another server and each hedge withdraws one; and
+         * {@code min-per-second x window} tokens are always there, so that a pool with little traffic can still
+         * fail over. Deposits and withdrawals count for {@code retry.budget.window}. So over any window, retries
+         * and hedges stay within {@code ratio x calls + min-per-second x window}, whatever {@code retry.attempts}
+         * allows one call. When a call would retry and there is no token, its failure is thrown at once (the same
+         * exception, its message saying the budget is spent) and counted ({@link RetryStats#budgetExhausted()};
+         * the starter's {@code connpool.retry.budget.exhausted}).
+         *
+         * <p>Why: a pool that loses two of three servers without a budget makes up to {@code retry.attempts}
+         * attempts per call, most of them on dead servers, and sends every call's load through the third at once;
+         * with it, a call makes at most 1.2 attempts on average once the reserve is spent. The second run of
+         * {@code execute}'s work on a new connection to the same server, after a reused one broke, takes no token:
+         * it charges nobody and is at most one per attempt. A ratio of {@code retry.attempts - 1} never limits.
+         *
+         * @param ratio 0.0 to 1000.0
+         * @return this builder
+         */
+        public Builder<C> retryBudgetRatio(double ratio) {
+            draft.retryBudgetRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Retries the pool may make per second of the window whatever its traffic ({@code retry.budget.min-per-second});
+         * the reserve is this times the window. Default 10.
+         *
+         * @param minPerSecond 0 or more
+         * @return this builder
+         */
+        public Builder<C> retryBudgetMinPerSecond(int minPerSecond) {
+            draft.retryBudgetMinPerSecond = minPerSecond;
+            return this;
+        }
+
+        /**
+         * How long a call's deposit and a retry's withdrawal count ({@code retry.budget.window}). Default 10 s.
+         *
+         * @param window 1 s to 60 s
+         * @return this builder
+         */
+        public Builder<C> retryBudgetWindow(Duration window) {
+            draft.retryBudgetWindow = window;
+            return this;
+        }
+
+        /**
+         * Hedges {@link MultiPool#execute(PoolCallback)} and {@link MultiPool#execute(ServerCallback)}
+         * ({@code hedge.delay}): when the call's attempt has not answered after this delay, the same work starts on
+         * another server, and the first success is the answer. Default {@link HedgeDelay#off()}. Needs
+         * {@link #hedgeExecutor(Executor)}.
+         *
+         * <p><b>The work must be idempotent and safe to run twice at once</b>, on two connections to two servers:
+         * every {@code execute} of a hedging pool is hedged (the pinned {@code execute(server, work)},
+         * {@code executeFor} and {@code borrow} never are). Only reads, or writes that may be applied twice.
+         *
+         * <p><b>How:</b> the call's attempts run on the executor while the caller waits (one hand-off per call);
+         * after the delay, if another server is usable and the retry budget gives a token (each hedge withdraws
+         * one: the budget is the cap on the extra load), the hedge starts there, on the executor too. A failure of
+         * one side while the other runs waits for the other; when both fail, the first side's failure is thrown
+         * with the hedge's suppressed. Each side fails over on its own, within the budget.
+         *
+         * <p><b>Cancellation:</b> the losing side is <em>not</em> interrupted. Interrupting a thread blocked in a
+         * {@code java.io} socket read closes nothing on a platform thread, so it would not free anything; the
+         * loser runs to completion or to its read timeout, then gives its connection back (or invalidates or
+         * discards it, as its failure says) and its result is dropped. Meanwhile it holds a connection of its
+         * server (within max-active). A caller interrupted while it waits gets a {@link PoolException}; the sides
+         * go on and return their connections when they end.
+         *
+         * <p><b>The delay:</b> {@link HedgeDelay#fixed(Duration)}, or {@link HedgeDelay#percentile(double)} of the
+         * recent attempt latencies (successes, each side's own time; the loser's too): {@code p95} hedges about 5%
+         * of the calls, so adds about 5% load, and brings the slowest 5% down to about the delay plus one fast
+         * answer. The percentile is known after 128 attempts; until then calls run unhedged on the caller's thread.
+         *
+         * @param delay the delay, a percentile, or off
+         * @return this builder
+         */
+        public Builder<C> hedgeDelay(HedgeDelay delay) {
+            draft.hedgeDelay = delay;
+            return this;
+        }
+
+        /**
+         * Where a hedging pool runs its calls' attempts (see {@link #hedgeDelay(HedgeDelay)}); the pool does not
+         * shut it down. On Java 21 and later, {@code Executors.newVirtualThreadPerTaskExecutor()} is the suggestion:
+         * a blocked attempt costs a virtual thread, not a platform one. A bounded pool of platform threads needs at
+         * least twice the callers' concurrency, or calls queue behind losers; an executor that runs tasks on the
+         * caller's thread makes hedging do nothing.
+         *
+         * @param executor the executor
+         * @return this builder
+         */
+        public Builder<C> hedgeExecutor(Executor executor) {
+            this.hedgeExecutor = Objects.requireNonNull(executor, "executor");
+            draft.hedgeExecutorGiven = true;
+            return this;
+        }
+
+        /**
          * Adds a listener of server and connection events; it hears the initial servers being added.
          *
          * @param listener the listener
@@ -1007,7 +1135,7 @@ public final class MultiPool<C> implements AutoCloseable {
          * @throws InvalidSettingException naming the first bad setting
          */
         public MultiPool<C> build() {
-            return new MultiPool<>(settings(), factory, listeners, metrics, clock, scheduler, random);
+            return new MultiPool<>(settings(), factory, listeners, metrics, clock, scheduler, random, hedgeExecutor);
         }
 
         /** Checks every setting; throws {@link InvalidSettingException} on the first bad one. */

@@ -80,6 +80,12 @@ final class PoolErrors {
                 + "': interrupted while backing off before a retry" + tried(failures), cause), failures);
     }
 
+    /** The caller of a hedged execute was interrupted while its attempts ran on the hedge executor. */
+    PoolException interruptedWhileHedging(InterruptedException cause) {
+        return new PoolException(pool, null, "pool '" + pool + "': interrupted while waiting for a hedged execute;"
+                + " its attempts go on and give their connections back when they end", cause);
+    }
+
     /** The connect failed because this thread was interrupted (ClosedByInterruptException): not the server's fault. */
     PoolException interruptedWhileConnecting(ServerAddress server, ConnectFailedException cause) {
         return new PoolException(pool, server, "pool '" + pool + "': interrupted while connecting to " + server, cause);
@@ -120,8 +126,24 @@ final class PoolErrors {
         if (failures.size() == 1) {
             return last;
         }
+        return rethrown(failures, "");
+    }
+
+    /**
+     * The failure of a call that was not retried because the pool's retry budget is spent: the last failure's
+     * type, its message ending with why no other server was tried, the earlier failures suppressed.
+     */
+    PoolException retryBudgetSpent(List<PoolException> failures, RetryBudgetSettings budget) {
+        return rethrown(failures, "; not retried: the pool's retry budget is spent (retry.budget.ratio "
+                + budget.ratio() + " of the calls + min-per-second " + budget.minPerSecond() + ", over "
+                + budget.window().toSeconds() + " s)");
+    }
+
+    /** The last failure again, its message naming the earlier ones and ending with {@code note}. */
+    private PoolException rethrown(List<PoolException> failures, String note) {
+        PoolException last = failures.get(failures.size() - 1);
         List<PoolException> earlier = failures.subList(0, failures.size() - 1);
-        String message = last.getMessage() + "; before: " + reasons(earlier);
+        String message = last.getMessage() + (earlier.isEmpty() ? "" : "; before: " + reasons(earlier)) + note;
         PoolException thrown;
         if (last instanceof ConnectFailedException) {
             thrown = new ConnectFailedException(pool, last.server(), message, last.getCause());

@@ -14,7 +14,8 @@ import java.util.Objects;
  * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
  * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
  * ({@code shutdown-timeout}), {@link #leakDetection()} ({@code leak-detection-threshold}) and
- * {@link #healthCheck()} ({@code health-check.interval}) and {@link #affinity()} ({@code affinity.*}). Each setting
+ * {@link #healthCheck()} ({@code health-check.interval}), {@link #affinity()} ({@code affinity.*}) and
+ * {@link #hedge()} ({@code hedge.*}); the retry budget is in {@link #retry()} ({@code retry.budget.*}). Each setting
  * is declared once, here; its default and its rules are in one place too (the builder's draft, which
  * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
  */
@@ -37,6 +38,7 @@ public final class PoolSettings {
     private final LeakDetectionSettings leakDetection;
     private final HealthCheckSettings healthCheck;
     private final AffinitySettings affinity;
+    private final HedgeSettings hedge;
     private final Duration housekeepingInterval;
 
     /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
@@ -44,7 +46,7 @@ public final class PoolSettings {
     PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
                  ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
                  ShutdownSettings shutdown, LeakDetectionSettings leakDetection, HealthCheckSettings healthCheck,
-                 AffinitySettings affinity, Duration housekeepingInterval) {
+                 AffinitySettings affinity, HedgeSettings hedge, Duration housekeepingInterval) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.limits = limits;
@@ -57,6 +59,7 @@ public final class PoolSettings {
         this.leakDetection = leakDetection;
         this.healthCheck = healthCheck;
         this.affinity = affinity;
+        this.hedge = hedge;
         this.housekeepingInterval = housekeepingInterval;
     }
 
@@ -169,6 +172,15 @@ public final class PoolSettings {
     }
 
     /**
+     * Returns {@code hedge.*}.
+     *
+     * @return whether and when {@link MultiPool#execute(PoolCallback)} starts a second attempt on another server
+     */
+    public HedgeSettings hedge() {
+        return hedge;
+    }
+
+    /**
      * Returns how often idle connections are checked and min-idle refilled. Not a setting: derived from
      * idle-timeout and max-lifetime (a quarter of the shorter, within 10 ms .. 30 s).
      *
@@ -195,6 +207,11 @@ public final class PoolSettings {
         Map<String, Object> retryMap = new LinkedHashMap<>();
         retryMap.put("attempts", retry.attempts());
         retryMap.put("backoff", backoff);
+        Map<String, Object> budget = new LinkedHashMap<>();
+        budget.put("ratio", retry.budget().ratio());
+        budget.put("min-per-second", retry.budget().minPerSecond());
+        budget.put("window", retry.budget().window());
+        retryMap.put("budget", budget);
         Map<String, Object> ejectionMap = new LinkedHashMap<>();
         ejectionMap.put("consecutive-failures", ejection.consecutiveFailures());
         ejectionMap.put("base-time", ejection.baseTime());
@@ -224,6 +241,9 @@ public final class PoolSettings {
         affinityMap.put("return-delay", affinity.returnDelay());
         affinityMap.put("load-bound", affinity.loadBound());
         map.put("affinity", affinityMap);
+        Map<String, Object> hedgeMap = new LinkedHashMap<>();
+        hedgeMap.put("delay", hedge.delay().toString());
+        map.put("hedge", hedgeMap);
         return map;
     }
 
@@ -252,20 +272,20 @@ public final class PoolSettings {
                 && limits.equals(that.limits) && lifetime.equals(that.lifetime) && validation.equals(that.validation)
                 && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
                 && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
-                && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity)
+                && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity) && hedge.equals(that.hedge)
                 && housekeepingInterval.equals(that.housekeepingInterval);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
-                leakDetection, healthCheck, affinity, housekeepingInterval);
+                leakDetection, healthCheck, affinity, hedge, housekeepingInterval);
     }
 
     @Override
     public String toString() {
         return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
                 + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
-                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", housekeepingInterval=" + housekeepingInterval + "]";
+                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", " + hedge + ", housekeepingInterval=" + housekeepingInterval + "]";
     }
 }

@@ -33,6 +33,10 @@ final class PoolSettingsDraft {
     Duration backoffMax = Duration.ofSeconds(1);
     double backoffFactor = 2.0;
     double backoffJitter = 0.2;
+    /** Finagle's default budget: 20% of the calls, plus 10 a second, over 10 s. */
+    double retryBudgetRatio = 0.2;
+    int retryBudgetMinPerSecond = 10;
+    Duration retryBudgetWindow = Duration.ofSeconds(10);
     int ejectionFailures = 3;
     Duration ejectionBaseTime = Duration.ofSeconds(1);
     Duration ejectionMaxTime = Duration.ofSeconds(30);
@@ -45,6 +49,8 @@ final class PoolSettingsDraft {
     /** Why 30 s: see {@link MultiPool.Builder#affinityReturnDelay}. */
     Duration affinityReturnDelay = Duration.ofSeconds(30);
     double affinityLoadBound = 0; // off
+    HedgeDelay hedgeDelay = HedgeDelay.off();
+    boolean hedgeExecutorGiven; // not a setting: whether MultiPool.Builder#hedgeExecutor was called
     Duration housekeepingInterval; // null: derived from idle-timeout and max-lifetime; not a setting
 
     /**
@@ -80,6 +86,7 @@ final class PoolSettingsDraft {
                     "must be 0 (off) or at least " + PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toMillis() + " ms");
         }
         AffinitySettings affinity = affinity(pool);
+        HedgeSettings hedge = hedge(pool);
         Duration housekeeping = housekeepingInterval;
         if (housekeeping == null) {
             housekeeping = PoolSettings.defaultHousekeepingInterval(idleTimeout, maxLifetime);
@@ -89,7 +96,27 @@ final class PoolSettingsDraft {
         return new PoolSettings(pool, servers, limits, new LifetimeSettings(idleTimeout, maxLifetime),
                 new ValidationSettings(validateOnBorrow, validateWhileIdle), balancer, retry, ejection,
                 new ShutdownSettings(shutdownTimeout), new LeakDetectionSettings(leakDetectionThreshold),
-                new HealthCheckSettings(healthCheckInterval), affinity, housekeeping);
+                new HealthCheckSettings(healthCheckInterval), affinity, hedge, housekeeping);
+    }
+
+    private HedgeSettings hedge(String pool) {
+        if (hedgeDelay == null) {
+            throw new InvalidSettingException(pool, "hedge.delay", null, "must not be null (off turns hedging off)");
+        }
+        Duration fixed = hedgeDelay.fixedDelay();
+        if (fixed != null && (fixed.isNegative() || fixed.isZero())) {
+            throw new InvalidSettingException(pool, "hedge.delay", hedgeDelay, "must be positive, a percentile or off");
+        }
+        double percentile = hedgeDelay.percentileValue();
+        if (fixed == null && !hedgeDelay.isOff() && !(percentile > 0 && percentile < 100)) {
+            throw new InvalidSettingException(pool, "hedge.delay", hedgeDelay,
+                    "must be a percentile above p0 and below p100, such as p95");
+        }
+        if (!hedgeDelay.isOff() && !hedgeExecutorGiven) {
+            throw new InvalidSettingException(pool, "hedge.delay", hedgeDelay,
+                    "needs an executor to run the attempts on: MultiPool.Builder.hedgeExecutor(Executor)");
+        }
+        return new HedgeSettings(hedgeDelay);
     }
 
     private AffinitySettings affinity(String pool) {
@@ -143,7 +170,21 @@ final class PoolSettingsDraft {
         if (!(backoffJitter >= 0.0 && backoffJitter <= 1.0)) {
             throw new InvalidSettingException(pool, "retry.backoff.jitter", backoffJitter, "must be between 0.0 and 1.0");
         }
-        return new RetrySettings(retryAttempts, new BackoffSettings(backoffMin, backoffMax, backoffFactor, backoffJitter));
+        if (!(retryBudgetRatio >= 0.0 && retryBudgetRatio <= RetryBudget.MAX_RATIO)) {
+            throw new InvalidSettingException(pool, "retry.budget.ratio", retryBudgetRatio,
+                    "must be between 0.0 and " + RetryBudget.MAX_RATIO);
+        }
+        if (retryBudgetMinPerSecond < 0) {
+            throw new InvalidSettingException(pool, "retry.budget.min-per-second", retryBudgetMinPerSecond,
+                    "must not be negative");
+        }
+        requireNotNegative(pool, "retry.budget.window", retryBudgetWindow);
+        if (retryBudgetWindow.compareTo(Duration.ofSeconds(1)) < 0 || retryBudgetWindow.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new InvalidSettingException(pool, "retry.budget.window", retryBudgetWindow,
+                    "must be between 1 s and 60 s");
+        }
+        return new RetrySettings(retryAttempts, new BackoffSettings(backoffMin, backoffMax, backoffFactor, backoffJitter),
+                new RetryBudgetSettings(retryBudgetRatio, retryBudgetMinPerSecond, retryBudgetWindow));
     }
 
     private EjectionSettings ejection(String pool) {

@@ -48,6 +48,18 @@ class BuilderValidationTest {
                 bad("retry.backoff.factor", "NaN", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), Double.NaN, 0.2)),
                 bad("retry.backoff.jitter", "1.5", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), 2, 1.5)),
                 bad("retry.backoff.jitter", "-0.1", b -> b.backoff(Duration.ofMillis(10), Duration.ofSeconds(1), 2, -0.1)),
+                bad("retry.budget.ratio", "-0.1", b -> b.retryBudgetRatio(-0.1)),
+                bad("retry.budget.ratio", "NaN", b -> b.retryBudgetRatio(Double.NaN)),
+                bad("retry.budget.ratio", "1001.0", b -> b.retryBudgetRatio(1001)),
+                bad("retry.budget.min-per-second", "-1", b -> b.retryBudgetMinPerSecond(-1)),
+                bad("retry.budget.window", "PT0.5S", b -> b.retryBudgetWindow(Duration.ofMillis(500))),
+                bad("retry.budget.window", "PT1M1S", b -> b.retryBudgetWindow(Duration.ofSeconds(61))),
+                bad("retry.budget.window", "null", b -> b.retryBudgetWindow(null)),
+                bad("hedge.delay", "null", b -> b.hedgeDelay(null)),
+                bad("hedge.delay", "0ms", b -> b.hedgeDelay(HedgeDelay.fixed(Duration.ZERO)).hedgeExecutor(Runnable::run)),
+                bad("hedge.delay", "p100", b -> b.hedgeDelay(HedgeDelay.percentile(100)).hedgeExecutor(Runnable::run)),
+                bad("hedge.delay", "p-5", b -> b.hedgeDelay(HedgeDelay.percentile(-5)).hedgeExecutor(Runnable::run)),
+                bad("hedge.delay", "20ms", b -> b.hedgeDelay(HedgeDelay.fixed(Duration.ofMillis(20)))),
                 bad("ejection.consecutive-failures", "0", b -> b.ejection(0, Duration.ofSeconds(1), Duration.ofSeconds(30), 50)),
                 bad("ejection.base-time", "PT0S", b -> b.ejection(3, Duration.ZERO, Duration.ofSeconds(30), 50)),
                 bad("ejection.max-time", "PT0.5S", b -> b.ejection(3, Duration.ofSeconds(1), Duration.ofMillis(500), 50)),
@@ -90,6 +102,10 @@ class BuilderValidationTest {
         assertThat(s.lifetime().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(s.lifetime().maxLifetime()).isZero();
         assertThat(s.retry().attempts()).isEqualTo(3);
+        assertThat(s.retry().budget().ratio()).isEqualTo(0.2);
+        assertThat(s.retry().budget().minPerSecond()).isEqualTo(10);
+        assertThat(s.retry().budget().window()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.hedge().enabled()).isFalse();
         assertThat(s.ejection().consecutiveFailures()).isEqualTo(3);
         assertThat(s.ejection().maxPercent()).isEqualTo(50);
         assertThat(s.balancer().name()).isEqualTo("least-active");

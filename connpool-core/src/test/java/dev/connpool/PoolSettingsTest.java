@@ -30,7 +30,9 @@ class PoolSettingsTest {
                 .backoff(Duration.ofMillis(5), Duration.ofMillis(500), 1.5, 0.1)
                 .ejection(4, Duration.ofSeconds(2), Duration.ofSeconds(20), 30)
                 .shutdownTimeout(Duration.ofSeconds(3)).leakDetectionThreshold(Duration.ofSeconds(9))
-                .healthCheckInterval(Duration.ofSeconds(7)).settings();
+                .healthCheckInterval(Duration.ofSeconds(7))
+                .retryBudgetRatio(0.5).retryBudgetMinPerSecond(3).retryBudgetWindow(Duration.ofSeconds(20))
+                .hedgeDelay(HedgeDelay.percentile(99.9)).hedgeExecutor(Runnable::run).settings();
         assertThat(s.name()).isEqualTo("orders");
         assertThat(s.servers()).containsExactly(ServerAddress.of("a", 1));
         assertThat(s.limits().maxActive()).isEqualTo(6);
@@ -57,6 +59,12 @@ class PoolSettingsTest {
         assertThat(s.leakDetection().enabled()).isTrue();
         assertThat(s.healthCheck().interval()).isEqualTo(Duration.ofSeconds(7));
         assertThat(s.healthCheck().enabled()).isTrue();
+        assertThat(s.retry().budget().ratio()).isEqualTo(0.5);
+        assertThat(s.retry().budget().minPerSecond()).isEqualTo(3);
+        assertThat(s.retry().budget().window()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(s.hedge().delay()).isEqualTo(HedgeDelay.percentile(99.9));
+        assertThat(s.hedge().enabled()).isTrue();
+        assertThat(s.toMap().get("hedge")).isEqualTo(Map.of("delay", "p99.9"));
     }
 
     @Test
@@ -64,12 +72,14 @@ class PoolSettingsTest {
         Map<String, Object> map = MultiPool.builder(FACTORY).name("d").settings().toMap();
         assertThat(map).containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                 "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity");
+                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity", "hedge");
+        assertThat(map.get("hedge")).isEqualTo(Map.of("delay", "off"));
         assertThat(map.get("health-check")).isEqualTo(Map.of("interval", Duration.ofSeconds(10)));
         assertThat(map.get("affinity")).isEqualTo(Map.of("algorithm", "rendezvous", "return-delay",
                 Duration.ofSeconds(30), "load-bound", 0.0));
         assertThat(map.get("retry")).isEqualTo(Map.of("attempts", 3, "backoff",
-                Map.of("min", Duration.ofMillis(10), "max", Duration.ofSeconds(1), "factor", 2.0, "jitter", 0.2)));
+                Map.of("min", Duration.ofMillis(10), "max", Duration.ofSeconds(1), "factor", 2.0, "jitter", 0.2),
+                "budget", Map.of("ratio", 0.2, "min-per-second", 10, "window", Duration.ofSeconds(10))));
         assertThat(map.get("ejection")).isEqualTo(Map.of("consecutive-failures", 3, "base-time", Duration.ofSeconds(1),
                 "max-time", Duration.ofSeconds(30), "max-percent", 50));
         assertThat(map).containsEntry("balancer", "least-active").containsEntry("max-idle", 8)

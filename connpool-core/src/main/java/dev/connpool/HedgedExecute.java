@@ -1,0 +1,221 @@
+package dev.connpool;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A hedged {@link MultiPool#execute(PoolCallback)} ({@code hedge.delay}): the call's attempts run on the user's
+ * executor while the caller waits; when they have not answered after the delay (fixed, or a percentile of recent
+ * attempt latencies, {@link LatencyPercentile}), the same work starts on another server, on the executor too, if
+ * the retry budget gives a token for it ({@link RetryBudget#tryHedge()}). The first success is the answer. A
+ * failure of one side while the other runs waits for the other; when both fail, the first side's failure is thrown
+ * with the hedge's suppressed. Each side is a whole {@link AttemptLoop#run} (its own failovers, within the budget);
+ * the hedge never uses the server the first side was on when it started.
+ *
+ * <p><b>The loser</b> is not interrupted: interrupting a thread blocked in a {@code java.io} socket read closes
+ * nothing on a platform thread (on a virtual thread it closes the socket), so it could not be relied on. It runs
+ * to completion, or to its read timeout; its connection then goes back to the pool (or is invalidated or discarded,
+ * as its failure says: {@link ServerAttempt}), and its result or failure is dropped. So each connection is returned
+ * or destroyed by the side that leased it, exactly once, whoever won.
+ *
+ * <p>The caller's interrupt while it waits ends its call (a {@link PoolException}, the flag kept); the sides go on
+ * and give their connections back when they end. An executor that refuses the first side: the call runs on the
+ * caller's thread, unhedged; that refuses the hedge: no hedge. Thread-safe.
+ */
+final class HedgedExecute<C> {
+
+    /** One side of a hedged call: the server it is on now; for the hedge, the server it must not use. */
+    static final class Side {
+        final ServerEntry avoid;
+        volatile ServerEntry current;
+
+        Side(ServerEntry avoid) {
+            this.avoid = avoid;
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(HedgedExecute.class);
+
+    private final AttemptLoop<C> loop;
+    private final ServerRegistry registry;
+    private final RetryBudget budget;
+    private final PoolErrors errors;
+    private final Executor executor;
+    private final NanoClock clock;
+    private final long fixedNanos;
+    private final LatencyPercentile latencies; // null with a fixed delay
+
+    HedgedExecute(HedgeDelay delay, Executor executor, AttemptLoop<C> loop, ServerRegistry registry,
+                  RetryBudget budget, PoolErrors errors, NanoClock clock) {
+        this.loop = loop;
+        this.registry = registry;
+        this.budget = budget;
+        this.errors = errors;
+        this.executor = executor;
+        this.clock = clock;
+        this.fixedNanos = delay.fixedDelay() == null ? -1 : delay.fixedDelay().toNanos();
+        this.latencies = delay.fixedDelay() == null ? new LatencyPercentile(delay.percentileValue()) : null;
+    }
+
+    /** Runs a hedged call. The work is {@code plain} or {@code told}, whichever is not null. */
+    <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        long delay = latencies == null ? fixedNanos : latencies.delayNanos();
+        if (delay < 0) { // no percentile yet: measure, unhedged, on the caller's thread
+            return measured(plain, told, null);
+        }
+        Race<R> race = new Race<>();
+        Side first = new Side(null);
+        try {
+            executor.execute(() -> runSide(race, 0, first, plain, told));
+        } catch (RejectedExecutionException e) {
+            log.debug("pool '{}': the hedge executor refused a call; it runs unhedged on the caller's thread",
+                    errors.pool(), e);
+            return measured(plain, told, null);
+        }
+        try {
+            if (!race.await(delay)) {
+                hedge(race, first, plain, told);
+            }
+            race.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw errors.interruptedWhileHedging(e);
+        }
+        return race.outcome();
+    }
+
+    private <R> void hedge(Race<R> race, Side first, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        ServerEntry busy = first.current;
+        if (!anotherServer(busy) || !race.tryJoin()) {
+            return;
+        }
+        if (!budget.tryHedge()) {
+            race.leave();
+            return;
+        }
+        Side second = new Side(busy);
+        try {
+            executor.execute(() -> runSide(race, 1, second, plain, told));
+        } catch (RejectedExecutionException e) {
+            log.debug("pool '{}': the hedge executor refused a hedge; none made", errors.pool(), e);
+            race.leave();
+        }
+    }
+
+    private boolean anotherServer(ServerEntry busy) {
+        for (ServerEntry e : registry.usable()) {
+            if (e != busy) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private <R> void runSide(Race<R> race, int index, Side side, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        R result;
+        try {
+            result = measured(plain, told, side);
+        } catch (Throwable t) { // whatever the work threw: its connection was dealt with by ServerAttempt
+            race.failed(index, t);
+            return;
+        }
+        if (race.succeeded(index, result) && index == 1) {
+            budget.hedgeWon();
+        }
+    }
+
+    /** One side's attempts; a success's time goes into the percentile. */
+    private <R> R measured(PoolCallback<C, R> plain, ServerCallback<C, R> told, Side side) {
+        long start = latencies == null ? 0 : clock.nanoTime();
+        R result = loop.run(plain, told, side);
+        if (latencies != null) {
+            latencies.record(clock.nanoTime() - start);
+        }
+        return result;
+    }
+
+    /**
+     * The sides of one call: {@code running} counts the sides still out, or is -1 once the call has its outcome
+     * (a success, or every side failed). Each side writes its slot before it counts itself out, and the caller reads
+     * the slots after the latch: the latch orders them.
+     */
+    private static final class Race<R> {
+        private final CountDownLatch done = new CountDownLatch(1);
+        private final AtomicInteger running = new AtomicInteger(1);
+        private final Object[] results = new Object[2];
+        private final Throwable[] failures = new Throwable[2];
+        private int winner = -1;
+
+        boolean await(long nanos) throws InterruptedException {
+            return done.await(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        void await() throws InterruptedException {
+            done.await();
+        }
+
+        /** Adds the hedge's side, unless the call has its outcome already. */
+        boolean tryJoin() {
+            for (int r = running.get(); r >= 0; r = running.get()) {
+                if (running.compareAndSet(r, r + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Side {@code index} succeeded; returns whether its result is the answer. */
+        boolean succeeded(int index, R result) {
+            results[index] = result;
+            for (int r = running.get(); r >= 0; r = running.get()) {
+                if (running.compareAndSet(r, -1)) {
+                    winner = index;
+                    done.countDown();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void failed(int index, Throwable failure) {
+            failures[index] = failure;
+            leave();
+        }
+
+        /** A side ends without an answer (or never started): the last one out ends the call. */
+        void leave() {
+            for (int r = running.get(); r >= 0; r = running.get()) {
+                int next = r == 1 ? -1 : r - 1;
+                if (running.compareAndSet(r, next)) {
+                    if (next == -1) {
+                        done.countDown();
+                    }
+                    return;
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        R outcome() {
+            if (winner >= 0) {
+                return (R) results[winner];
+            }
+            Throwable thrown = failures[0];
+            if (failures[1] != null && failures[1] != thrown) {
+                thrown.addSuppressed(failures[1]);
+            }
+            if (thrown instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(thrown); // a checked Throwable thrown sneakily by the work
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.connpool;
+
+/**
+ * A pool's retries, retry budget and hedges since it was built ({@link MultiPool#retryStats()}): cumulative
+ * counts, each read from a striped counter, so a snapshot taken while calls run may be off by the calls in flight.
+ *
+ * @param calls           calls that may retry and so deposited into the retry budget: {@code borrow()},
+ *                        {@code execute}, {@code borrowFor}, {@code executeFor} (not the pinned ones)
+ * @param retries         attempts on another server after a failure (failovers), each withdrawn from the budget
+ * @param budgetExhausted failures that reached the caller at once because the retry budget was spent
+ * @param hedges          second attempts a hedged execute started on another server, each withdrawn from the budget
+ * @param hedgesWon       hedged executes whose answer was the second attempt's
+ */
+public record RetryStats(long calls, long retries, long budgetExhausted, long hedges, long hedgesWon) {
+
+    /**
+     * Returns the attempts per call: first attempts, retries and hedges, over the calls.
+     *
+     * @return {@code (calls + retries + hedges) / calls}, or 0 before the first call
+     */
+    public double attemptsPerCall() {
+        return calls == 0 ? 0 : (calls + retries + hedges) / (double) calls;
+    }
+}
