@@ -1,0 +1,158 @@
+package dev.connpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two of three servers down (two ports that refuse connections, one live server), 4 threads of {@code execute}:
+ * the attempts per call with and without the retry budget, and what a call refused a retry gets.
+ */
+class RetryBudgetOverSocketsTest {
+
+    private static final Logger log = LoggerFactory.getLogger(RetryBudgetOverSocketsTest.class);
+    private static final int THREADS = 4;
+    private static final int CALLS_PER_THREAD = 500;
+
+    private final List<TestServer> servers = new ArrayList<>();
+    private CountingFactory<SocketConnection> factory;
+    private MultiPool<SocketConnection> pool;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            servers.add(TestServer.start());
+        }
+        servers.get(0).stop(); // refuses connections
+        servers.get(1).stop();
+        factory = new CountingFactory<>(SocketConnectionFactory.builder().connectTimeout(Duration.ofMillis(500))
+                .readTimeout(Duration.ofSeconds(2)).build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pool != null) {
+            pool.close();
+        }
+        servers.forEach(TestServer::close);
+        assertThat(factory.errors).isEmpty();
+        assertThat(factory.live()).isZero();
+    }
+
+    /** The pool under test: default balancer and ejection (one of the two dead servers stays in, failing), no pauses. */
+    private MultiPool.Builder<SocketConnection> builder() {
+        return MultiPool.builder(factory).name("budget")
+                .servers(servers.stream().map(TestServer::address).toList())
+                .backoff(Duration.ZERO, Duration.ZERO, 1.0, 0.0)
+                .healthCheckInterval(Duration.ZERO)
+                .retryBudgetWindow(Duration.ofSeconds(60)); // nothing expires while the test runs
+    }
+
+    /** Runs the calls; returns the failures the callers saw. */
+    private List<Throwable> load() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(THREADS);
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger answered = new AtomicInteger();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                        try {
+                            String answer = pool.execute(c -> Lines.roundTrip(c, "PING"));
+                            assertThat(answer).isEqualTo("PONG");
+                            answered.incrementAndGet();
+                        } catch (PoolException e) {
+                            failures.add(e);
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(answered.get() + failures.size()).isEqualTo(THREADS * CALLS_PER_THREAD);
+        return failures;
+    }
+
+    @Test
+    void withoutABudgetCallsMakeTheirExtraAttemptsOnTheDeadServers() throws Exception {
+        pool = builder().retryBudgetRatio(RetryBudget.MAX_RATIO).build();
+        List<Throwable> failures = load();
+        RetryStats stats = pool.retryStats();
+        log.info("two of three down, no budget: {} attempts per call ({}), {} failures", stats.attemptsPerCall(),
+                stats, failures.size());
+        assertThat(failures).isEmpty();
+        assertThat(stats.calls()).isEqualTo(THREADS * CALLS_PER_THREAD);
+        assertThat(stats.budgetExhausted()).isZero();
+        assertThat(stats.attemptsPerCall()).as("the dead server that the ejection cap keeps in draws calls")
+                .isGreaterThan(1.3);
+    }
+
+    @Test
+    void theBudgetHoldsAttemptsPerCallTo1point2AndFailsTheRestAtOnce() throws Exception {
+        pool = builder().retryBudgetMinPerSecond(0).build();
+        List<Throwable> failures = load();
+        RetryStats stats = pool.retryStats();
+        log.info("two of three down, budget 0.2 + 0/s: {} attempts per call ({}), {} failures",
+                stats.attemptsPerCall(), stats, failures.size());
+        assertThat(stats.calls()).isEqualTo(THREADS * CALLS_PER_THREAD);
+        assertThat(stats.attemptsPerCall()).isLessThanOrEqualTo(1.2);
+        assertThat(stats.budgetExhausted()).isPositive().isEqualTo(failures.size());
+        for (Throwable failure : failures) {
+            assertThat(failure).isInstanceOf(ConnectFailedException.class)
+                    .hasMessageContaining("not retried: the pool's retry budget is spent (retry.budget.ratio 0.2");
+            assertThat(((PoolException) failure).server()).isIn(servers.get(0).address(), servers.get(1).address());
+        }
+    }
+
+    @Test
+    void onceTheReserveIsSpentTheDefaultBudgetHoldsAttemptsPerCallTo1point2() throws Exception {
+        pool = builder().build(); // 0.2 + 10/s: a reserve of 600 over the 60 s window
+        RetryStats before;
+        do { // spend the reserve
+            load();
+            before = pool.retryStats();
+        } while (before.budgetExhausted() == 0);
+        load();
+        RetryStats after = pool.retryStats();
+        long calls = after.calls() - before.calls();
+        double attemptsPerCall = (calls + after.retries() - before.retries()) / (double) calls;
+        log.info("two of three down, default budget, reserve spent: {} attempts per call ({} before: {})",
+                attemptsPerCall, after, before);
+        assertThat(attemptsPerCall).as("at most 0.2 retries a call, plus the part of a token left when it began")
+                .isLessThanOrEqualTo(1.2 + 1.0 / calls);
+    }
+
+    @Test
+    void theSameServerRetryOnANewConnectionTakesNoToken() throws Exception {
+        servers.get(0).restart();
+        servers.get(1).restart();
+        pool = builder().retryBudgetRatio(0).retryBudgetMinPerSecond(0).build();
+        for (int i = 0; i < 6; i++) { // a connection parked on each server
+            pool.execute(c -> Lines.roundTrip(c, "PING"));
+        }
+        servers.forEach(TestServer::closeAll); // every idle connection dies
+        for (int i = 0; i < 6; i++) {
+            String answer = pool.execute(c -> Lines.roundTrip(c, "PING"));
+            assertThat(answer).isEqualTo("PONG");
+        }
+        assertThat(pool.retryStats().retries()).isZero();
+        assertThat(pool.retryStats().budgetExhausted()).isZero();
+    }
+}
