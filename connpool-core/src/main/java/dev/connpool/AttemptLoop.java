@@ -98,7 +98,8 @@ final class AttemptLoop<C> {
                 return (R) outcome;
             }
             failures = add(failures, failed);
-            if (n >= attempts) {
+            tried = remember(tried, triedCount++, entry);
+            if (n >= attempts || avoid != null && !anyUntried(tried, triedCount)) { // a hedge: only on other servers
                 throw errors.attemptsFailed(failures);
             }
             if (Thread.currentThread().isInterrupted()) {
@@ -107,7 +108,6 @@ final class AttemptLoop<C> {
             if (!budget.tryRetry()) {
                 throw errors.retryBudgetSpent(failures, budgetSettings);
             }
-            tried = remember(tried, triedCount++, entry);
             pause(n, failures);
         }
     }
@@ -159,6 +159,16 @@ final class AttemptLoop<C> {
             }
             pause(n, failures);
         }
+    }
+
+    /** Whether a usable server was not tried yet (before a hedge's retry, so that it takes no token for nothing). */
+    private boolean anyUntried(ServerEntry[] tried, int count) {
+        for (ServerEntry e : registry.usable()) {
+            if (!contains(tried, count, e)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean contains(ServerEntry[] tried, int count, ServerEntry entry) {
