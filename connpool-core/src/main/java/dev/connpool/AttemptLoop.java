@@ -69,8 +69,8 @@ final class AttemptLoop<C> {
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side) {
         shutdown.ensureOpen();
         ServerEntry avoid = side == null ? null : side.avoid;
-        if (avoid == null) {
-            budget.deposit(); // a call (or the first attempt of a hedged one): never the hedge
+        if (side == null || !side.hedge) {
+            budget.deposit(); // a call (or the first side of a hedged one): never the hedge
         }
         ServerEntry[] tried = avoid == null ? null : new ServerEntry[attempts + 1];
         int triedCount = 0;

@@ -29,12 +29,17 @@ import org.slf4j.LoggerFactory;
  */
 final class HedgedExecute<C> {
 
-    /** One side of a hedged call: the server it is on now; for the hedge, the server it must not use. */
+    /**
+     * One side of a hedged call: the server it is on now; for the hedge, the server it must not use (null when the
+     * first side had not picked one yet: its task had not started).
+     */
     static final class Side {
+        final boolean hedge;
         final ServerEntry avoid;
         volatile ServerEntry current;
 
-        Side(ServerEntry avoid) {
+        Side(boolean hedge, ServerEntry avoid) {
+            this.hedge = hedge;
             this.avoid = avoid;
         }
     }
@@ -68,8 +73,8 @@ final class HedgedExecute<C> {
         if (delay < 0) { // no percentile yet: measure, unhedged, on the caller's thread
             return measured(plain, told, null);
         }
-        Race<R> race = new Race<>();
-        Side first = new Side(null);
+        Race<R> race = new Race<>(budget);
+        Side first = new Side(false, null);
         try {
             executor.execute(() -> runSide(race, 0, first, plain, told));
         } catch (RejectedExecutionException e) {
@@ -98,7 +103,7 @@ final class HedgedExecute<C> {
             race.leave();
             return;
         }
-        Side second = new Side(busy);
+        Side second = new Side(true, busy);
         try {
             executor.execute(() -> runSide(race, 1, second, plain, told));
         } catch (RejectedExecutionException e) {
@@ -124,9 +129,7 @@ final class HedgedExecute<C> {
             race.failed(index, t);
             return;
         }
-        if (race.succeeded(index, result) && index == 1) {
-            budget.hedgeWon();
-        }
+        race.succeeded(index, result);
     }
 
     /** One side's attempts; a success's time goes into the percentile. */
@@ -145,11 +148,16 @@ final class HedgedExecute<C> {
      * the slots after the latch: the latch orders them.
      */
     private static final class Race<R> {
+        private final RetryBudget budget;
         private final CountDownLatch done = new CountDownLatch(1);
         private final AtomicInteger running = new AtomicInteger(1);
         private final Object[] results = new Object[2];
         private final Throwable[] failures = new Throwable[2];
         private int winner = -1;
+
+        Race(RetryBudget budget) {
+            this.budget = budget;
+        }
 
         boolean await(long nanos) throws InterruptedException {
             return done.await(nanos, TimeUnit.NANOSECONDS);
@@ -175,6 +183,9 @@ final class HedgedExecute<C> {
             for (int r = running.get(); r >= 0; r = running.get()) {
                 if (running.compareAndSet(r, -1)) {
                     winner = index;
+                    if (index == 1) {
+                        budget.hedgeWon(); // counted before the caller wakes
+                    }
                     done.countDown();
                     return true;
                 }
