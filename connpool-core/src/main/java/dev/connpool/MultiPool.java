@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@code LeaseLifecycle} follows each lease until it is back, {@code Shutdown} closes,
  * {@code ServerRegistry} keeps the servers' health (its rules in an {@code EjectionPolicy}),
  * {@code ConnectionEngine} holds the connections, {@code AffinityRouter} places keys on servers (over a
- * {@code HashRing}) and {@code Housekeeper} works in the background;
+ * {@code HashRing}), {@code RetryBudget} bounds the retries of the whole pool, {@code HedgedExecute} hedges
+ * {@code execute} and {@code Housekeeper} works in the background;
  * {@code PoolErrors} words the errors.
  *
  * @param <C> the connection type

@@ -209,6 +209,10 @@ final class PoolCreator {
         set(s, "retry.backoff.max", p -> p.getRetry().getBackoff().getMax(), b::backoffMax);
         set(s, "retry.backoff.factor", p -> p.getRetry().getBackoff().getFactor(), b::backoffFactor);
         set(s, "retry.backoff.jitter", p -> p.getRetry().getBackoff().getJitter(), b::backoffJitter);
+        set(s, "retry.budget.ratio", p -> p.getRetry().getBudget().getRatio(), b::retryBudgetRatio);
+        set(s, "retry.budget.min-per-second", p -> p.getRetry().getBudget().getMinPerSecond(),
+                b::retryBudgetMinPerSecond);
+        set(s, "retry.budget.window", p -> p.getRetry().getBudget().getWindow(), b::retryBudgetWindow);
         set(s, "ejection.consecutive-failures", p -> p.getEjection().getConsecutiveFailures(),
                 b::ejectionConsecutiveFailures);
         set(s, "ejection.base-time", p -> p.getEjection().getBaseTime(), b::ejectionBaseTime);
@@ -219,6 +223,7 @@ final class PoolCreator {
         set(s, "affinity.return-delay", p -> p.getAffinity().getReturnDelay(), b::affinityReturnDelay);
         set(s, "affinity.load-bound", p -> p.getAffinity().getLoadBound(), b::affinityLoadBound);
         set(s, "balancer", PoolDefaultsProperties::getBalancer, type -> b.balancer(type.create()));
+        HedgeExecutors.apply(s, b, beanFactory);
     }
 
     /** Hands a setting that is set (on the pool or in the defaults) to {@code setter}; leaves the rest alone. */

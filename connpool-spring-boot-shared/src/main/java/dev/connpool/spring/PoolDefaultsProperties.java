@@ -66,6 +66,9 @@ public class PoolDefaultsProperties {
     /** Key affinity: how serverFor, borrowFor and executeFor place keys on the servers. */
     private Affinity affinity = new Affinity();
 
+    /** Hedged execute: a second attempt on another server when the first is slow. */
+    private Hedge hedge = new Hedge();
+
     /** The built-in TCP socket factory (used when no factory bean is named). */
     private Socket socket = new Socket();
 
@@ -213,6 +216,14 @@ public class PoolDefaultsProperties {
         this.affinity = affinity;
     }
 
+    public Hedge getHedge() {
+        return hedge;
+    }
+
+    public void setHedge(Hedge hedge) {
+        this.hedge = hedge;
+    }
+
     public Socket getSocket() {
         return socket;
     }
@@ -230,6 +241,9 @@ public class PoolDefaultsProperties {
         /** The pause before each retry. */
         private Backoff backoff = new Backoff();
 
+        /** How many retries and failovers the whole pool may make. */
+        private Budget budget = new Budget();
+
         public Integer getAttempts() {
             return attempts;
         }
@@ -244,6 +258,54 @@ public class PoolDefaultsProperties {
 
         public void setBackoff(Backoff backoff) {
             this.backoff = backoff;
+        }
+
+        public Budget getBudget() {
+            return budget;
+        }
+
+        public void setBudget(Budget budget) {
+            this.budget = budget;
+        }
+    }
+
+    /**
+     * {@code retry.budget.*}: over any window, retries, failovers and hedges stay within ratio x calls +
+     * min-per-second x window; a call refused a retry fails at once.
+     */
+    public static class Budget {
+
+        /** The retries (and hedges) allowed per call, over the window, such as 0.2 for 20%. Default 0.2. */
+        private Double ratio;
+
+        /** Retries allowed per second whatever the traffic (a reserve of this times the window). Default 10. */
+        private Integer minPerSecond;
+
+        /** How long a call's deposit and a retry's withdrawal count, 1s to 60s. Default 10s. */
+        private Duration window;
+
+        public Double getRatio() {
+            return ratio;
+        }
+
+        public void setRatio(Double ratio) {
+            this.ratio = ratio;
+        }
+
+        public Integer getMinPerSecond() {
+            return minPerSecond;
+        }
+
+        public void setMinPerSecond(Integer minPerSecond) {
+            this.minPerSecond = minPerSecond;
+        }
+
+        public Duration getWindow() {
+            return window;
+        }
+
+        public void setWindow(Duration window) {
+            this.window = window;
         }
     }
 
@@ -407,6 +469,38 @@ public class PoolDefaultsProperties {
 
         public void setLoadBound(Double loadBound) {
             this.loadBound = loadBound;
+        }
+    }
+
+    /** {@code hedge.*}: hedged execute (for idempotent work only: every execute of the pool is hedged). */
+    public static class Hedge {
+
+        /**
+         * When execute starts the same work on another server: off, a duration such as 20ms, or a percentile of
+         * recent attempt latencies such as p95. Each hedge takes a token from the retry budget. Default off.
+         */
+        private String delay;
+
+        /**
+         * Bean name of the java.util.concurrent.Executor the attempts run on; unset: a thread per attempt, virtual
+         * on Java 21 and later, daemon platform threads before.
+         */
+        private String executor;
+
+        public String getDelay() {
+            return delay;
+        }
+
+        public void setDelay(String delay) {
+            this.delay = delay;
+        }
+
+        public String getExecutor() {
+            return executor;
+        }
+
+        public void setExecutor(String executor) {
+            this.executor = executor;
         }
     }
 

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * gets its meters, a removed one loses
  * them. It also registers each pool's {@code connpool.connections.acquire} timer and
  * {@code connpool.connections.timeout} counter (tag {@code pool}), so that they show before the first
- * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them.
+ * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them. And per pool the function counters
+ * {@code connpool.retries}, {@code connpool.retry.budget.exhausted}, {@code connpool.hedges} and
+ * {@code connpool.hedges.won} (tag {@code pool}), read from {@link MultiPool#retryStats()}.
  *
  * <p>The meters hold the pools weakly. Each gauge reads its server's live counters, in O(1) whatever the
  * number of servers ({@link MultiPool#stats(dev.connpool.ServerAddress)}): no snapshot, no cache, so a
@@ -58,6 +60,9 @@ public final class ConnpoolMeterBinder implements MeterBinder, AutoCloseable {
                 bound.add(meters);
                 poolMeters.add(new BoundMeter(registry, MicrometerPoolMetrics.acquireTimer(registry, pool.name())));
                 poolMeters.add(new BoundMeter(registry, MicrometerPoolMetrics.timeoutCounter(registry, pool.name())));
+                for (Meter meter : RetryMeters.register(registry, pool)) {
+                    poolMeters.add(new BoundMeter(registry, meter));
+                }
             }
         }
     }
