@@ -52,6 +52,9 @@ class ConfigurationMetadataTests {
         SETTINGS.put("retry.backoff.max", "1s");
         SETTINGS.put("retry.backoff.factor", 2.0);
         SETTINGS.put("retry.backoff.jitter", 0.2);
+        SETTINGS.put("retry.budget.ratio", 0.2);
+        SETTINGS.put("retry.budget.min-per-second", 10);
+        SETTINGS.put("retry.budget.window", "10s");
         SETTINGS.put("ejection.consecutive-failures", 3);
         SETTINGS.put("ejection.base-time", "1s");
         SETTINGS.put("ejection.max-time", "30s");
@@ -67,6 +70,8 @@ class ConfigurationMetadataTests {
         SETTINGS.put("affinity.algorithm", "rendezvous");
         SETTINGS.put("affinity.return-delay", "30s");
         SETTINGS.put("affinity.load-bound", 0.0);
+        SETTINGS.put("hedge.delay", "off");
+        SETTINGS.put("hedge.executor", null);
     }
 
     private static final JsonNode METADATA = load();

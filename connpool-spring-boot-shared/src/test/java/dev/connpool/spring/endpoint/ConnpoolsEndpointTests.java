@@ -83,14 +83,16 @@ class ConnpoolsEndpointTests {
                 .containsEntry("ejection", Map.of("consecutive-failures", 3, "base-time", "1s", "max-time", "30s",
                         "max-percent", 50))
                 .containsEntry("retry", Map.of("attempts", 3,
-                        "backoff", Map.of("min", "10ms", "max", "1s", "factor", 2.0, "jitter", 0.2)))
+                        "backoff", Map.of("min", "10ms", "max", "1s", "factor", 2.0, "jitter", 0.2),
+                        "budget", Map.of("ratio", 0.2, "min-per-second", 10, "window", "10s")))
+                .containsEntry("hedge", Map.of("delay", "off"))
                 .containsEntry("leak-detection-threshold", "0s")
                 .containsEntry("health-check", Map.of("interval", "10s"))
                 .containsEntry("affinity", Map.of("algorithm", "rendezvous", "return-delay", "30s", "load-bound", 0.0))
                 .as("settings only: housekeeping-interval is none").doesNotContainKey("housekeeping-interval")
                 .containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                         "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                        "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity");
+                        "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity", "hedge");
         assertThat(pool.servers()).extracting(ServerView::server, ServerView::state).containsExactly(
                 tuple("127.0.0.1:7001", ServerState.ACTIVE),
                 tuple("127.0.0.1:7002", ServerState.ACTIVE),
