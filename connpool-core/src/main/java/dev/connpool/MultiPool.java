@@ -150,7 +150,9 @@ public final class MultiPool<C> implements AutoCloseable {
 
     /**
      * Lends a connection to a server the balancer picks among the usable ones. A server that cannot be
-     * connected to is charged a failure and the borrow moves on to another, after a back-off pause.
+     * connected to is charged a failure and the borrow moves on to another, after a back-off pause, if the
+     * pool's retry budget gives a token (see {@link Builder#retryBudgetRatio(double)}); else the failure is
+     * thrown at once.
      *
      * @return the lease; close it to give the connection back
      * @throws NoServerAvailableException when no server may be used
