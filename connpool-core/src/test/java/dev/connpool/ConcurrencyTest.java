@@ -88,6 +88,8 @@ class ConcurrencyTest {
                 .maxWait(Duration.ofSeconds(2))
                 .retryAttempts(3)
                 .backoff(Duration.ofMillis(1), Duration.ofMillis(20), 2.0, 0.2)
+                // failover under chaos is the subject, not the retry budget (RetryBudgetOverSocketsTest): unlimited
+                .retryBudgetRatio(RetryBudget.MAX_RATIO)
                 .ejection(2, Duration.ofMillis(50), Duration.ofMillis(400), 50)
                 .shutdownTimeout(Duration.ofSeconds(5));
         if (variant.equals("evictor-and-min-idle")) {

@@ -97,6 +97,8 @@ class VirtualThreadConcurrencyTest {
                 .maxWait(MAX_WAIT)
                 .retryAttempts(ATTEMPTS)
                 .backoff(Duration.ofMillis(1), BACKOFF_MAX, 2.0, 0.2)
+                // failover under chaos is the subject, not the retry budget (RetryBudgetOverSocketsTest): unlimited
+                .retryBudgetRatio(RetryBudget.MAX_RATIO)
                 .ejection(2, Duration.ofMillis(50), Duration.ofMillis(400), 50)
                 .shutdownTimeout(Duration.ofSeconds(5))
                 .build();
