@@ -1000,7 +1000,8 @@ public final class MultiPool<C> implements AutoCloseable {
          * attempts per call, most of them on dead servers, and sends every call's load through the third at once;
          * with it, a call makes at most 1.2 attempts on average once the reserve is spent. The second run of
          * {@code execute}'s work on a new connection to the same server, after a reused one broke, takes no token:
-         * it charges nobody and is at most one per attempt. A ratio of {@code retry.attempts - 1} never limits.
+         * it charges nobody and is at most one per attempt. A ratio of {@code retry.attempts - 1} or more does not limit:
+         * each call deposits what it may take (only a call longer than the window could find no token).
          *
          * @param ratio 0.0 to 1000.0
          * @return this builder
