@@ -140,6 +140,40 @@ class RetryBudgetOverSocketsTest {
     }
 
     @Test
+    void aServerFailureRefusedARetryIsThrownAtOnceAsTheCallbackFailureItWas() throws Exception {
+        servers.get(0).restart();
+        servers.get(0).hang(); // reads, never answers: the read times out, a SERVER failure
+        pool = MultiPool.builder(factory).name("budget").servers(List.of(servers.get(0).address()))
+                .retryBudgetRatio(0).retryBudgetMinPerSecond(0).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.execute(c -> Lines.roundTrip(c, "PING")))
+                .isInstanceOf(CallbackFailedException.class).hasRootCauseInstanceOf(java.net.SocketTimeoutException.class)
+                .hasMessageContaining("attempt 1 of 3").hasMessageContaining("not retried: the pool's retry budget is spent");
+        assertThat(servers.get(0).requests()).as("no second attempt").isEqualTo(1);
+        assertThat(pool.retryStats()).isEqualTo(new RetryStats(1, 0, 1, 0, 0));
+    }
+
+    @Test
+    void aKeysFailoverTakesATokenToo() throws Exception {
+        servers.get(1).restart(); // one dead server: whichever a key falls back to serves
+        pool = builder().ejection(1, Duration.ofSeconds(30), Duration.ofSeconds(30), 100)
+                .retryBudgetRatio(0).retryBudgetMinPerSecond(0).build();
+        String key = keyOwnedBy(servers.get(0).address());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.executeFor(key, c -> Lines.roundTrip(c, "PING")))
+                .isInstanceOf(ConnectFailedException.class).hasMessageContaining("retry budget is spent");
+        assertThat(pool.retryStats().budgetExhausted()).isEqualTo(1);
+        String answer = pool.executeFor(key, c -> Lines.roundTrip(c, "PING")); // its owner is out: its fallback serves
+        assertThat(answer).isEqualTo("PONG");
+    }
+
+    private String keyOwnedBy(ServerAddress server) {
+        for (int i = 0; ; i++) {
+            if (pool.serverFor("key-" + i).equals(server)) {
+                return "key-" + i;
+            }
+        }
+    }
+
+    @Test
     void theSameServerRetryOnANewConnectionTakesNoToken() throws Exception {
         servers.get(0).restart();
         servers.get(1).restart();
