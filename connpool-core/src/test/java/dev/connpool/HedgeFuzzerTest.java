@@ -49,6 +49,11 @@ class HedgeFuzzerTest {
         return seed % 2 == 1;
     }
 
+    /** Seeds from 4 on hedge at the median of recent latencies (their first 128 calls run unhedged); the rest after 2 ms. */
+    private static HedgeDelay delay(long seed) {
+        return seed >= 4 ? HedgeDelay.percentile(50) : HedgeDelay.fixed(Duration.ofMillis(2));
+    }
+
     /** What the runs of one call did. */
     private static final class Call {
         final Random random;
@@ -86,7 +91,7 @@ class HedgeFuzzerTest {
                 .servers(servers.stream().map(TestServer::address).toList()).maxActive(64)
                 .backoff(Duration.ZERO, Duration.ZERO, 1.0, 0.0).healthCheckInterval(Duration.ZERO)
                 .ejection(3, Duration.ofMillis(50), Duration.ofMillis(200), ejects(seed) ? 50 : 0)
-                .retryBudgetRatio(1.0).hedgeDelay(HedgeDelay.fixed(Duration.ofMillis(2))).hedgeExecutor(hedges).build();
+                .retryBudgetRatio(1.0).hedgeDelay(delay(seed)).hedgeExecutor(hedges).build();
         Set<SocketConnection> seen = ConcurrentHashMap.newKeySet();
         AtomicInteger runs = new AtomicInteger();
         AtomicInteger secondRuns = new AtomicInteger();
