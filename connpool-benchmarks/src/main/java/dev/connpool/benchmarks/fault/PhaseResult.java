@@ -1,0 +1,129 @@
+package dev.connpool.benchmarks.fault;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The figures of one phase with one balancer, in one run. Latencies in milliseconds; times in seconds into the
+ * measurement.
+ *
+ * @param balancer          the balancer's name
+ * @param fault             the phase
+ * @param measured          how long calls were started
+ * @param started           calls started within it
+ * @param succeeded         of those, the ones that returned
+ * @param failed            the ones that threw (caller errors)
+ * @param errors            the caller errors by exception class
+ * @param p50               latency percentiles of every measured call, failed ones included
+ * @param served            calls served per server (the server whose work returned)
+ * @param attempts          runs of the work and failed connects on the callers' threads, over all calls
+ * @param slowCalls         calls that took at least {@link #SLOW} of the read timeout
+ * @param slowCallWaves     groups of slow calls, {@link #WAVE_GAP} or more apart
+ * @param ejections         ejections of server 0 (the faulty one) during the measurement
+ * @param recoveries        server 0's returns
+ * @param opened            connections opened (all servers, warm-up and probes included)
+ * @param destroyed         connections destroyed by the time the pool was closed
+ * @param maxActive         the pool's max-active
+ * @param ejectionFailures  the pool's ejection.consecutive-failures
+ * @param slowStartWindow   the pool's slow-start.window, zero when it has none
+ */
+record PhaseResult(String balancer, Fault fault, Duration measured, long started, long succeeded, long failed,
+                   Map<String, Long> errors, double p50, double p99, double p999, double max, long[] served,
+                   long attempts, long slowCalls, int slowCallWaves, int ejections, List<Recovery> recoveries,
+                   long opened, long destroyed, int maxActive, int ejectionFailures, Duration slowStartWindow) {
+
+    /** A call is slow from this fraction of the read timeout on (a timed-out read takes the whole timeout). */
+    static final double SLOW = 0.9;
+    static final Duration WAVE_GAP = Duration.ofMillis(500);
+
+    static PhaseResult of(String balancer, Fault fault, PhaseRecorder recorder, List<Recovery> recoveries,
+                          long opened, long destroyed, int maxActive, int ejectionFailures, Duration slowStartWindow) {
+        Histogram h = recorder.latencies();
+        int ejections = (int) recorder.poolEvents().stream().filter(e -> e.server() == 0 && e.out()
+                && e.atNanos() >= 0 && e.atNanos() < recorder.lengthNanos()).count();
+        List<Long> slow = recorder.slowCallEnds();
+        return new PhaseResult(balancer, fault, Duration.ofNanos(recorder.lengthNanos()), recorder.startedCalls(),
+                recorder.succeededCalls(), recorder.failedCalls(), recorder.errors(), millis(h, 50), millis(h, 99),
+                millis(h, 99.9), h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0, recorder.served(),
+                recorder.attempts(), slow.size(), waves(slow), ejections, List.copyOf(recoveries), opened, destroyed,
+                maxActive, ejectionFailures, slowStartWindow);
+    }
+
+    private static double millis(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    /** Groups of the (sorted) times, a new one after a gap of {@link #WAVE_GAP}. */
+    static int waves(List<Long> sortedEnds) {
+        int waves = 0;
+        long last = Long.MIN_VALUE;
+        for (long end : sortedEnds) {
+            if (waves == 0 || end - last >= WAVE_GAP.toNanos()) {
+                waves++;
+            }
+            last = end;
+        }
+        return waves;
+    }
+
+    /** The measured calls that ended: returned or threw. */
+    long calls() {
+        return succeeded + failed;
+    }
+
+    long servedTotal() {
+        long sum = 0;
+        for (long s : served) {
+            sum += s;
+        }
+        return sum;
+    }
+
+    /** Server {@code server}'s share of the served calls, 0..1. */
+    double share(int server) {
+        long total = servedTotal();
+        return total == 0 ? 0 : (double) served[server] / total;
+    }
+
+    double attemptsPerCall() {
+        return calls() == 0 ? 0 : (double) attempts / calls();
+    }
+
+    /** Calls per second. */
+    double throughput() {
+        return calls() / (measured.toNanos() / 1e9);
+    }
+
+    /**
+     * The longest time from a return of server 0 until the pool took it back, in seconds; infinite when once it
+     * did not, NaN when it had no return.
+     */
+    double slowestReadmission() {
+        return worst(r -> r.back() ? r.backAt() - r.returnedAt() : Double.POSITIVE_INFINITY);
+    }
+
+    /** The most connections opened to server 0 in a first second back; NaN without a return. */
+    double mostOpenedInFirstSecond() {
+        return worst(r -> r.back() ? r.firstSecondOpened() : Double.POSITIVE_INFINITY);
+    }
+
+    /** The longest time from server 0 back to its share at 25%, in seconds; infinite when once not reached. */
+    double slowestToQuarter() {
+        return worst(r -> r.reachedQuarter() ? r.secondsToQuarter() : Double.POSITIVE_INFINITY);
+    }
+
+    private double worst(java.util.function.ToDoubleFunction<Recovery> figure) {
+        return recoveries.stream().mapToDouble(figure).max().orElse(Double.NaN);
+    }
+
+    List<Double> shares() {
+        List<Double> shares = new ArrayList<>();
+        for (int i = 0; i < served.length; i++) {
+            shares.add(share(i));
+        }
+        return shares;
+    }
+}
