@@ -139,6 +139,6 @@ public final class FaultBench {
                         + "  errors %d  shares %s%%  attempts/call %.3f  slow %d (%d waves)  ejections %d  %s",
                 r.balancer(), r.fault().key, r.calls(), r.p50(), r.p99(), r.p999(), r.max(), r.failed(),
                 String.join("/", shares), r.attemptsPerCall(), r.slowCalls(), r.slowCallWaves(), r.ejections(),
-                r.recoveries());
+                r.recoveries()) + (r.fault() == Fault.HEALTHY ? "" : "\n    " + r.course());
     }
 }

@@ -39,7 +39,7 @@ final class PhaseRecorder {
     private final AtomicLongArray served;
     private final AtomicLongArray timeline;
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Long> slowCallEnds = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<SlowCall> slowCalls = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<PoolEvent> poolEvents = new ConcurrentLinkedQueue<>();
 
     /**
@@ -107,7 +107,7 @@ final class PhaseRecorder {
         own.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (end - start) / 1000)));
         this.attempts.add(attempts);
         if (end - start >= slowNanos) {
-            slowCallEnds.add(end - startNanos);
+            slowCalls.add(new SlowCall(start - startNanos, end - startNanos));
         }
     }
 
@@ -170,11 +170,11 @@ final class PhaseRecorder {
         return sorted;
     }
 
-    /** When each slow call ended, in order. */
-    List<Long> slowCallEnds() {
-        List<Long> ends = new ArrayList<>(slowCallEnds);
-        ends.sort(null);
-        return ends;
+    /** The slow calls, in the order they started. */
+    List<SlowCall> slowCalls() {
+        List<SlowCall> calls = new ArrayList<>(slowCalls);
+        calls.sort((a, b) -> Long.compare(a.startNanos(), b.startNanos()));
+        return calls;
     }
 
     /** The pool's ejections and re-admissions, in order. */
@@ -182,6 +182,10 @@ final class PhaseRecorder {
         List<PoolEvent> events = new ArrayList<>(poolEvents);
         events.sort((a, b) -> Long.compare(a.atNanos(), b.atNanos()));
         return events;
+    }
+
+    /** A call that took at least the slow threshold: when it started and ended. */
+    record SlowCall(long startNanos, long endNanos) {
     }
 
     /** The pool ejected ({@code out}) or re-admitted server {@code server} at {@code atNanos}. */

@@ -95,10 +95,10 @@ final class PhaseRunner {
         }
         PoolSettings settings = pool.settings();
         Object window = BuilderSettings.setting(settings.toMap(), "slow-start.window");
-        return PhaseResult.of(balancer, fault, recorder,
-                Recovery.of(recorder, 0, fault.events(options), factory.openedAt(addresses.get(0))),
+        List<Long> openedAt = factory.openedAt(addresses.get(0));
+        return PhaseResult.of(balancer, fault, recorder, Recovery.of(recorder, 0, fault.events(options), openedAt),
                 factory.opened(), factory.destroyed(), settings.limits().maxActive(),
-                settings.ejection().consecutiveFailures(), window instanceof Duration d ? d : Duration.ZERO);
+                settings.ejection().consecutiveFailures(), window instanceof Duration d ? d : Duration.ZERO, openedAt);
     }
 
     /** A caller: calls until the measurement is over, recording the calls that started within it. */

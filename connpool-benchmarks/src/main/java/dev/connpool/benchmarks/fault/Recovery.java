@@ -13,7 +13,9 @@ import java.util.List;
  * @param returnedAt          when it could serve again, seconds into the measurement
  * @param backAt              when the pool took it back (its re-admission if it was out then, else
  *                            {@code returnedAt}); NaN when the pool never did before the horizon
- * @param firstSecondOpened   connections opened to it in its first second back (probes included)
+ * @param firstSecondOpened   connections opened to it from its return until a second after the pool took it back
+ *                            (the trial's and the probes' included; the pool's listener hears of a re-admission
+ *                            a little after borrowers do)
  * @param secondsToQuarter    from {@code backAt} to the end of the first window in which its share was at least
  *                            25%; NaN when none before the horizon
  * @param watched             seconds from {@code backAt} to the horizon (its next fault, or the end)
@@ -56,7 +58,7 @@ record Recovery(double returnedAt, double backAt, int firstSecondOpened, double 
             int opened = 0;
             for (long t : openedAt) {
                 long offset = t - recorder.startNanos();
-                if (offset >= back && offset < second) {
+                if (offset >= returned && offset < second) {
                     opened++;
                 }
             }
