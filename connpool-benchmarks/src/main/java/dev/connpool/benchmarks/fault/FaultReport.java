@@ -14,8 +14,9 @@ import java.util.TreeMap;
 
 /**
  * The fault benchmark's report in Markdown: the machine and the command, then per balancer a table of its
- * phases (medians over the runs; latencies with their spread when there were several) and the targets of
- * issue 14 as PASS/FAIL lines.
+ * phases (medians over the runs; latencies with their spread when there were several; the p99 as a ratio of
+ * the all-healthy one) and the targets of issue 14 as PASS/FAIL lines. The recovery columns are the worst of
+ * the phase's returns: a flapping server returns more than once.
  */
 final class FaultReport {
 
@@ -51,10 +52,12 @@ final class FaultReport {
     void balancer(String balancer, FaultOptions o, Map<Fault, Runs> phases, List<FaultTargets.Check> checks) {
         line("## %s", balancer);
         line("");
-        line("| phase | calls/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | share per server | attempts/call "
-                + "| calls ≥ 0.9 × timeout (waves) | ejections of 0 | s until re-admitted | new conns 1st s back "
-                + "| s to ≥ 25%% share |");
-        line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        line("| phase | calls/s | p50 ms | p99 ms | p99 / healthy | p99.9 ms | max ms | errors | share per server "
+                + "| attempts/call | calls ≥ 0.9 × timeout (waves) | ejections of 0 | s until re-admitted "
+                + "| new conns 1st s back | s to ≥ 25%% share |");
+        line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Runs healthy = phases.get(Fault.HEALTHY);
+        double healthyP99 = healthy == null ? Double.NaN : healthy.median(PhaseResult::p99);
         for (Map.Entry<Fault, Runs> e : phases.entrySet()) {
             Runs r = e.getValue();
             List<String> shares = new ArrayList<>();
@@ -62,11 +65,12 @@ final class FaultReport {
                 int server = i;
                 shares.add(Runs.format(r.median(x -> x.share(server) * 100), "%.1f"));
             }
-            line("| %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s (%s) | %s | %s | %s | %s |",
+            line("| %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s (%s) | %s | %s | %s | %s |",
                     e.getKey().label(o),
                     Runs.format(r.median(PhaseResult::throughput), "%.0f"),
                     r.spread(PhaseResult::p50, "%.2f"),
                     r.spread(PhaseResult::p99, "%.2f"),
+                    Runs.format(r.median(PhaseResult::p99) / healthyP99, "%.2fx"),
                     r.spread(PhaseResult::p999, "%.1f"),
                     r.spread(PhaseResult::max, "%.0f"),
                     Runs.format(r.median(PhaseResult::failed), "%.0f"),

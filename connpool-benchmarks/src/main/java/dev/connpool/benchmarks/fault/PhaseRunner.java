@@ -70,8 +70,9 @@ final class PhaseRunner {
                 fault.measureFor(options), slow, addresses);
         listening.set(recorder);
         MultiPool<SocketConnection> pool = builder.build();
+        AtomicReference<IOException> courseFailure = new AtomicReference<>();
         try {
-            Thread course = new Thread(() -> course(fault, recorder), "fault-course");
+            Thread course = new Thread(() -> course(fault, recorder, courseFailure), "fault-course");
             course.setDaemon(true);
             course.start();
             List<Thread> callers = new ArrayList<>();
@@ -89,6 +90,9 @@ final class PhaseRunner {
                 }
             }
             course.join(patience);
+            if (courseFailure.get() != null) {
+                throw new IllegalStateException("the fault's course failed: " + courseFailure.get(), courseFailure.get());
+            }
         } finally {
             pool.close();
             executors.forEach(ExecutorService::shutdownNow);
@@ -151,8 +155,8 @@ final class PhaseRunner {
         }
     }
 
-    /** Carries out the fault's events at their times; puts every server back in order at the end. */
-    private void course(Fault fault, PhaseRecorder recorder) {
+    /** Carries out the fault's events at their times; a failure is left in {@code failure}. */
+    private void course(Fault fault, PhaseRecorder recorder, AtomicReference<IOException> failure) {
         try {
             for (Fault.FaultEvent event : fault.events(options)) {
                 long due = recorder.startNanos() + event.at().toNanos();
@@ -162,7 +166,7 @@ final class PhaseRunner {
                 event.action().apply(servers.get(event.server()));
             }
         } catch (IOException e) {
-            throw new IllegalStateException("the fault's course failed: " + e, e);
+            failure.set(e);
         }
     }
 }

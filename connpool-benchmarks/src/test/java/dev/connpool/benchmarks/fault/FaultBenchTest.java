@@ -8,6 +8,7 @@ import dev.connpool.MultiPool;
 import dev.connpool.SocketConnection;
 import dev.connpool.SocketConnectionFactory;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,9 @@ class FaultBenchTest {
             PhaseResult hang = phases.get(Fault.HANG).first();
             assertThat(hang.recoveries()).as("the hung server answers again once").hasSize(1);
         }
+        String report = FaultBench.report(options, "the command", Instant.now(), results);
+        assertThat(report).contains("## least-active", "## round-robin", "| all healthy |", "| two of three down |",
+                "equal servers: each share within ±10% of the mean", "two of three servers down: attempts per call");
     }
 
     @Test
