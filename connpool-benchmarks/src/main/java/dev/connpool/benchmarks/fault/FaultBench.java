@@ -52,14 +52,13 @@ public final class FaultBench {
         }
         FaultOptions options;
         try {
-            options = FaultOptions.parse(args);
+            options = watchingSlowStart(FaultOptions.parse(args)); // builds a pool: a bad --set fails here
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
         Instant started = Instant.now();
-        options = watchingSlowStart(options);
         Map<String, Map<Fault, Runs>> results = run(options, r -> System.err.println(progress(r)));
         String command = "java -cp connpool-benchmarks/target/benchmarks.jar " + FaultBench.class.getName()
                 + (args.length == 0 ? "" : " " + String.join(" ", args));

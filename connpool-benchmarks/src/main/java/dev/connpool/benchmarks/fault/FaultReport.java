@@ -84,6 +84,7 @@ final class FaultReport {
                     Runs.format(r.median(PhaseResult::slowestToQuarter), "%.1f"));
         }
         line("");
+        ramps(phases);
         errorTypes(phases);
         if (!checks.isEmpty()) {
             line("```");
@@ -91,6 +92,31 @@ final class FaultReport {
                 line("%s", c.line());
             }
             line("```");
+            line("");
+        }
+    }
+
+    /** Server 0's share per window after its first re-admission in a phase, the median of the runs per window. */
+    private void ramps(Map<Fault, Runs> phases) {
+        List<String> ramps = new ArrayList<>();
+        for (Map.Entry<Fault, Runs> e : phases.entrySet()) {
+            List<String> cells = new ArrayList<>();
+            for (int w = 0; ; w++) {
+                int window = w;
+                double median = e.getValue().median(r -> r.recoveries().stream().filter(Recovery::back).findFirst()
+                        .filter(x -> x.shares().size() > window).map(x -> x.shares().get(window)).orElse(Double.NaN));
+                if (Double.isNaN(median)) {
+                    break;
+                }
+                cells.add(String.format(Locale.ROOT, "%.0f%%", median * 100));
+            }
+            if (!cells.isEmpty()) {
+                ramps.add(e.getKey().key + ": " + String.join(" ", cells));
+            }
+        }
+        if (!ramps.isEmpty()) {
+            line("Server 0's share per %d ms from its (first) re-admission: %s.",
+                    Recovery.WINDOW_BUCKETS * PhaseRecorder.BUCKET.toMillis(), String.join("; ", ramps));
             line("");
         }
     }

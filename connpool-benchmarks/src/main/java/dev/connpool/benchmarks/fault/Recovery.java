@@ -19,8 +19,11 @@ import java.util.List;
  * @param secondsToQuarter    from {@code backAt} to the end of the first window in which its share was at least
  *                            25%; NaN when none before the horizon
  * @param watched             seconds from {@code backAt} to the horizon (its next fault, or the end)
+ * @param shares              its share of the calls in each {@link #WINDOW_BUCKETS} window from {@code backAt} on,
+ *                            up to the horizon (the ramp a slow start makes), 0..1
  */
-record Recovery(double returnedAt, double backAt, int firstSecondOpened, double secondsToQuarter, double watched) {
+record Recovery(double returnedAt, double backAt, int firstSecondOpened, double secondsToQuarter, double watched,
+                List<Double> shares) {
 
     static final double QUARTER = 0.25;
     /** The share is read over this long, sliding by {@link PhaseRecorder#BUCKET}. */
@@ -51,7 +54,7 @@ record Recovery(double returnedAt, double backAt, int firstSecondOpened, double 
             long horizon = i + 1 < events.size() ? events.get(i + 1).at().toNanos() : recorder.lengthNanos();
             long back = backAt(poolEvents, returned, horizon);
             if (back < 0) {
-                recoveries.add(new Recovery(seconds(returned), Double.NaN, 0, Double.NaN, 0));
+                recoveries.add(new Recovery(seconds(returned), Double.NaN, 0, Double.NaN, 0, List.of()));
                 continue;
             }
             long second = Math.min(back + Duration.ofSeconds(1).toNanos(), horizon);
@@ -63,7 +66,8 @@ record Recovery(double returnedAt, double backAt, int firstSecondOpened, double 
                 }
             }
             recoveries.add(new Recovery(seconds(returned), seconds(back), opened,
-                    secondsToQuarter(recorder, server, back, horizon), seconds(horizon - back)));
+                    secondsToQuarter(recorder, server, back, horizon), seconds(horizon - back),
+                    shares(recorder, server, back, horizon)));
         }
         return recoveries;
     }
@@ -84,19 +88,35 @@ record Recovery(double returnedAt, double backAt, int firstSecondOpened, double 
     private static double secondsToQuarter(PhaseRecorder recorder, int server, long back, long horizon) {
         long bucket = PhaseRecorder.BUCKET.toNanos();
         for (int first = (int) ((back + bucket - 1) / bucket); (first + WINDOW_BUCKETS) * bucket <= horizon; first++) {
-            long own = 0;
-            long all = 0;
-            for (int b = first; b < first + WINDOW_BUCKETS; b++) {
-                own += recorder.servedIn(server, b);
-                for (int s = 0; s < recorder.serverCount(); s++) {
-                    all += recorder.servedIn(s, b);
-                }
-            }
-            if (all > 0 && own >= QUARTER * all) {
+            if (share(recorder, server, first) >= QUARTER) {
                 return seconds((first + WINDOW_BUCKETS) * bucket - back);
             }
         }
         return Double.NaN;
+    }
+
+    /** Its share in consecutive windows from the first whole bucket after {@code back}. */
+    private static List<Double> shares(PhaseRecorder recorder, int server, long back, long horizon) {
+        long bucket = PhaseRecorder.BUCKET.toNanos();
+        List<Double> shares = new ArrayList<>();
+        for (int first = (int) ((back + bucket - 1) / bucket); (first + WINDOW_BUCKETS) * bucket <= horizon;
+             first += WINDOW_BUCKETS) {
+            shares.add(share(recorder, server, first));
+        }
+        return shares;
+    }
+
+    /** Its share of the calls that ended in the window of buckets from {@code first}; 0 when there were none. */
+    private static double share(PhaseRecorder recorder, int server, int first) {
+        long own = 0;
+        long all = 0;
+        for (int b = first; b < first + WINDOW_BUCKETS; b++) {
+            own += recorder.servedIn(server, b);
+            for (int s = 0; s < recorder.serverCount(); s++) {
+                all += recorder.servedIn(s, b);
+            }
+        }
+        return all == 0 ? 0 : (double) own / all;
     }
 
     private static double seconds(long nanos) {
