@@ -68,6 +68,9 @@ final class BuilderSettings {
                 continue;
             }
             try {
+                if (!Modifier.isPublic(setter.getDeclaringClass().getModifiers())) {
+                    setter.setAccessible(true); // a public method of a package-private superclass
+                }
                 setter.invoke(builder, argument);
                 return;
             } catch (InvocationTargetException ex) {
@@ -84,7 +87,7 @@ final class BuilderSettings {
         List<Method> found = new ArrayList<>();
         for (String name : candidateNames(key)) {
             for (Method m : MultiPool.Builder.class.getMethods()) {
-                if (m.getName().equals(name) && m.getParameterCount() == 1 && m.getDeclaringClass() == MultiPool.Builder.class) {
+                if (m.getName().equals(name) && isSetter(m)) {
                     found.add(m);
                 }
             }
@@ -93,6 +96,14 @@ final class BuilderSettings {
             }
         }
         return found;
+    }
+
+    /**
+     * A builder setter: one parameter, returns the builder, wherever it is declared (the builder may inherit its
+     * setters from a package-private class).
+     */
+    private static boolean isSetter(Method m) {
+        return m.getParameterCount() == 1 && m.getReturnType() == MultiPool.Builder.class;
     }
 
     static List<String> candidateNames(String key) {
@@ -116,7 +127,7 @@ final class BuilderSettings {
     private static TreeSet<String> setterNames() {
         TreeSet<String> names = new TreeSet<>();
         for (Method m : MultiPool.Builder.class.getMethods()) {
-            if (m.getParameterCount() == 1 && m.getDeclaringClass() == MultiPool.Builder.class) {
+            if (isSetter(m)) {
                 names.add(m.getName());
             }
         }
