@@ -21,9 +21,10 @@ import dev.connpool.ServerAddress;
  * that an instance that changes its address or its status is followed.
  *
  * <p>An instance is a server only while it serves: its {@code payload.metadata.instance_status} (where
- * Spring Cloud Zookeeper keeps its status: {@code UP}, {@code OUT_OF_SERVICE}, {@code DOWN}, ...) is absent
- * or {@code UP} (in any case), and its {@code enabled} (a Curator field Spring Cloud does not write) is not
- * {@code false}. The others are left out, listed in the state as skipped with why.
+ * Spring Cloud Zookeeper keeps its status: {@code UP}, {@code OUT_OF_SERVICE}, {@code DOWN}, ...) is absent,
+ * blank or {@code UP} in any case (Spring Cloud LoadBalancer's own rule), and its {@code enabled} (a Curator field Spring Cloud does not write) is not
+ * {@code false}. The others are left out, at once (they did not vanish: the registry says they must not get
+ * traffic), and listed in the state as skipped with why.
  *
  * <p>The port: {@code port}, or {@code sslPort} when there is no {@code port}; with {@code useSslPort} (the
  * pool speaks TLS) {@code sslPort}, or {@code port} when there is no {@code sslPort}: what Spring Cloud
@@ -56,9 +57,10 @@ final class CuratorInstanceReader extends PathReader {
             }
             try {
                 Instance instance = parse(data, useSslPort);
-                if (instance.server() != null) {
+                if (instance.notServing() == null) {
                     read.servers.add(instance.server());
                 } else {
+                    read.notServing.add(instance.server());
                     read.leftOut.put(id, instance.notServing());
                 }
             } catch (IllegalArgumentException e) {
@@ -69,10 +71,10 @@ final class CuratorInstanceReader extends PathReader {
     }
 
     /**
-     * One instance: the server it is, or why it is not one now.
+     * One instance: its server, and why it does not serve now.
      *
-     * @param server     its address, or null when it does not serve now
-     * @param notServing why it is left out (disabled, a status other than UP), or null
+     * @param server     its address
+     * @param notServing why it is left out (disabled, a status other than UP), or null when it serves
      */
     record Instance(ServerAddress server, String notServing) {
     }
@@ -114,11 +116,12 @@ final class CuratorInstanceReader extends PathReader {
         ServerAddress server = new ServerAddress(address.textValue().strip(), port);
         JsonNode enabled = root.get("enabled");
         if (enabled != null && enabled.isBoolean() && !enabled.booleanValue()) {
-            return new Instance(null, "disabled (\"enabled\": false)");
+            return new Instance(server, "disabled (\"enabled\": false)");
         }
         JsonNode status = root.path("payload").path("metadata").get("instance_status");
-        if (status != null && !status.isNull() && !(status.isTextual() && status.textValue().equalsIgnoreCase("UP"))) {
-            return new Instance(null, "instance_status " + (status.isTextual() ? status.textValue() : status)
+        if (status != null && !status.isNull() && !(status.isTextual() && (status.textValue().isBlank()
+                || status.textValue().strip().equalsIgnoreCase("UP")))) {
+            return new Instance(server, "instance_status " + (status.isTextual() ? status.textValue() : status)
                     + ", not UP");
         }
         return new Instance(server, null);

@@ -20,6 +20,8 @@ final class PathRead {
     final Set<ServerAddress> servers = new LinkedHashSet<>();
     /** Node name to why it does not parse. */
     final Map<String, String> bad = new LinkedHashMap<>();
+    /** Instances that are well formed and do not serve now: drained at once. */
+    final Set<ServerAddress> notServing = new LinkedHashSet<>();
     /** Node name to why the instance is not a server now. */
     final Map<String, String> leftOut = new LinkedHashMap<>();
 

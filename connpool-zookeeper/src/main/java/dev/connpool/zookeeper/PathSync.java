@@ -84,7 +84,7 @@ final class PathSync implements Runnable {
     private void apply(PathRead read) {
         Optional<Duration> nextRemoval;
         try {
-            nextRemoval = support.answered(read.servers, read.skipped());
+            nextRemoval = support.answered(read.servers, read.notServing, read.skipped());
         } catch (PoolClosedException e) {
             stopSource.accept("the pool was closed");
             return;

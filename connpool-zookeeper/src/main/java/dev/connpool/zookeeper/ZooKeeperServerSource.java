@@ -72,8 +72,9 @@ import dev.connpool.ServerSourceSupport;
  * Zookeeper keeps an instance's status ({@code OUT_OF_SERVICE} when registered with
  * {@code spring.cloud.zookeeper.discovery.initial-status=OUT_OF_SERVICE} or set through
  * {@code POST /actuator/serviceregistry}); the change rewrites the instance's node, whose data is watched, so
- * the pool follows within a read (the removal delay applies, as for an instance that went away; with a delay
- * of zero, at once). An instance whose {@code enabled} is {@code false} (a Curator field Spring Cloud does
+ * the pool follows within a read, at once: the removal delay is for instances that vanish, while this one
+ * is still registered and says it must not get traffic ({@link ServerSourceSupport#answered(java.util.Collection,
+ * java.util.Collection, java.util.Collection)}). An instance whose {@code enabled} is {@code false} (a Curator field Spring Cloud does
  * not write) is left out too. Both are listed in {@link ServerSourceState#skipped()} with why, logged at INFO
  * once. With {@link Builder#useSslPort} the server's port is the instance's {@code sslPort}.
  *

@@ -12,8 +12,10 @@ import dev.connpool.ServerAddress;
 /** Reading one x-discovery instance's JSON. */
 class ParseInstanceTest {
 
+    /** The server, or null when the instance does not serve. */
     private static ServerAddress parse(String json) {
-        return instance(json, false).server();
+        CuratorInstanceReader.Instance instance = instance(json, false);
+        return instance.notServing() == null ? instance.server() : null;
     }
 
     private static CuratorInstanceReader.Instance instance(String json, boolean useSslPort) {
@@ -38,6 +40,8 @@ class ParseInstanceTest {
         assertThat(instance(springCloud("10.0.0.7", 8080, null, "OUT_OF_SERVICE"), false).notServing())
                 .isEqualTo("instance_status OUT_OF_SERVICE, not UP");
         assertThat(parse(springCloud("10.0.0.7", 8080, null, "DOWN"))).isNull();
+        assertThat(parse(springCloud("10.0.0.7", 8080, null, " "))).as("blank: UP, as Spring Cloud reads it").isEqualTo(server);
+        assertThat(instance(springCloud("10.0.0.7", 8080, null, "DOWN"), false).server()).isEqualTo(server);
         assertThat(parse("{\"address\":\"10.0.0.7\",\"port\":8080,\"payload\":{\"metadata\":{}}}")).isEqualTo(server);
         assertThat(parse("{\"address\":\"10.0.0.7\",\"port\":8080,\"payload\":\"a string payload\"}"))
                 .isEqualTo(server);
