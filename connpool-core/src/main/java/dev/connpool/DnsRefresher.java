@@ -131,7 +131,7 @@ final class DnsRefresher {
         List<InetAddress> addresses;
         try {
             addresses = resolver.resolve(name);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // an outage, logged once: not an error every interval
             support.unreachable("resolving " + name + " failed: " + e);
             return Optional.empty();
         }
