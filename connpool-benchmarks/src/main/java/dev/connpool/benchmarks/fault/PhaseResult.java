@@ -139,10 +139,13 @@ record PhaseResult(String balancer, Fault fault, Duration measured, long started
 
     /**
      * The longest time from server 0 back in the pool to its share at 25%, in seconds; infinite when once not
-     * reached before its next fault, NaN when the pool never took it back.
+     * reached though watched for the slow-start window + 2 s, NaN when the pool never took it back (a return
+     * watched for less, before its next fault, that did not reach it, says nothing).
      */
     double slowestToQuarter() {
+        double enough = slowStartWindow.toNanos() / 1e9 + 2;
         return recoveries.stream().filter(Recovery::back)
+                .filter(r -> r.reachedQuarter() || r.watched() >= enough)
                 .mapToDouble(r -> r.reachedQuarter() ? r.secondsToQuarter() : Double.POSITIVE_INFINITY)
                 .max().orElse(Double.NaN);
     }
