@@ -1,8 +1,8 @@
 package dev.connpool.spring;
 
 import dev.connpool.MultiPool;
+import dev.connpool.ServerSourceState;
 import dev.connpool.zookeeper.DiscoveryFormat;
-import dev.connpool.zookeeper.DiscoveryState;
 import dev.connpool.zookeeper.InvalidDiscoverySettingException;
 import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.util.ArrayList;
@@ -132,9 +132,9 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
         if (clientBean != null) {
             beanFactory.registerDependentBean(clientBean, beanName);
         }
-        DiscoveryState state = source.state();
-        log.info("pool '{}' discovers its servers in ZooKeeper at {} ({}){}: {}", settings.pool(), state.path(),
-                format(state.format()), ownClient != null ? " via " + settings.connectString() : "",
+        ServerSourceState state = source.state();
+        log.info("pool '{}' discovers its servers in ZooKeeper at {} ({}){}: {}", settings.pool(), state.target(),
+                format(source.format()), ownClient != null ? " via " + settings.connectString() : "",
                 state.synced() ? state.servers().size() + " server(s)" : "not read yet; the pool keeps "
                         + pool.servers().size() + " configured server(s) until it is");
     }
@@ -189,16 +189,16 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
         if (discovery == null) {
             return new LinkedHashMap<>();
         }
-        DiscoveryState state = discovery.source().state();
+        ServerSourceState state = discovery.source().state();
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("path", state.path());
-        details.put("format", format(state.format()));
+        details.put("path", state.target());
+        details.put("format", format(discovery.source().format()));
         details.put("connected", state.connected());
         details.put("synced", state.synced());
         if (state.lastUpdate() != null) {
             details.put("lastUpdate", state.lastUpdate().toString());
         }
-        details.put("nodeCount", state.nodeCount());
+        details.put("nodeCount", state.servers().size() + state.skipped().size()); // each node is one or the other
         if (!state.skipped().isEmpty()) {
             details.put("skipped", state.skipped().stream().sorted().toList());
         }

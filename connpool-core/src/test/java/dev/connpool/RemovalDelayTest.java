@@ -1,4 +1,4 @@
-package dev.connpool.zookeeper;
+package dev.connpool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.connpool.ServerAddress;
 
 /** The removal delay's decisions, driven by a clock moved by hand. */
 class RemovalDelayTest {
@@ -129,5 +128,39 @@ class RemovalDelayTest {
         RemovalDelay.Decision d = forever.decide(Set.of(A), Long.MAX_VALUE);
         assertThat(d.servers()).containsExactlyInAnyOrder(A, B);
         assertThat(d.nanosToNext()).isPositive();
+    }
+
+    @Test
+    void aServerIsDrainedOnlyOnceMissingFromTheAnswersNeeded() {
+        read(A, B);
+        removals.decide(Set.of(A), Set.of(), now, 3); // 1st answer without B
+        advance(60);
+        RemovalDelay.Decision d = removals.decide(Set.of(A), Set.of(), now, 3); // 2nd: the delay is over, not the answers
+        assertThat(d.servers()).containsExactlyInAnyOrder(A, B);
+        assertThat(d.nanosToNext()).as("due by time already: no wake-up to ask for").isNegative();
+        d = removals.decide(Set.of(A), Set.of(), now, 3); // 3rd
+        assertThat(d.removed()).containsExactly(B);
+    }
+
+    @Test
+    void anAnswerListingTheServerStartsItsCountOver() {
+        read(A, B);
+        removals.decide(Set.of(A), Set.of(), now, 2);
+        advance(60);
+        removals.decide(Set.of(A, B), Set.of(), now, 2); // back
+        advance(60);
+        assertThat(removals.decide(Set.of(A), Set.of(), now, 2).servers()).contains(B); // 1 answer, the new 30 s not over
+        advance(30);
+        assertThat(removals.decide(Set.of(A), Set.of(), now, 2).removed()).containsExactly(B);
+    }
+
+    @Test
+    void aServerSaidNotToServeIsRemovedAtOnceUnlessAlsoListed() {
+        read(A, B, C);
+        RemovalDelay.Decision d = removals.decide(Set.of(A, C), Set.of(B, C), now, 1);
+        assertThat(d.removed()).containsExactly(B);
+        assertThat(d.servers()).containsExactlyInAnyOrder(A, C);
+        read(A); // C missing: the delay
+        assertThat(removals.decide(Set.of(A), Set.of(C), now, 1).removed()).as("then said out of service").containsExactly(C);
     }
 }
