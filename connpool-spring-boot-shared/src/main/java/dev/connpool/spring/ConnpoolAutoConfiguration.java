@@ -17,7 +17,8 @@ import org.springframework.context.annotation.ImportRuntimeHints;
 
 /**
  * Creates a {@link MultiPool} bean for each pool under {@code connpool.pools} and a
- * {@link MultiPoolRegistry} of every pool, and the ZooKeeper discovery of the pools that have one.
+ * {@link MultiPoolRegistry} of every pool, and the server source (ZooKeeper, DNS, Spring Cloud) of the pools
+ * that have one.
  * Switched off by {@code connpool.enabled=false}.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
@@ -38,8 +39,15 @@ public final class ConnpoolAutoConfiguration {
     PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
                                     ObjectProvider<SslBundles> sslBundles,
                                     ObjectProvider<MultiPoolBuilderCustomizer> customizers,
-                                    ObjectProvider<PoolDiscoveryStarter> discovery) {
-        return new PoolCreator(properties, beanFactory, sslBundles, customizers, discovery);
+                                    ObjectProvider<PoolSourceFactory> sourceFactories,
+                                    PoolServerSources sources) {
+        return new PoolCreator(properties, beanFactory, sslBundles, customizers, sourceFactories, sources);
+    }
+
+    /** The pools' running server sources, whatever their kind: started, shown in health, closed. */
+    @Bean(PoolServerSources.BEAN_NAME)
+    PoolServerSources connpoolServerSources() {
+        return new PoolServerSources();
     }
 
     @Bean

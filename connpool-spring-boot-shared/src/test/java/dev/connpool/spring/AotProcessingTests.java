@@ -96,7 +96,7 @@ class AotProcessingTests {
                 .as("binding a pool (Spring Boot's hints for the properties)").accepts(hints);
         assertThat(BootGeneration.onMethodInvocation(PoolDefaultsProperties.Retry.class,
                 "setAttempts")).accepts(hints);
-        assertThat(BootGeneration.onMethodInvocation(PoolProperties.Zookeeper.class,
+        assertThat(BootGeneration.onMethodInvocation(DiscoveryProperties.Zookeeper.class,
                 "setFormat")).accepts(hints);
     }
 
