@@ -73,4 +73,19 @@ public final class ConnpoolAutoConfiguration {
             return new ZooKeeperPoolDiscovery();
         }
     }
+
+    /**
+     * Spring Cloud discovery ({@code connpool.pools.<name>.discovery.spring-cloud.*}), when spring-cloud-commons
+     * is on the class path (a Spring Cloud discovery client brings it). Without it a pool with that discovery
+     * fails start-up, saying so.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.cloud.client.discovery.DiscoveryClient")
+    static class SpringCloudDiscoveryConfiguration {
+
+        @Bean
+        SpringCloudPoolDiscovery connpoolSpringCloudDiscovery() {
+            return new SpringCloudPoolDiscovery();
+        }
+    }
 }
