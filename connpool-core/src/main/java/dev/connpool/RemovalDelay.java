@@ -24,7 +24,8 @@ import java.util.Set;
  * since the source last became {@linkplain #reconnected reachable} again (the first answers after an outage
  * get the same grace, whatever was missing before it) <em>and</em> it was missing from at least the number
  * of answers in a row the caller asks for (1 for registries that answer with the whole set; more for DNS
- * answers that are samples). A delay of zero follows the registry at once.
+ * answers that are samples). A delay of zero follows the registry at once. A server the registry says is
+ * not serving (a status other than UP) is not missing: the registry said so; it is drained at once.
  *
  * <p>The first answer is taken whole: the pool's servers then were not given by the source (static
  * configuration), and are replaced at once.
@@ -59,18 +60,20 @@ final class RemovalDelay {
 
     /** What the pool should have after an answer listing {@code listed} at {@code now}, each removal needing one answer. */
     Decision decide(Set<ServerAddress> listed, long now) {
-        return decide(listed, now, 1);
+        return decide(listed, Set.of(), now, 1);
     }
 
     /**
      * What the pool should have after an answer that listed {@code listed}, at {@code now}.
      *
      * @param listed        the servers the answer listed
+     * @param notServing    servers the answer lists as not serving (a status other than UP): drained at once,
+     *                      unless {@code listed} has them too
      * @param now           monotonic nanoseconds
      * @param answersNeeded how many answers in a row a server must be missing from before it may be drained
      * @return the decision
      */
-    Decision decide(Set<ServerAddress> listed, long now, int answersNeeded) {
+    Decision decide(Set<ServerAddress> listed, Set<ServerAddress> notServing, long now, int answersNeeded) {
         Set<ServerAddress> servers = new LinkedHashSet<>(listed);
         List<ServerAddress> back = new ArrayList<>();
         for (Iterator<ServerAddress> it = missingSince.keySet().iterator(); it.hasNext(); ) {
@@ -97,7 +100,7 @@ final class RemovalDelay {
             Missing gone = entry.getValue();
             gone.answers++;
             long left = nanosLeft(gone.since, now);
-            if (left <= 0 && gone.answers >= answersNeeded) {
+            if ((left <= 0 && gone.answers >= answersNeeded) || notServing.contains(entry.getKey())) {
                 it.remove();
                 removed.add(entry.getKey());
             } else {

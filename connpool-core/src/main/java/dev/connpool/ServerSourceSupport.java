@@ -180,12 +180,33 @@ public final class ServerSourceSupport {
      * @throws PoolClosedException when the pool was closed: the source should stop
      */
     public Optional<Duration> answered(Collection<ServerAddress> listed, Collection<String> skipped) {
-        return answered(listed, skipped, 1);
+        return answered(listed, Set.of(), skipped, 1);
     }
 
-    /** {@link #answered(Collection, Collection)}, a server drained only once missing from {@code answersNeeded} answers in a row. */
-    Optional<Duration> answered(Collection<ServerAddress> listed, Collection<String> skipped, int answersNeeded) {
+    /**
+     * Applies a complete answer that also lists servers that do not serve now: registered with a status
+     * other than UP ({@code OUT_OF_SERVICE}, {@code DOWN}, disabled). Those are drained at once, without
+     * the removal delay: the registry did not lose them, it says they must not get traffic. A server both
+     * in {@code listed} (another registration of the same address that is UP) and in {@code notServing}
+     * stays. Otherwise as {@link #answered(Collection, Collection)}.
+     *
+     * @param listed     every server the registry lists as serving now
+     * @param notServing servers the registry lists as not serving
+     * @param skipped    entries of the answer that are not servers (the ones not serving too), each with why
+     * @return how long until the next removal falls due, or empty when none is pending or the source is
+     *         closed
+     * @throws PoolClosedException when the pool was closed: the source should stop
+     */
+    public Optional<Duration> answered(Collection<ServerAddress> listed, Collection<ServerAddress> notServing,
+                                       Collection<String> skipped) {
+        return answered(listed, notServing, skipped, 1);
+    }
+
+    /** {@link #answered(Collection, Collection, Collection)}, a server drained only once missing from {@code answersNeeded} answers in a row. */
+    Optional<Duration> answered(Collection<ServerAddress> listed, Collection<ServerAddress> notServing,
+                                Collection<String> skipped, int answersNeeded) {
         Set<ServerAddress> wanted = new LinkedHashSet<>(listed);
+        Set<ServerAddress> out = Set.copyOf(notServing);
         Set<String> skippedNow = Set.copyOf(skipped);
         synchronized (answerLock) {
             if (closed) {
@@ -195,7 +216,7 @@ public final class ServerSourceSupport {
                 reachable();
             }
             Set<ServerAddress> before = pool.servers();
-            RemovalDelay.Decision decision = removals.decide(wanted, clock.nanoTime(), answersNeeded);
+            RemovalDelay.Decision decision = removals.decide(wanted, out, clock.nanoTime(), answersNeeded);
             synchronized (stateLock) { // first: whoever sees the pool changed then finds why
                 synced = true;
                 lastUpdate = clock.instant();

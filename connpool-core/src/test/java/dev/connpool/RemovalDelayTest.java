@@ -133,24 +133,34 @@ class RemovalDelayTest {
     @Test
     void aServerIsDrainedOnlyOnceMissingFromTheAnswersNeeded() {
         read(A, B);
-        removals.decide(Set.of(A), now, 3); // 1st answer without B
+        removals.decide(Set.of(A), Set.of(), now, 3); // 1st answer without B
         advance(60);
-        RemovalDelay.Decision d = removals.decide(Set.of(A), now, 3); // 2nd: the delay is over, not the answers
+        RemovalDelay.Decision d = removals.decide(Set.of(A), Set.of(), now, 3); // 2nd: the delay is over, not the answers
         assertThat(d.servers()).containsExactlyInAnyOrder(A, B);
         assertThat(d.nanosToNext()).as("due by time already: no wake-up to ask for").isNegative();
-        d = removals.decide(Set.of(A), now, 3); // 3rd
+        d = removals.decide(Set.of(A), Set.of(), now, 3); // 3rd
         assertThat(d.removed()).containsExactly(B);
     }
 
     @Test
     void anAnswerListingTheServerStartsItsCountOver() {
         read(A, B);
-        removals.decide(Set.of(A), now, 2);
+        removals.decide(Set.of(A), Set.of(), now, 2);
         advance(60);
-        removals.decide(Set.of(A, B), now, 2); // back
+        removals.decide(Set.of(A, B), Set.of(), now, 2); // back
         advance(60);
-        assertThat(removals.decide(Set.of(A), now, 2).servers()).contains(B); // 1 answer, the new 30 s not over
+        assertThat(removals.decide(Set.of(A), Set.of(), now, 2).servers()).contains(B); // 1 answer, the new 30 s not over
         advance(30);
-        assertThat(removals.decide(Set.of(A), now, 2).removed()).containsExactly(B);
+        assertThat(removals.decide(Set.of(A), Set.of(), now, 2).removed()).containsExactly(B);
+    }
+
+    @Test
+    void aServerSaidNotToServeIsRemovedAtOnceUnlessAlsoListed() {
+        read(A, B, C);
+        RemovalDelay.Decision d = removals.decide(Set.of(A, C), Set.of(B, C), now, 1);
+        assertThat(d.removed()).containsExactly(B);
+        assertThat(d.servers()).containsExactlyInAnyOrder(A, C);
+        read(A); // C missing: the delay
+        assertThat(removals.decide(Set.of(A), Set.of(C), now, 1).removed()).as("then said out of service").containsExactly(C);
     }
 }

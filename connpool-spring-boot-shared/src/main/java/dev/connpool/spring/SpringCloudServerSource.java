@@ -34,8 +34,9 @@ import org.springframework.cloud.client.discovery.DiscoveryClient;
  * <p>What is a server, instance by instance:
  * <ul>
  *   <li>An instance whose metadata has {@code instance_status} (Spring Cloud Zookeeper writes it; any
- *       registry may) other than {@code UP} is left out and drained at once: a status is an operator's or the
- *       instance's own decision, not a registry hiccup. Registries that keep the status elsewhere filter
+ *       registry may) other than {@code UP} is left out and drained at once, without the removal delay
+ *       ({@link ServerSourceSupport#answered(java.util.Collection, java.util.Collection, java.util.Collection)}):
+ *       a status is an operator's or the instance's own decision, not a registry hiccup. Registries that keep the status elsewhere filter
  *       themselves (Eureka's client lists UP instances only by default, Consul's asks for passing ones,
  *       Kubernetes' lists ready endpoints).</li>
  *   <li>Its address is {@code getHost():getPort()}, the port Spring Cloud itself uses: the secure one when the
@@ -65,13 +66,10 @@ final class SpringCloudServerSource implements ServerSource {
     private final String serviceId;
     private final Duration refreshInterval;
     private final Boolean tls;
-    private final Duration removalDelay;
+    private final ServerSourceSupport support;
     private final ScheduledThreadPoolExecutor thread;
     /** A read is queued and has not begun: later requests fold into it. */
     private final AtomicBoolean readQueued = new AtomicBoolean();
-    /** Replaced (on the source's thread) only to drain withdrawn servers at once: see {@link #withdraw}. */
-    private volatile ServerSourceSupport support;
-    private volatile boolean closed;
 
     /**
      * @param pool            the pool whose servers it keeps
@@ -84,8 +82,8 @@ final class SpringCloudServerSource implements ServerSource {
         this.serviceId = settings.serviceId();
         this.refreshInterval = settings.refreshInterval();
         this.tls = settings.tls();
-        this.removalDelay = settings.removalDelay();
-        this.support = newSupport();
+        this.support = ServerSourceSupport.builder(pool, SpringCloudDiscoverySettings.KIND, serviceId)
+                .removalDelay(settings.removalDelay()).build();
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "connpool-" + pool.name() + "-spring-cloud");
             t.setDaemon(true);
@@ -116,7 +114,7 @@ final class SpringCloudServerSource implements ServerSource {
 
     /** Reads the DiscoveryClient again soon (a heartbeat event); requests made before that read begins fold into it. */
     void refresh() {
-        if (closed || !readQueued.compareAndSet(false, true)) {
+        if (support.closed() || !readQueued.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -131,7 +129,7 @@ final class SpringCloudServerSource implements ServerSource {
 
     /** One read of the DiscoveryClient, applied to the pool. Runs on the source's thread only. */
     private void read() {
-        if (closed) {
+        if (support.closed()) {
             return;
         }
         List<ServiceInstance> instances;
@@ -151,48 +149,12 @@ final class SpringCloudServerSource implements ServerSource {
             log.debug("{}: left out {}", support.label(), skipped);
         }
         try {
-            withdraw(answer);
-            Optional<Duration> nextRemoval = support.answered(answer.servers(), answer.skipped());
+            Optional<Duration> nextRemoval = support.answered(answer.servers(), answer.notServing(),
+                    answer.skipped());
             nextRemoval.ifPresent(due -> schedule(due.plusMillis(1)));
         } catch (PoolClosedException e) {
             close();
         }
-    }
-
-    /**
-     * Drains at once the servers the source gives the pool whose instances now have a status other than UP:
-     * unlike a server missing from an answer (a registry hiccup, which the removal delay rides out), a status
-     * is a decision. {@link ServerSourceSupport} has no such removal of its own, so the source starts a new
-     * support whose first answer (taken whole) is the servers it gave the pool minus the withdrawn ones; the
-     * answer that follows puts the servers still missing back under their removal delay (started over).
-     */
-    private void withdraw(Answer answer) {
-        ServerSourceState before = support.state();
-        Set<ServerAddress> given = new LinkedHashSet<>(before.servers());
-        given.addAll(before.removing());
-        Set<ServerAddress> withdrawn = new LinkedHashSet<>(answer.withdrawn());
-        withdrawn.retainAll(given);
-        if (withdrawn.isEmpty()) {
-            return;
-        }
-        log.info("{}: {} no longer UP; drained at once", support.label(), withdrawn);
-        ServerSourceSupport fresh = newSupport();
-        fresh.start();
-        given.removeAll(withdrawn);
-        given.addAll(answer.servers());
-        ServerSourceSupport old = support;
-        support = fresh;
-        old.close();
-        if (closed) { // close() closed the old one meanwhile
-            fresh.close();
-            return;
-        }
-        fresh.answered(given, answer.skipped());
-    }
-
-    private ServerSourceSupport newSupport() {
-        return ServerSourceSupport.builder(pool, SpringCloudDiscoverySettings.KIND, serviceId)
-                .removalDelay(removalDelay).build();
     }
 
     private void schedule(Duration delay) {
@@ -211,7 +173,6 @@ final class SpringCloudServerSource implements ServerSource {
     /** Stops reading; the pool keeps its servers. Idempotent. */
     @Override
     public void close() {
-        closed = true;
         support.close();
         thread.shutdownNow();
     }
@@ -224,15 +185,15 @@ final class SpringCloudServerSource implements ServerSource {
     /**
      * One answer of the DiscoveryClient, sorted out.
      *
-     * @param servers   the instances that are servers of the pool
-     * @param withdrawn servers listed with a status other than UP
-     * @param skipped   every instance left out, with why
+     * @param servers    the instances that are servers of the pool
+     * @param notServing servers listed with a status other than UP: drained at once
+     * @param skipped    every instance left out, with why
      */
-    record Answer(Set<ServerAddress> servers, Set<ServerAddress> withdrawn, List<String> skipped) {
+    record Answer(Set<ServerAddress> servers, Set<ServerAddress> notServing, List<String> skipped) {
 
         static Answer of(List<ServiceInstance> instances, Boolean tls) {
             Set<ServerAddress> servers = new LinkedHashSet<>();
-            Set<ServerAddress> withdrawn = new LinkedHashSet<>();
+            Set<ServerAddress> notServing = new LinkedHashSet<>();
             List<String> skipped = new ArrayList<>();
             for (ServiceInstance instance : instances) {
                 String name = instance.getHost() + ":" + instance.getPort();
@@ -240,23 +201,22 @@ final class SpringCloudServerSource implements ServerSource {
                 try {
                     address = ServerAddress.of(instance.getHost(), instance.getPort());
                 } catch (RuntimeException e) {
-                    skipped.add(name + " (" + e.getMessage() + ")");
+                    skipped.add(name + ": " + e.getMessage());
                     continue;
                 }
                 String status = status(instance);
                 if (status != null && !status.equalsIgnoreCase("UP")) {
-                    withdrawn.add(address);
-                    skipped.add(name + " (" + STATUS_KEY + " " + status + ")");
+                    notServing.add(address);
+                    skipped.add(name + ": " + STATUS_KEY + " is " + status);
                 } else if (Boolean.TRUE.equals(tls) && !instance.isSecure()) {
-                    skipped.add(name + " (not secure; the pool speaks TLS, socket.ssl-bundle)");
+                    skipped.add(name + ": not secure, and the pool speaks TLS (socket.ssl-bundle)");
                 } else if (Boolean.FALSE.equals(tls) && instance.isSecure()) {
-                    skipped.add(name + " (secure; the pool speaks plain text: set socket.ssl-bundle)");
+                    skipped.add(name + ": secure, and the pool speaks plain text (no socket.ssl-bundle)");
                 } else {
                     servers.add(address);
                 }
             }
-            withdrawn.removeAll(servers); // another instance on the same address is UP
-            return new Answer(servers, withdrawn, skipped);
+            return new Answer(servers, notServing, skipped);
         }
 
         private static String status(ServiceInstance instance) {

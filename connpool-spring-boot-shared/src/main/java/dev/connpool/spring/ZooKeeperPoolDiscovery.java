@@ -4,7 +4,6 @@ import dev.connpool.MultiPool;
 import dev.connpool.ServerSource;
 import dev.connpool.ServerSourceState;
 import dev.connpool.zookeeper.DiscoveryFormat;
-import dev.connpool.zookeeper.DiscoveryState;
 import dev.connpool.zookeeper.InvalidDiscoverySettingException;
 import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.util.ArrayList;
@@ -90,7 +89,8 @@ final class ZooKeeperPoolDiscovery implements PoolSourceFactory, BeanFactoryAwar
             ZooKeeperServerSource.Builder builder = ZooKeeperServerSource.builder(client, pool)
                     .path(settings.path())
                     .format(format(settings))
-                    .service(settings.service());
+                    .service(settings.service())
+                    .useSslPort(settings.curator() && settings.tls()); // a TLS pool reaches an instance's sslPort
             if (settings.removalDelay() != null) {
                 builder.removalDelay(settings.removalDelay());
             }
@@ -171,10 +171,7 @@ final class ZooKeeperPoolDiscovery implements PoolSourceFactory, BeanFactoryAwar
 
         @Override
         public ServerSourceState state() {
-            DiscoveryState state = source.state();
-            return new ServerSourceState(ZooKeeperDiscoverySettings.KIND, state.path(), state.connected(),
-                    state.synced(), state.lastUpdate(), state.servers(), state.removing(), state.skipped(),
-                    state.lastError());
+            return source.state();
         }
 
         @Override

@@ -5,6 +5,9 @@ import java.time.Duration;
 import org.apache.curator.utils.PathUtils;
 import org.apache.curator.utils.ZKPaths;
 
+import dev.connpool.InvalidSettingException;
+import dev.connpool.ServerSourceSupport;
+
 /**
  * The checked settings of a {@link ZooKeeperServerSource}. {@link #check} is the one place their rules are
  * written; a bad value throws {@link InvalidDiscoverySettingException} with the setting's YAML key.
@@ -13,12 +16,11 @@ import org.apache.curator.utils.ZKPaths;
  *                           {@code <base>/<service>}
  * @param format             how servers are written under it
  * @param initialSyncTimeout how long {@code start()} waits for the first read
- * @param removalDelay       how long a server gone from ZooKeeper stays in the pool (see {@link RemovalDelay})
+ * @param removalDelay       how long a server gone from ZooKeeper stays in the pool (see {@link ServerSourceSupport})
  */
 record DiscoverySettings(String path, DiscoveryFormat format, Duration initialSyncTimeout, Duration removalDelay) {
 
     static final Duration DEFAULT_INITIAL_SYNC_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration DEFAULT_REMOVAL_DELAY = ZooKeeperServerSource.DEFAULT_REMOVAL_DELAY;
 
     /**
      * Checks the builder's values.
@@ -54,9 +56,10 @@ record DiscoverySettings(String path, DiscoveryFormat format, Duration initialSy
         if (initialSyncTimeout == null || initialSyncTimeout.isNegative() || initialSyncTimeout.isZero()) {
             throw new InvalidDiscoverySettingException("initial-sync-timeout", initialSyncTimeout, "must be positive");
         }
-        if (removalDelay == null || removalDelay.isNegative()) {
-            throw new InvalidDiscoverySettingException("removal-delay", removalDelay,
-                    "must be zero (drain at once) or positive");
+        try {
+            ServerSourceSupport.checkRemovalDelay("", "removal-delay", removalDelay); // every source's one rule
+        } catch (InvalidSettingException e) {
+            throw new InvalidDiscoverySettingException("removal-delay", removalDelay, e.reason());
         }
         return new DiscoverySettings(watched, format, initialSyncTimeout, removalDelay);
     }

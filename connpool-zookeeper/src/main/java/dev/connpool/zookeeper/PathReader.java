@@ -28,9 +28,9 @@ abstract class PathReader {
 
     /** The reader of {@code format}. */
     static PathReader of(DiscoveryFormat format, WatcherRemoveCuratorFramework watching, Watcher watcher,
-                         String path) {
+                         String path, boolean useSslPort) {
         return format == DiscoveryFormat.CURATOR
-                ? new CuratorInstanceReader(watching, watcher, path)
+                ? new CuratorInstanceReader(watching, watcher, path, useSslPort)
                 : new ChildrenReader(watching, watcher, path);
     }
 

@@ -1,9 +1,8 @@
 package dev.connpool.zookeeper;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -15,13 +14,13 @@ import org.slf4j.LoggerFactory;
 
 import dev.connpool.MultiPool;
 import dev.connpool.PoolClosedException;
-import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceSupport;
 
 /**
  * One read of the watched path and what follows from it, on the {@link SyncScheduler}'s thread: the
- * servers read go through the {@link RemovalDelay} to the pool ({@link MultiPool#updateServers}), bad
- * nodes are logged once, a missing path keeps the pool as it is and is watched until created, a failed
- * read is tried again. Its fields are the thread's own.
+ * servers read are the answer given to the {@link ServerSourceSupport} (which applies the removal delay and
+ * updates the pool), skipped nodes are logged once, a missing path keeps the pool as it is and is watched
+ * until created, a failed read is tried again. Its fields are the thread's own.
  */
 final class PathSync implements Runnable {
 
@@ -31,26 +30,23 @@ final class PathSync implements Runnable {
     private final PathReader reader;
     private final MultiPool<?> pool;
     private final CuratorFramework client;
-    private final SourceState state;
-    private final RemovalDelay removals;
-    private final DiscoveryClock clock;
+    private final ServerSourceSupport support;
     private SyncScheduler scheduler;
     /** Stops the source from inside, saying why. */
     private final Consumer<String> stopSource;
 
     private Map<String, String> badNodes = Map.of();
+    private Map<String, String> leftOutNodes = Map.of();
     private boolean pathMissingLogged;
     private String lastFailureLogged;
 
-    PathSync(String label, PathReader reader, MultiPool<?> pool, CuratorFramework client, SourceState state,
-             RemovalDelay removals, DiscoveryClock clock, Consumer<String> stopSource) {
+    PathSync(String label, PathReader reader, MultiPool<?> pool, CuratorFramework client, ServerSourceSupport support,
+             Consumer<String> stopSource) {
         this.label = label;
         this.reader = reader;
         this.pool = pool;
         this.client = client;
-        this.state = state;
-        this.removals = removals;
-        this.clock = clock;
+        this.support = support;
         this.stopSource = stopSource;
     }
 
@@ -61,7 +57,7 @@ final class PathSync implements Runnable {
 
     @Override
     public void run() {
-        if (state.closed()) {
+        if (support.closed()) {
             return;
         }
         PathRead read;
@@ -86,59 +82,35 @@ final class PathSync implements Runnable {
     }
 
     private void apply(PathRead read) {
-        Set<ServerAddress> before = pool.servers();
-        RemovalDelay.Decision decision = removals.decide(read.servers, clock.nanoTime());
-        state.synced(read, decision.kept()); // first: whoever sees the pool changed then finds why
+        Optional<Duration> nextRemoval;
         try {
-            pool.updateServers(decision.servers());
+            nextRemoval = support.answered(read.servers, read.notServing, read.skipped());
         } catch (PoolClosedException e) {
             stopSource.accept("the pool was closed");
             return;
         }
-        scheduler.readIn(decision.nanosToNext());
+        scheduler.readIn(nextRemoval.map(Duration::toNanos).orElse(-1L));
         scheduler.succeeded();
-        logBadNodes(read.bad);
+        badNodes = logSkipped(read.bad, badNodes, true);
+        leftOutNodes = logSkipped(read.leftOut, leftOutNodes, false);
         pathMissingLogged = false;
         lastFailureLogged = null;
-        logChanges(read, decision, before);
+        log.debug("{}: {} node(s), {} server(s) listed", label, read.nodes, read.servers.size());
     }
 
-    private void logChanges(PathRead read, RemovalDelay.Decision decision, Set<ServerAddress> before) {
-        List<ServerAddress> added = new ArrayList<>();
-        for (ServerAddress server : decision.servers()) {
-            if (!before.contains(server)) {
-                added.add(server);
+    /** Logs the nodes skipped for a new reason, each once: at WARN when they do not parse, else at INFO. */
+    private Map<String, String> logSkipped(Map<String, String> now, Map<String, String> before, boolean warn) {
+        for (Map.Entry<String, String> node : now.entrySet()) {
+            if (!node.getValue().equals(before.get(node.getKey()))) {
+                String path = ZKPaths.makePath(reader.path, node.getKey());
+                if (warn) {
+                    log.warn("{}: skipped node {}: {}", label, path, node.getValue());
+                } else {
+                    log.info("{}: instance {} is not a server now: {}", label, path, node.getValue());
+                }
             }
         }
-        List<ServerAddress> removed = new ArrayList<>();
-        for (ServerAddress server : before) {
-            if (!decision.servers().contains(server)) {
-                removed.add(server);
-            }
-        }
-        if (!decision.missing().isEmpty()) {
-            log.info("{}: {} no longer in ZooKeeper; kept for the removal delay ({} ms) in case it comes back",
-                    label, decision.missing(), removals.delayMillis());
-        }
-        if (!decision.back().isEmpty()) {
-            log.info("{}: {} back in ZooKeeper before its removal delay ran out; not drained", label, decision.back());
-        }
-        if (added.isEmpty() && removed.isEmpty()) {
-            log.debug("{}: {} node(s), {} server(s), unchanged", label, read.nodes, decision.servers().size());
-        } else {
-            log.info("{}: {}{}{} server(s) now", label, added.isEmpty() ? "" : "added " + added + "; ",
-                    removed.isEmpty() ? "" : "removed " + removed + " (draining); ", decision.servers().size());
-        }
-    }
-
-    private void logBadNodes(Map<String, String> bad) {
-        for (Map.Entry<String, String> node : bad.entrySet()) {
-            if (!node.getValue().equals(badNodes.get(node.getKey()))) {
-                log.warn("{}: skipped node {}: {}", label, ZKPaths.makePath(reader.path, node.getKey()),
-                        node.getValue());
-            }
-        }
-        badNodes = bad;
+        return now;
     }
 
     private void pathMissing() throws InterruptedException {
@@ -155,7 +127,7 @@ final class PathSync implements Runnable {
             scheduler.request(); // created since the read
             return;
         }
-        state.failed("path " + reader.path + " does not exist; the pool keeps its servers until it is created");
+        support.failed("path " + reader.path + " does not exist; the pool keeps its servers until it is created");
         if (!pathMissingLogged) {
             pathMissingLogged = true;
             log.warn("{}: the path does not exist; the pool keeps its {} server(s) and the source waits for it",
@@ -169,7 +141,7 @@ final class PathSync implements Runnable {
             return;
         }
         String message = doing + " failed: " + e;
-        state.failed(message);
+        support.failed(message);
         boolean connectionProblem = e instanceof KeeperException.ConnectionLossException
                 || e instanceof KeeperException.SessionExpiredException
                 || e instanceof KeeperException.SessionMovedException;

@@ -17,6 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.connpool.MultiPool;
+import dev.connpool.ServerSource;
+import dev.connpool.ServerSourceState;
+import dev.connpool.ServerSourceSupport;
 
 /**
  * Keeps a {@link MultiPool}'s servers equal to what a ZooKeeper path holds, read through Apache Curator.
@@ -24,14 +27,15 @@ import dev.connpool.MultiPool;
  * <p>The source watches the path (no polling): a server that appears is added to the pool at once (and its
  * min-idle filled in the background); a server that goes away is drained through
  * {@link MultiPool#updateServers} once it has been gone for the removal delay
- * ({@link Builder#removalDelay(Duration)}, 60 s by default), so that a ZooKeeper hiccup, which makes the
- * registrations of healthy servers vanish for a moment, does not drain them; a server registered again
- * within the delay stays. Leases out on a drained server finish normally and its connections are closed
+ * ({@link Builder#removalDelay(Duration)}, {@link ServerSourceSupport#DEFAULT_REMOVAL_DELAY} by default), so
+ * that a ZooKeeper hiccup, which makes the registrations of healthy servers vanish for a moment, does not
+ * drain them; a server registered again within the delay stays. Leases out on a drained server finish normally and its connections are closed
  * when they come back. A node that does not parse is logged once and skipped.
  *
  * <p>When ZooKeeper cannot be reached, or the session is lost, the pool keeps the last known servers (the
  * fleet is not drained because the registry is away); the source reports it in {@link #state()} and reads
- * the path again as soon as it is connected, giving what is missing then the removal delay again.
+ * the path again as soon as it is connected, giving what is missing then the removal delay again. These
+ * rules are every source's: they live in core's {@link ServerSourceSupport}, which this source feeds.
  *
  * <pre>{@code
  * try (var source = ZooKeeperServerSource.builder(curator, pool).path("/services/cache").build()) {
@@ -60,19 +64,25 @@ import dev.connpool.MultiPool;
  * nodes of a lost session as deleted one by one) and to x-discovery's {@code ServiceCache} (which needs the
  * instances' payload class on the class path to deserialize them, while instances written by Spring Cloud
  * Zookeeper carry its own): the path is read as it is, and instance JSON is read as a tree (fields
- * {@code address}, {@code port}, {@code sslPort}; an instance whose {@code enabled} is {@code false} is not
- * a server, as with Curator's own providers). {@link #close()} removes the watches.
+ * {@code address}, {@code port}, {@code sslPort}, {@code enabled}, {@code payload.metadata.instance_status}).
+ * {@link #close()} removes the watches.
+ *
+ * <p><b>Instances that do not serve</b> ({@code curator} format): only an instance whose
+ * {@code payload.metadata.instance_status} is absent or {@code UP} is a server. That is where Spring Cloud
+ * Zookeeper keeps an instance's status ({@code OUT_OF_SERVICE} when registered with
+ * {@code spring.cloud.zookeeper.discovery.initial-status=OUT_OF_SERVICE} or set through
+ * {@code POST /actuator/serviceregistry}); the change rewrites the instance's node, whose data is watched, so
+ * the pool follows within a read, at once: the removal delay is for instances that vanish, while this one
+ * is still registered and says it must not get traffic ({@link ServerSourceSupport#answered(java.util.Collection,
+ * java.util.Collection, java.util.Collection)}). An instance whose {@code enabled} is {@code false} (a Curator field Spring Cloud does
+ * not write) is left out too. Both are listed in {@link ServerSourceState#skipped()} with why, logged at INFO
+ * once. With {@link Builder#useSslPort} the server's port is the instance's {@code sslPort}.
  *
  * <p><b>Bad nodes</b> (a child name that is not {@code host:port}, an instance whose JSON has no usable
  * address or port) are skipped, logged at WARN once (again only if they go away and come back, or change
- * the reason), and listed in {@link DiscoveryState#skipped()}.
+ * the reason), and listed in {@link ServerSourceState#skipped()}.
  */
-public final class ZooKeeperServerSource implements AutoCloseable {
-
-    /**
-     * The default {@link Builder#removalDelay(Duration) removal delay}, 60 s: see there for why.
-     */
-    public static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+public final class ZooKeeperServerSource implements ServerSource {
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperServerSource.class);
     private static final long CLOSE_WAIT_MILLIS = 5_000;
@@ -83,7 +93,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
     private final DiscoverySettings settings;
     /** Names the source in logs. */
     private final String label;
-    private final SourceState state;
+    private final ServerSourceSupport support;
     private final PathSync sync;
     private final SyncScheduler scheduler;
     private final ConnectionWatcher connectionWatcher;
@@ -95,15 +105,15 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         this.pool = builder.pool;
         this.watching = client.newWatcherRemoveCuratorFramework();
         this.label = "pool '" + pool.name() + "', zookeeper " + settings.path();
-        DiscoveryClock clock = builder.clock;
-        this.state = new SourceState(clock, settings.path(), settings.format());
-        RemovalDelay removals = new RemovalDelay(settings.removalDelay());
+        this.support = ServerSourceSupport.builder(pool, "zookeeper", settings.path())
+                .removalDelay(settings.removalDelay()).clock(builder.clock).build();
         Watcher watcher = this::watched;
-        this.sync = new PathSync(label, PathReader.of(settings.format(), watching, watcher, settings.path()), pool,
-                client, state, removals, clock, this::stopItself);
-        this.scheduler = new SyncScheduler(label, pool.name(), sync, state::connected);
+        this.sync = new PathSync(label, PathReader.of(settings.format(), watching, watcher, settings.path(),
+                builder.useSslPort), pool,
+                client, support, this::stopItself);
+        this.scheduler = new SyncScheduler(label, pool.name(), sync, () -> support.state().connected());
         sync.runBy(scheduler);
-        this.connectionWatcher = new ConnectionWatcher(label, state, removals, clock, scheduler, sync::serverCount);
+        this.connectionWatcher = new ConnectionWatcher(label, support, scheduler);
     }
 
     /**
@@ -130,7 +140,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
     public static void check(String path, DiscoveryFormat format, String service, Duration removalDelay) {
         DiscoverySettings.check(path, Objects.requireNonNull(format, "format"), service,
                 DiscoverySettings.DEFAULT_INITIAL_SYNC_TIMEOUT,
-                removalDelay == null ? DiscoverySettings.DEFAULT_REMOVAL_DELAY : removalDelay);
+                removalDelay == null ? ServerSourceSupport.DEFAULT_REMOVAL_DELAY : removalDelay);
     }
 
     /**
@@ -140,20 +150,16 @@ public final class ZooKeeperServerSource implements AutoCloseable {
      *
      * @throws IllegalStateException when started twice or after close
      */
+    @Override
     public void start() {
-        String refused = state.start();
-        if (refused != null) {
-            throw new IllegalStateException(label + ": " + refused);
-        }
+        support.start();
         // Listen first: a connection made after the check below is then heard.
         client.getConnectionStateListenable().addListener(connectionWatcher);
-        boolean isConnected = client.getZookeeperClient().isConnected();
-        state.startedWith(isConnected);
-        if (!isConnected) {
-            log.info("{}: not connected to ZooKeeper yet; the pool keeps its {} server(s) until the first read",
-                    label, pool.servers().size());
+        if (!client.getZookeeperClient().isConnected()) {
+            support.unreachable("not connected to ZooKeeper yet");
             return;
         }
+        support.reachable();
         Future<?> first;
         try {
             first = scheduler.submitFirst();
@@ -174,12 +180,23 @@ public final class ZooKeeperServerSource implements AutoCloseable {
     }
 
     /**
-     * Returns what the source knows now.
+     * Returns what the source knows now: kind {@code zookeeper}, the watched path as the target, the nodes
+     * skipped as {@code name: why} (a node that does not parse; an instance disabled or not {@code UP}).
      *
      * @return a snapshot
      */
-    public DiscoveryState state() {
-        return state.snapshot();
+    @Override
+    public ServerSourceState state() {
+        return support.state();
+    }
+
+    /**
+     * Returns how servers are written under the path.
+     *
+     * @return the format
+     */
+    public DiscoveryFormat format() {
+        return settings.format();
     }
 
     /**
@@ -187,7 +204,7 @@ public final class ZooKeeperServerSource implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!state.close(null)) {
+        if (!support.close()) {
             return;
         }
         stop();
@@ -204,15 +221,16 @@ public final class ZooKeeperServerSource implements AutoCloseable {
 
     /** Stops from inside (the pool or the client was closed): quietly, without waiting for itself. */
     private void stopItself(String why) {
-        if (!state.close(why)) {
+        if (!support.close()) {
             return;
         }
+        support.failed(why);
         log.info("{}: {}; the source stops", label, why);
         stop();
     }
 
     private void watched(WatchedEvent event) {
-        if (event.getType() == Watcher.Event.EventType.None || state.closed()) {
+        if (event.getType() == Watcher.Event.EventType.None || support.closed()) {
             return; // connection state: the connection watcher handles it
         }
         log.debug("{}: {} on {}", label, event.getType(), event.getPath());
@@ -235,8 +253,9 @@ public final class ZooKeeperServerSource implements AutoCloseable {
         DiscoveryFormat format = DiscoveryFormat.CHILDREN;
         String service;
         Duration initialSyncTimeout = DiscoverySettings.DEFAULT_INITIAL_SYNC_TIMEOUT;
-        Duration removalDelay = DiscoverySettings.DEFAULT_REMOVAL_DELAY;
-        DiscoveryClock clock = DiscoveryClock.SYSTEM;
+        Duration removalDelay = ServerSourceSupport.DEFAULT_REMOVAL_DELAY;
+        ServerSourceSupport.Clock clock = ServerSourceSupport.Clock.SYSTEM;
+        boolean useSslPort;
 
         private Builder(CuratorFramework client, MultiPool<?> pool) {
             this.client = Objects.requireNonNull(client, "client");
@@ -300,8 +319,8 @@ public final class ZooKeeperServerSource implements AutoCloseable {
          * clients reach ZooKeeper with a new session, and Curator's {@code ServiceDiscovery} deletes and
          * creates its node on every reconnection. A read in between must not drain them.
          *
-         * <p>60 s by default: a bit more than the 40 s a ZooKeeper server with its default 2 s tick grants at
-         * most to a session (Curator and the starter ask for 60 s), so that a registration whose session is
+         * <p>{@link ServerSourceSupport#DEFAULT_REMOVAL_DELAY} (60 s) by default, as for every source: a bit
+         * more than the 40 s a ZooKeeper server with its default 2 s tick grants at most to a session (Curator and the starter ask for 60 s), so that a registration whose session is
          * expired in a mass expiry, and whose client needs up to a session timeout to notice and open a new
          * session, fits, as does ZooKeeper expiring the stale sessions it reloaded one session timeout after
          * a restart. The price: a server that really left stays a candidate for up to a minute; calls to it
@@ -315,8 +334,22 @@ public final class ZooKeeperServerSource implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the pool speaks TLS, for {@link DiscoveryFormat#CURATOR}: an instance's {@code sslPort} is
+         * then its server's port ({@code port} when it has none), as Spring Cloud itself takes
+         * {@code sslPort} for an instance registered with one; otherwise {@code port} ({@code sslPort} when
+         * it has none). False by default. The children format has no SSL port: ignored there.
+         *
+         * @param useSslPort true when the pool's connections use TLS
+         * @return this builder
+         */
+        public Builder useSslPort(boolean useSslPort) {
+            this.useSslPort = useSslPort;
+            return this;
+        }
+
         /** The clocks the source reads; the system's by default (tests move one by hand). */
-        Builder clock(DiscoveryClock clock) {
+        Builder clock(ServerSourceSupport.Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }

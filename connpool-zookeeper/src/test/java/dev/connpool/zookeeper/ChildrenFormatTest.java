@@ -19,6 +19,7 @@ import dev.connpool.Lease;
 import dev.connpool.Lines;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceState;
 import dev.connpool.ServerStats;
 import dev.connpool.SocketConnection;
 import dev.connpool.TestServer;
@@ -79,16 +80,16 @@ class ChildrenFormatTest {
 
         start();
         assertThat(pool.servers()).as("set by start(), before it returned").containsExactlyInAnyOrder(a, b);
-        DiscoveryState state = source.state();
+        ServerSourceState state = source.state();
         assertThat(state.connected()).isTrue();
         assertThat(state.synced()).isTrue();
         assertThat(state.lastUpdate()).isNotNull();
-        assertThat(state.nodeCount()).isEqualTo(2);
+        assertThat(Zk.nodeCount(state)).isEqualTo(2);
         assertThat(state.servers()).containsExactlyInAnyOrder(a, b);
         assertThat(state.skipped()).isEmpty();
         assertThat(state.lastError()).isNull();
-        assertThat(state.path()).isEqualTo(PATH);
-        assertThat(state.format()).isEqualTo(DiscoveryFormat.CHILDREN);
+        assertThat(state.target()).isEqualTo(PATH);
+        assertThat(source.format()).isEqualTo(DiscoveryFormat.CHILDREN);
 
         Lease<SocketConnection> held = pool.borrow(a);
         assertThat(Lines.roundTrip(held.connection(), "PING")).isEqualTo("PONG");
@@ -119,7 +120,7 @@ class ChildrenFormatTest {
 
         deregister(a);
         within(FOLLOW).until(() -> pool.servers().isEmpty());
-        assertThat(source.state().nodeCount()).isZero();
+        assertThat(Zk.nodeCount(source.state())).isZero();
         assertThat(source.state().lastError()).isNull();
     }
 
@@ -131,7 +132,7 @@ class ChildrenFormatTest {
 
         start();
         assertThat(pool.servers()).containsExactly(a);
-        DiscoveryState state = source.state();
+        ServerSourceState state = source.state();
         assertThat(state.lastError()).contains(PATH).contains("does not exist");
         assertThat(state.synced()).isFalse();
 
@@ -159,9 +160,9 @@ class ChildrenFormatTest {
         try (LogCapture log = new LogCapture()) {
             start();
             assertThat(pool.servers()).containsExactly(good);
-            DiscoveryState state = source.state();
-            assertThat(state.skipped()).containsExactlyInAnyOrder("not-a-port", "host:99999", ":80");
-            assertThat(state.nodeCount()).isEqualTo(4);
+            ServerSourceState state = source.state();
+            assertThat(Zk.skippedNames(state)).containsExactlyInAnyOrder("not-a-port", "host:99999", ":80");
+            assertThat(Zk.nodeCount(state)).isEqualTo(4);
             assertThat(state.servers()).containsExactly(good);
 
             // more changes: the bad ones are not logged again
@@ -171,7 +172,7 @@ class ChildrenFormatTest {
             deregister(other);
             within(FOLLOW).until(() -> !pool.servers().contains(other));
             client.create().withMode(CreateMode.PERSISTENT).forPath(PATH + "/also:bad:name");
-            within(FOLLOW).until(() -> source.state().skipped().contains("also:bad:name"));
+            within(FOLLOW).until(() -> Zk.skippedNames(source.state()).contains("also:bad:name"));
             assertThat(pool.<String>execute(conn -> Lines.roundTrip(conn, "PING"))).isEqualTo("PONG");
 
             assertThat(log.count("skipped node " + PATH + "/not-a-port:")).isEqualTo(1);

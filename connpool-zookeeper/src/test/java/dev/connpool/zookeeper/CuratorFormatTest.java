@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import dev.connpool.Lines;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceState;
 import dev.connpool.SocketConnection;
 import dev.connpool.TestServer;
 
@@ -80,10 +81,11 @@ class CuratorFormatTest {
 
         start();
         assertThat(pool.servers()).containsExactly(a);
-        DiscoveryState state = source.state();
-        assertThat(state.path()).isEqualTo(SERVICE_PATH);
-        assertThat(state.format()).isEqualTo(DiscoveryFormat.CURATOR);
-        assertThat(state.nodeCount()).isEqualTo(1);
+        ServerSourceState state = source.state();
+        assertThat(state.target()).isEqualTo(SERVICE_PATH);
+        assertThat(source.format()).isEqualTo(DiscoveryFormat.CURATOR);
+        assertThat(state.kind()).isEqualTo("zookeeper");
+        assertThat(Zk.nodeCount(state)).isEqualTo(1);
 
         registrations.add(ZooKeeperRegistration.curator(client, BASE, SERVICE, b));
         within(FOLLOW).until(() -> pool.servers().equals(Set.of(a, b)));
@@ -101,7 +103,7 @@ class CuratorFormatTest {
         within(FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
         registrations.get(0).close();
         within(FOLLOW).until(() -> pool.servers().isEmpty());
-        assertThat(source.state().nodeCount()).isZero();
+        assertThat(Zk.nodeCount(source.state())).isZero();
     }
 
     @Test
@@ -127,9 +129,11 @@ class CuratorFormatTest {
         try (LogCapture log = new LogCapture()) {
             start();
             assertThat(pool.servers()).containsExactlyInAnyOrder(spring, ssl);
-            DiscoveryState state = source.state();
-            assertThat(state.skipped()).containsExactlyInAnyOrder("broken", "no-address", "no-port", "bad-port", "empty");
-            assertThat(state.nodeCount()).isEqualTo(8);
+            ServerSourceState state = source.state();
+            assertThat(Zk.skippedNames(state)).containsExactlyInAnyOrder("broken", "no-address", "no-port", "bad-port", "empty",
+                    "disabled");
+            assertThat(state.skipped()).contains("disabled: disabled (\"enabled\": false)");
+            assertThat(Zk.nodeCount(state)).isEqualTo(8);
 
             // other changes: read again, the bad ones are not logged again
             ServerAddress other = server();
@@ -138,7 +142,8 @@ class CuratorFormatTest {
             // fixing a bad instance brings it in, and it is no longer listed
             client.setData().forPath(SERVICE_PATH + "/broken", json(fixed));
             within(FOLLOW).until(() -> pool.servers().contains(fixed));
-            assertThat(source.state().skipped()).containsExactlyInAnyOrder("no-address", "no-port", "bad-port", "empty");
+            assertThat(Zk.skippedNames(source.state())).containsExactlyInAnyOrder("no-address", "no-port", "bad-port",
+                    "empty", "disabled");
             assertThat(pool.servers()).containsExactlyInAnyOrder(spring, ssl, other, fixed);
 
             assertThat(log.count("skipped node " + SERVICE_PATH + "/broken: not JSON")).isEqualTo(1);

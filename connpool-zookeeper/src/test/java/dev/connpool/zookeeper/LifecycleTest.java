@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceState;
 import dev.connpool.SocketConnection;
 
 /** Settings, start and close, and what the source does when the pool or ZooKeeper is not there. */
@@ -166,7 +167,7 @@ class LifecycleTest {
         long started = System.nanoTime();
         source.start();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
-        DiscoveryState state = source.state();
+        ServerSourceState state = source.state();
         assertThat(state.connected()).isFalse();
         assertThat(state.synced()).isFalse();
         assertThat(state.lastError()).contains("not connected");

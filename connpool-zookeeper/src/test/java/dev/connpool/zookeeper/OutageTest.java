@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import dev.connpool.Lines;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceState;
 import dev.connpool.SocketConnection;
 import dev.connpool.TestServer;
 
@@ -130,7 +131,7 @@ class OutageTest {
         assertThat(source.state().lastError()).isNotNull();
         assertThat(lost.await(10, TimeUnit.SECONDS)).as("the source's session is lost during the outage").isTrue();
         awaitMoreWork(300); // the pool keeps serving while ZooKeeper is away
-        DiscoveryState away = source.state();
+        ServerSourceState away = source.state();
         assertThat(away.connected()).isFalse();
         assertThat(away.lastError()).contains("ZooKeeper");
         assertThat(away.servers()).containsExactlyInAnyOrder(a, b);

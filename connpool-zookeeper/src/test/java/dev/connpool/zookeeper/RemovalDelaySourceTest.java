@@ -72,7 +72,7 @@ class RemovalDelaySourceTest {
     /** Deletes B's node and waits for the source to have read the path without it. */
     private void deleteBAndAwaitTheRead() throws Exception {
         client.delete().forPath(PATH + "/" + B);
-        within(Duration.ofSeconds(5)).until(() -> source.state().nodeCount() == 1);
+        within(Duration.ofSeconds(5)).until(() -> Zk.nodeCount(source.state()) == 1);
     }
 
     @Test
@@ -85,7 +85,7 @@ class RemovalDelaySourceTest {
 
         clock.advance(DELAY.minusSeconds(1));
         client.create().forPath(PATH + "/" + B);
-        within(Duration.ofSeconds(5)).until(() -> source.state().nodeCount() == 2);
+        within(Duration.ofSeconds(5)).until(() -> Zk.nodeCount(source.state()) == 2);
         assertThat(source.state().removing()).isEmpty();
         assertThat(pool.servers()).containsExactlyInAnyOrder(A, B);
         assertThat(drained).as("drained at no point").isEmpty();
@@ -97,7 +97,7 @@ class RemovalDelaySourceTest {
         deleteBAndAwaitTheRead();
         clock.advance(DELAY.minusMillis(1));
         client.create().forPath(PATH + "/unrelated-bad-node"); // any change: a read
-        within(Duration.ofSeconds(5)).until(() -> source.state().nodeCount() == 2);
+        within(Duration.ofSeconds(5)).until(() -> Zk.nodeCount(source.state()) == 2);
         assertThat(pool.servers()).containsExactlyInAnyOrder(A, B);
 
         clock.advance(Duration.ofMillis(1));
@@ -136,7 +136,7 @@ class RemovalDelaySourceTest {
                     within(Duration.ofSeconds(10)).until(() -> !registrar.getZookeeperClient().isConnected());
                     proxy.restart(); // reconnected: ServiceDiscovery deletes its node and creates it again
                     within(Duration.ofSeconds(10)).until(() -> createdZxid(registrar) > created);
-                    within(Duration.ofSeconds(5)).until(() -> curatorSource.state().nodeCount() == 1
+                    within(Duration.ofSeconds(5)).until(() -> Zk.nodeCount(curatorSource.state()) == 1
                             && curatorSource.state().removing().isEmpty());
                     assertThat(curatorPool.servers()).containsExactly(c.server());
                     assertThat(drained).as("drained at no point").isEmpty();

@@ -3,6 +3,7 @@ package dev.connpool.zookeeper;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -14,6 +15,7 @@ import org.awaitility.core.ConditionFactory;
 
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceState;
 import dev.connpool.ServerStats;
 import dev.connpool.SocketConnection;
 import dev.connpool.SocketConnectionFactory;
@@ -88,5 +90,15 @@ final class Zk {
                 // cleaning up
             }
         }
+    }
+
+    /** How many nodes the last read found: the servers and the skipped ones (each node is one or the other). */
+    static int nodeCount(ServerSourceState state) {
+        return state.servers().size() + state.skipped().size();
+    }
+
+    /** The names of the skipped nodes, each entry being {@code name: why}. */
+    static List<String> skippedNames(ServerSourceState state) {
+        return state.skipped().stream().map(entry -> entry.substring(0, entry.indexOf(": "))).toList();
     }
 }
