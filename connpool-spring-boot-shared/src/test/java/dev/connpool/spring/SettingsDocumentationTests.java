@@ -30,7 +30,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * ({@link dev.connpool.PoolSettings#toMap()} of a pool built with every default): every core setting has a
  * README row and a {@code connpool.defaults.*} metadata entry, both with core's default, and neither lists
  * a pool setting beyond core's but the starter's own ({@code factory}, {@code socket.*}, and in the README
- * the per-pool {@code primary} and {@code discovery.zookeeper.*}).
+ * the per-pool {@code primary} and {@code discovery.*}), and the README lists every discovery key of
+ * {@link DiscoveryProperties} (ZooKeeper, DNS, Spring Cloud) and no other.
  */
 class SettingsDocumentationTests {
 
@@ -39,7 +40,7 @@ class SettingsDocumentationTests {
             "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle");
     /** Per-pool keys, not under connpool.defaults: whether the pool's bean is primary, and its discovery. */
     private static final String PRIMARY = "primary";
-    private static final String DISCOVERY = "discovery.zookeeper.";
+    private static final String DISCOVERY = "discovery.";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h)");
 
     private static final Map<String, Object> CORE = coreDefaults();
@@ -59,6 +60,17 @@ class SettingsDocumentationTests {
         extra.remove(PRIMARY);
         extra.removeIf(key -> key.startsWith(DISCOVERY));
         assertThat(extra).as("README rows that are no setting").isEmpty();
+    }
+
+    @Test
+    void theReadmeShouldListEveryDiscoveryKeyWithADefaultAndNothingElse() throws IOException {
+        Map<String, String> readme = readmeDefaults();
+        Set<String> documented = new TreeSet<>(readme.keySet());
+        documented.removeIf(key -> !key.startsWith(DISCOVERY));
+        Set<String> keys = new TreeSet<>();
+        UnknownKeys.keys(DiscoveryProperties.class).forEach(key -> keys.add(DISCOVERY + key));
+        assertThat(documented).as("README rows of discovery.*").isEqualTo(keys);
+        documented.forEach(key -> assertThat(readme.get(key)).as("README default of " + key).isNotBlank());
     }
 
     @Test
