@@ -2,10 +2,8 @@ package dev.connpool;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -226,7 +224,7 @@ public final class ServerSourceSupport {
                 lastError = null;
             }
             pool.updateServers(decision.servers());
-            logChanges(decision, before);
+            SourceChangeLog.log(label, decision, before, removals.delayMillis());
             long next = decision.nanosToNext();
             return next < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(next));
         }
@@ -311,12 +309,8 @@ public final class ServerSourceSupport {
         return removalDelay;
     }
 
-    /**
-     * Names the source in logs: the pool, the kind and the target.
-     *
-     * @return the label, such as {@code pool 'orders', dns orders.default.svc.cluster.local}
-     */
-    public String label() {
+    /** Names the source in logs: the pool, the kind and the target ({@code pool 'orders', dns orders...:9090}). */
+    String label() {
         return label;
     }
 
@@ -331,34 +325,6 @@ public final class ServerSourceSupport {
             return pool.servers().size();
         } catch (RuntimeException closedPool) {
             return 0;
-        }
-    }
-
-    private void logChanges(RemovalDelay.Decision decision, Set<ServerAddress> before) {
-        List<ServerAddress> added = new ArrayList<>();
-        for (ServerAddress server : decision.servers()) {
-            if (!before.contains(server)) {
-                added.add(server);
-            }
-        }
-        List<ServerAddress> removed = new ArrayList<>();
-        for (ServerAddress server : before) {
-            if (!decision.servers().contains(server)) {
-                removed.add(server);
-            }
-        }
-        if (!decision.missing().isEmpty()) {
-            log.info("{}: {} no longer listed; kept for the removal delay ({} ms) in case it comes back", label,
-                    decision.missing(), removals.delayMillis());
-        }
-        if (!decision.back().isEmpty()) {
-            log.info("{}: {} listed again before its removal delay ran out; not drained", label, decision.back());
-        }
-        if (added.isEmpty() && removed.isEmpty()) {
-            log.debug("{}: {} server(s), unchanged", label, decision.servers().size());
-        } else {
-            log.info("{}: {}{}{} server(s) now", label, added.isEmpty() ? "" : "added " + added + "; ",
-                    removed.isEmpty() ? "" : "removed " + removed + " (draining); ", decision.servers().size());
         }
     }
 

@@ -29,6 +29,8 @@ public final class TestServer implements AutoCloseable {
 
     /** The port, chosen by the system at the first start and kept across restarts. */
     private volatile int port;
+    /** Where it listens: 127.0.0.1 unless started with {@link #startOn}. */
+    private final InetAddress bind;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
@@ -38,18 +40,28 @@ public final class TestServer implements AutoCloseable {
     private volatile ServerSocket listener;
     private volatile Thread acceptor;
 
-    private TestServer(int port) throws IOException {
+    private TestServer(InetAddress bind, int port) throws IOException {
+        this.bind = bind;
         this.port = port;
         listen();
     }
 
     /** Starts a server on a free port. */
     public static TestServer start() throws IOException {
-        return new TestServer(0);
+        return new TestServer(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /**
+     * Starts a server on a given loopback address and port (0: a free one), so that several servers can share
+     * a port as the addresses of one DNS name do (127.0.0.2:p, 127.0.0.3:p, ...).
+     */
+    public static TestServer startOn(InetAddress bind, int port) throws IOException {
+        return new TestServer(bind, port);
     }
 
     public ServerAddress address() {
-        return ServerAddress.of("127.0.0.1", port());
+        return ServerAddress.of(bind.isLoopbackAddress() && bind.equals(InetAddress.getLoopbackAddress())
+                ? "127.0.0.1" : bind.getHostAddress(), port());
     }
 
     public int port() {
@@ -168,7 +180,7 @@ public final class TestServer implements AutoCloseable {
     private void listen() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        s.bind(new InetSocketAddress(bind, port), 128);
         port = s.getLocalPort();
         listener = s;
         Thread t = new Thread(() -> acceptLoop(s), "test-server-" + s.getLocalPort() + "-accept");
