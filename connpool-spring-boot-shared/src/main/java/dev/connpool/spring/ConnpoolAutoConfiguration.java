@@ -1,5 +1,6 @@
 package dev.connpool.spring;
 
+import dev.connpool.DnsResolver;
 import dev.connpool.MultiPool;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;
@@ -42,6 +43,12 @@ public final class ConnpoolAutoConfiguration {
                                     ObjectProvider<PoolSourceFactory> sourceFactories,
                                     PoolServerSources sources) {
         return new PoolCreator(properties, beanFactory, sslBundles, customizers, sourceFactories, sources);
+    }
+
+    /** DNS discovery ({@code connpool.pools.<name>.discovery.dns.*}), connpool-core's own. */
+    @Bean
+    DnsPoolDiscovery connpoolDnsDiscovery(ObjectProvider<DnsResolver> resolvers) {
+        return new DnsPoolDiscovery(resolvers);
     }
 
     /** The pools' running server sources, whatever their kind: started, shown in health, closed. */

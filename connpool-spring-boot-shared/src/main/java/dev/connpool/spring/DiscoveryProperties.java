@@ -139,7 +139,7 @@ public class DiscoveryProperties {
         /** The port of every server (DNS A/AAAA records carry none), from 1 to 65535. Required. Per pool only. */
         private Integer port;
 
-        /** How often the name is resolved again (the JVM's own DNS cache, networkaddress.cache.ttl, may answer from its cache meanwhile). Default 30s. Per pool only. */
+        /** How often the name is resolved again (the JVM's own DNS cache, networkaddress.cache.ttl, 30s unless set, may answer from its cache meanwhile). Default 5s. Per pool only. */
         private Duration refreshInterval;
 
         /** How long an address missing from the answers stays in the pool before it is drained; one answered again meanwhile stays, so answers that carry a part of the addresses each churn no connection. 0 drains at once. Default 60s. Per pool only. */

@@ -16,7 +16,7 @@ final class SourceLibraries {
             ZooKeeperDiscoverySettings.KIND, List.of("dev.connpool.zookeeper.ZooKeeperServerSource",
                     "org.apache.curator.framework.CuratorFramework"),
             SpringCloudDiscoverySettings.KIND, List.of("org.springframework.cloud.client.discovery.DiscoveryClient"),
-            DnsDiscoverySettings.KIND, List.of("dev.connpool.DnsServerSource"));
+            DnsDiscoverySettings.KIND, List.of());
 
     private static final Map<String, String> ADD = Map.of(
             ZooKeeperDiscoverySettings.KIND, "Add the dependency dev.connpool:connpool-zookeeper (it brings Apache "
@@ -25,7 +25,7 @@ final class SourceLibraries {
                     + "(such as org.springframework.cloud:spring-cloud-starter-consul-discovery, "
                     + "spring-cloud-starter-netflix-eureka-client, spring-cloud-starter-kubernetes-client or "
                     + "spring-cloud-starter-zookeeper-discovery; spring-cloud-commons alone has the simple one)",
-            DnsDiscoverySettings.KIND, "Use a connpool-core that has DnsServerSource");
+            DnsDiscoverySettings.KIND, "Keep connpool's auto-configuration on (connpool.enabled)");
 
     private static final Map<String, String> NAMES = Map.of(ZooKeeperDiscoverySettings.KIND, "ZooKeeper discovery",
             SpringCloudDiscoverySettings.KIND, "Spring Cloud discovery", DnsDiscoverySettings.KIND, "DNS discovery");

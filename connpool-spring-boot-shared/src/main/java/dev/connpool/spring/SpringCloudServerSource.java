@@ -67,6 +67,8 @@ final class SpringCloudServerSource implements ServerSource {
     private final Duration refreshInterval;
     private final Boolean tls;
     private final ServerSourceSupport support;
+    /** Names the source in logs: the pool, the kind and the service id. */
+    private final String label;
     private final ScheduledThreadPoolExecutor thread;
     /** A read is queued and has not begun: later requests fold into it. */
     private final AtomicBoolean readQueued = new AtomicBoolean();
@@ -84,6 +86,7 @@ final class SpringCloudServerSource implements ServerSource {
         this.tls = settings.tls();
         this.support = ServerSourceSupport.builder(pool, SpringCloudDiscoverySettings.KIND, serviceId)
                 .removalDelay(settings.removalDelay()).build();
+        this.label = "pool '" + pool.name() + "', " + SpringCloudDiscoverySettings.KIND + " " + serviceId;
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "connpool-" + pool.name() + "-spring-cloud");
             t.setDaemon(true);
@@ -104,9 +107,9 @@ final class SpringCloudServerSource implements ServerSource {
             first.get(FIRST_ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.warn("{}: no answer from the DiscoveryClient within {} ms; the pool starts with its {} configured "
-                    + "server(s)", support.label(), FIRST_ANSWER_WAIT.toMillis(), pool.servers().size());
+                    + "server(s)", label, FIRST_ANSWER_WAIT.toMillis(), pool.servers().size());
         } catch (ExecutionException e) {
-            log.warn("{}: the first read failed", support.label(), e.getCause());
+            log.warn("{}: the first read failed", label, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -146,7 +149,7 @@ final class SpringCloudServerSource implements ServerSource {
         }
         Answer answer = Answer.of(instances, tls);
         for (String skipped : answer.skipped()) {
-            log.debug("{}: left out {}", support.label(), skipped);
+            log.debug("{}: left out {}", label, skipped);
         }
         try {
             Optional<Duration> nextRemoval = support.answered(answer.servers(), answer.notServing(),
@@ -179,7 +182,7 @@ final class SpringCloudServerSource implements ServerSource {
 
     @Override
     public String toString() {
-        return "SpringCloudServerSource[" + support.label() + "]";
+        return "SpringCloudServerSource[" + label + "]";
     }
 
     /**
