@@ -72,6 +72,8 @@ final class SpringCloudServerSource implements ServerSource {
     private final ScheduledThreadPoolExecutor thread;
     /** A read is queued and has not begun: later requests fold into it. */
     private final AtomicBoolean readQueued = new AtomicBoolean();
+    /** The entries the last answer left out, each logged once while it stays left out (source's thread). */
+    private Set<String> lastSkipped = Set.of();
 
     /**
      * @param pool            the pool whose servers it keeps
@@ -100,9 +102,9 @@ final class SpringCloudServerSource implements ServerSource {
     @Override
     public void start() {
         support.start();
-        Future<?> first = thread.submit(this::read);
+        Future<?> first = thread.submit(this::readSafely);
         long interval = refreshInterval.toNanos();
-        thread.scheduleWithFixedDelay(this::read, interval, interval, TimeUnit.NANOSECONDS);
+        thread.scheduleWithFixedDelay(this::readSafely, interval, interval, TimeUnit.NANOSECONDS);
         try {
             first.get(FIRST_ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -123,10 +125,20 @@ final class SpringCloudServerSource implements ServerSource {
         try {
             thread.execute(() -> {
                 readQueued.set(false);
-                read();
+                readSafely();
             });
         } catch (RejectedExecutionException closing) {
             readQueued.set(false);
+        }
+    }
+
+    /** {@link #read()}, its unexpected failure kept from ending the periodic reads. */
+    private void readSafely() {
+        try {
+            read();
+        } catch (RuntimeException e) {
+            log.warn("{}: a read of the DiscoveryClient failed; the pool keeps its servers", label, e);
+            support.failed("a read failed: " + e);
         }
     }
 
@@ -149,8 +161,11 @@ final class SpringCloudServerSource implements ServerSource {
         }
         Answer answer = Answer.of(instances, tls);
         for (String skipped : answer.skipped()) {
-            log.debug("{}: left out {}", label, skipped);
+            if (!lastSkipped.contains(skipped)) {
+                log.info("{}: left out {}", label, skipped); // once, while it stays left out
+            }
         }
+        lastSkipped = Set.copyOf(answer.skipped());
         try {
             Optional<Duration> nextRemoval = support.answered(answer.servers(), answer.notServing(),
                     answer.skipped());
@@ -162,7 +177,7 @@ final class SpringCloudServerSource implements ServerSource {
 
     private void schedule(Duration delay) {
         try {
-            thread.schedule(this::read, delay.toNanos(), TimeUnit.NANOSECONDS);
+            thread.schedule(this::readSafely, delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             // closed meanwhile
         }
