@@ -1,5 +1,6 @@
 package dev.connpool.spring;
 
+import dev.connpool.ServerSourceSupport;
 import java.time.Duration;
 
 /**
@@ -18,7 +19,7 @@ record SpringCloudDiscoverySettings(String pool, String serviceId, Duration refr
 
     static final String KIND = "spring-cloud";
     static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(30);
-    static final Duration DEFAULT_REMOVAL_DELAY = Duration.ofSeconds(60);
+    static final Duration DEFAULT_REMOVAL_DELAY = ServerSourceSupport.DEFAULT_REMOVAL_DELAY;
 
     @Override
     public String kind() {

@@ -3,8 +3,10 @@ package dev.connpool.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connpool.ConnectionFactory;
+import dev.connpool.DnsServerSource;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceSupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -71,6 +73,16 @@ class SettingsDocumentationTests {
         UnknownKeys.keys(DiscoveryProperties.class).forEach(key -> keys.add(DISCOVERY + key));
         assertThat(documented).as("README rows of discovery.*").isEqualTo(keys);
         documented.forEach(key -> assertThat(readme.get(key)).as("README default of " + key).isNotBlank());
+        Map<String, Duration> defaults = Map.of(
+                "discovery.zookeeper.removal-delay", ServerSourceSupport.DEFAULT_REMOVAL_DELAY,
+                "discovery.zookeeper.session-timeout", ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT,
+                "discovery.zookeeper.connection-timeout", ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT,
+                "discovery.dns.refresh-interval", DnsServerSource.DEFAULT_REFRESH_INTERVAL,
+                "discovery.dns.removal-delay", ServerSourceSupport.DEFAULT_REMOVAL_DELAY,
+                "discovery.spring-cloud.refresh-interval", SpringCloudDiscoverySettings.DEFAULT_REFRESH_INTERVAL,
+                "discovery.spring-cloud.removal-delay", SpringCloudDiscoverySettings.DEFAULT_REMOVAL_DELAY);
+        defaults.forEach((key, real) -> assertThat(readmeValue(readme.get(key), real))
+                .as("README default of " + key + ": " + readme.get(key)).isEqualTo(real));
     }
 
     @Test
