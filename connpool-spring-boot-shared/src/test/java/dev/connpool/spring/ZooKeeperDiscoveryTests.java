@@ -35,6 +35,8 @@ import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -179,6 +181,31 @@ class ZooKeeperDiscoveryTests {
                                 .containsEntry("listed", sorted(a.address(), b.address()));
                     });
         }
+    }
+
+    @Test
+    void aCuratorPoolWithAnSslBundleReachesEachInstanceAtItsSslPort(TestInfo test) throws Exception {
+        String base = path(test);
+        SslBundle bundle = mock(SslBundle.class);
+        given(bundle.createSslContext()).willReturn(javax.net.ssl.SSLContext.getDefault());
+        SslBundles bundles = mock(SslBundles.class);
+        given(bundles.getBundle("orders-tls")).willReturn(bundle);
+        // as Spring Cloud Zookeeper writes an instance registered with instance-ssl-port
+        writer.create().creatingParentsIfNeeded().forPath(base + "/orders-service/5d3b", ("{\"name\":"
+                + "\"orders-service\",\"id\":\"5d3b\",\"address\":\"127.0.0.1\",\"port\":8080,\"sslPort\":8443,"
+                + "\"payload\":{\"@class\":\"org.springframework.cloud.zookeeper.discovery.ZookeeperInstance\","
+                + "\"id\":\"orders-1\",\"name\":\"orders-service\",\"metadata\":{\"instance_status\":\"UP\"}},"
+                + "\"registrationTimeUTC\":1765100000000,\"serviceType\":\"DYNAMIC\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ApplicationContextRunner curator = runner.withPropertyValues(zk("connect-string", zookeeper.getConnectString()),
+                zk("path", base), zk("format", "curator"), zk("service", "orders-service"));
+        curator.withBean(SslBundles.class, () -> bundles)
+                .withPropertyValues("connpool.pools.orders.socket.ssl-bundle=orders-tls").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(orders(context).servers()).containsExactly(ServerAddress.of("127.0.0.1", 8443));
+                });
+        curator.run(context -> assertThat(orders(context).servers()).as("plain text: the port")
+                .containsExactly(ServerAddress.of("127.0.0.1", 8080)));
     }
 
     @Test
