@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
@@ -47,7 +48,16 @@ final class SpringCloudPoolDiscovery implements PoolSourceFactory, SmartApplicat
     @Override
     public ServerSource create(MultiPool<?> pool, SourceSettings sourceSettings) {
         SpringCloudDiscoverySettings settings = (SpringCloudDiscoverySettings) sourceSettings;
-        DiscoveryClient client = beanFactory.getBeanProvider(DiscoveryClient.class).getIfAvailable();
+        DiscoveryClient client;
+        try {
+            client = beanFactory.getBeanProvider(DiscoveryClient.class).getIfAvailable();
+        } catch (NoUniqueBeanDefinitionException e) {
+            String property = settings.property("service-id");
+            throw new ConnpoolConfigurationException(property, settings.serviceId(), "pool '" + settings.pool()
+                    + "' has Spring Cloud discovery, and the application has several DiscoveryClient beans "
+                    + e.getBeanNamesFound() + ", none of them primary",
+                    "Mark one of them @Primary (Spring Cloud's composite client, when it is auto-configured, is).", e);
+        }
         if (client == null) {
             String property = settings.property("service-id");
             throw new ConnpoolConfigurationException(property, settings.serviceId(), "pool '" + settings.pool()

@@ -177,6 +177,19 @@ class SpringCloudDiscoveryTests {
     }
 
     @Test
+    void withSeveralDiscoveryClientBeansAndNoPrimaryOneAPoolWithItFailsSayingWhichToMark() {
+        runner.withBean("consul", DiscoveryClient.class, FlakyDiscoveryClient::new)
+                .withBean("eureka", DiscoveryClient.class, FlakyDiscoveryClient::new).run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new ConnpoolConfigurationFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("Property: " + CLOUD + "service-id")
+                            .contains("several DiscoveryClient beans [consul, eureka], none of them primary");
+                    assertThat(analysis.getAction()).contains("@Primary");
+                });
+    }
+
+    @Test
     void theSourceIsClosedBeforeThePoolAndStopsReading() throws Exception {
         FlakyDiscoveryClient client = new FlakyDiscoveryClient();
         List<String> destroyed = new CopyOnWriteArrayList<>();
