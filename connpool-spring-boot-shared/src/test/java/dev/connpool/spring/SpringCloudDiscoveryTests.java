@@ -34,6 +34,7 @@ import org.springframework.cloud.client.discovery.composite.CompositeDiscoveryCl
 import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
 import org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClientAutoConfiguration;
 import org.springframework.cloud.client.discovery.simple.SimpleDiscoveryProperties;
+import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.cloud.commons.util.UtilAutoConfiguration;
 import org.springframework.core.env.MapPropertySource;
 
@@ -80,6 +81,11 @@ class SpringCloudDiscoveryTests {
                         register(context, b);
                         await().atMost(PATIENCE).until(orders::servers, s -> s.equals(Set.of(b.address())));
                         assertThat(borrowedFrom(orders, 20)).containsOnly(b.address());
+
+                        // a configuration refresh of the simple client's instances, with no heartbeat
+                        rebind(context, Map.of(a, "UP"));
+                        context.publishEvent(new EnvironmentChangeEvent(context, Set.of(SIMPLE + "[0].uri")));
+                        await().atMost(PATIENCE).until(orders::servers, s -> s.equals(Set.of(a.address())));
                     });
         }
     }
@@ -224,6 +230,12 @@ class SpringCloudDiscoveryTests {
      * rebinder does on a refresh), then a heartbeat as a registry's watch publishes one.
      */
     private static void registerWithStatus(AssertableApplicationContext context, Map<TestServer, String> instances) {
+        rebind(context, instances);
+        context.publishEvent(new HeartbeatEvent(context, REFRESHES.get()));
+    }
+
+    /** The simple client's instances of orders-service become these, as a configuration refresh makes them. */
+    private static void rebind(AssertableApplicationContext context, Map<TestServer, String> instances) {
         Map<String, Object> properties = new HashMap<>();
         int i = 0;
         for (Map.Entry<TestServer, String> instance : instances.entrySet()) {
@@ -239,7 +251,6 @@ class SpringCloudDiscoveryTests {
         simple.getInstances().clear();
         Binder.get(context.getEnvironment()).bind("spring.cloud.discovery.client.simple", Bindable.ofInstance(simple));
         simple.afterPropertiesSet(); // as spring-cloud-context's rebinder initializes the bean again
-        context.publishEvent(new HeartbeatEvent(context, REFRESHES.get()));
     }
 
     private static List<ServerAddress> borrowedFrom(MultiPool<SocketConnection> pool, int borrows) {
