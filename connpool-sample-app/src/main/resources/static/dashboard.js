@@ -353,13 +353,14 @@
     await act(() => call('DELETE', 'api/load'));
   }
 
-  /** Where the pool finds its servers in ZooKeeper, when it does. */
+  /** Where the pool finds its servers (ZooKeeper, DNS, Spring Cloud), when it does. */
   function renderDiscovery(box, d) {
     box.hidden = !d;
     if (!d) return;
-    const parts = [`Servers from ZooKeeper `, el('span', {class: 'mono'}, d.path), ` (${d.format}): `,
+    const listed = (d.listed || []).length;
+    const parts = [`Servers from ${d.kind} `, el('span', {class: 'mono'}, d.target), `: `,
       el('b', {}, d.connected ? 'connected' : 'not connected'),
-      ` · ${d.nodeCount} node${d.nodeCount === 1 ? '' : 's'}`,
+      ` · ${listed} server${listed === 1 ? '' : 's'} listed`,
       d.lastUpdate ? ` · updated ${fmtClock(d.lastUpdate)}` : ' · not read yet'];
     if (d.skipped && d.skipped.length) parts.push(` · skipped ${d.skipped.join(', ')}`);
     if (d.lastError) parts.push(` · ${d.lastError}`);

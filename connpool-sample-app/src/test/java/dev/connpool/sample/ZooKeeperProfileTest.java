@@ -67,15 +67,15 @@ class ZooKeeperProfileTest {
         assertThat(pool.path("status").asString()).isEqualTo("UP");
         assertThat(pool.at("/details/usableServers").asInt()).isEqualTo(3);
         JsonNode discovery = pool.at("/details/discovery");
-        assertThat(discovery.path("path").asString()).isEqualTo("/services/backend");
-        assertThat(discovery.path("format").asString()).isEqualTo("children");
+        assertThat(discovery.path("target").asString()).isEqualTo("/services/backend");
+        assertThat(discovery.path("kind").asString()).isEqualTo("zookeeper");
         assertThat(discovery.path("connected").asBoolean()).isTrue();
-        assertThat(discovery.path("nodeCount").asInt()).isEqualTo(3);
+        assertThat(discovery.path("listed").size()).isEqualTo(3);
         assertThat(discovery.path("lastUpdate").asString()).isNotBlank();
         assertThat(discovery.has("lastError")).as(discovery.toString()).isFalse();
 
         JsonNode dashboard = get("/api/dashboard", 200);
-        assertThat(dashboard.at("/pools/0/discovery/path").asString()).isEqualTo("/services/backend");
+        assertThat(dashboard.at("/pools/0/discovery/target").asString()).isEqualTo("/services/backend");
         dashboard.path("backends").forEach(b -> assertThat(b.path("registered").asBoolean()).as(b.toString()).isTrue());
         assertThat(get("/api/echo?msg=hello", 200).path("value").asString()).isEqualTo("hello");
     }
@@ -90,7 +90,7 @@ class ZooKeeperProfileTest {
         await().atMost(PATIENCE).until(() -> backend.stats().server(address) == null); // drained, then gone
         assertThat(leaving.isRunning()).as("the backend itself still runs").isTrue();
         JsonNode discovery = get("/actuator/health", 200).at("/components/connpool/components/backend/details/discovery");
-        assertThat(discovery.path("nodeCount").asInt()).isEqualTo(2);
+        assertThat(discovery.path("listed").size()).isEqualTo(2);
         for (int i = 0; i < 20; i++) {
             assertThat(get("/api/echo?msg=m" + i, 200).path("server").asString()).isNotEqualTo(leaving.address());
         }
@@ -99,7 +99,7 @@ class ZooKeeperProfileTest {
         assertThat(post("/api/backends/1/join", 200).path("registered").asBoolean()).isTrue();
         await().atMost(PATIENCE).until(backend::servers, servers -> servers.equals(all()));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(get("/actuator/health", 200)
-                .at("/components/connpool/components/backend/details/discovery/nodeCount").asInt()).isEqualTo(3));
+                .at("/components/connpool/components/backend/details/discovery/listed").size()).isEqualTo(3));
     }
 
     @Test

@@ -90,19 +90,21 @@ record ConfiguredPools(List<Pool> pools) {
     }
 
     /**
-     * Discovery is per pool: a watched path is one pool's, and so is the Curator client of a connect-string.
-     * Said here, before the properties are bound, so the message says where to move the key rather than
-     * that connpool.defaults has no such key.
+     * Discovery is per pool: a watched path, a DNS name or a service id is one pool's, and so is the Curator
+     * client of a connect-string. Said here, before the properties are bound, so the message says where to
+     * move the key rather than that connpool.defaults has no such key.
      */
     private static void refuseDiscoveryDefaults(Binder binder) {
-        String prefix = PoolCreator.PREFIX + ".defaults.discovery.zookeeper";
-        Map<String, String> set = binder.bind(prefix, Bindable.mapOf(String.class, String.class)).orElse(Map.of());
-        for (Map.Entry<String, String> key : set.entrySet()) {
-            String property = prefix + "." + key.getKey();
-            throw new ConnpoolConfigurationException(property, key.getValue(),
-                    "ZooKeeper discovery is configured per pool, not in connpool.defaults",
-                    "Move it to " + PoolCreator.path("<name>", "discovery.zookeeper." + key.getKey())
-                            + " of each pool that discovers its servers, and remove " + property + ".", null);
+        for (String kind : List.of("zookeeper", "dns", "spring-cloud")) {
+            String prefix = PoolCreator.PREFIX + ".defaults.discovery." + kind;
+            Map<String, String> set = binder.bind(prefix, Bindable.mapOf(String.class, String.class)).orElse(Map.of());
+            for (Map.Entry<String, String> key : set.entrySet()) {
+                String property = prefix + "." + key.getKey();
+                throw new ConnpoolConfigurationException(property, key.getValue(),
+                        "discovery is configured per pool, not in connpool.defaults",
+                        "Move it to " + PoolCreator.path("<name>", "discovery." + kind + "." + key.getKey())
+                                + " of each pool that discovers its servers, and remove " + property + ".", null);
+            }
         }
     }
 }

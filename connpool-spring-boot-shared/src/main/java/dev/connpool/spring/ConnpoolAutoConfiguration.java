@@ -1,5 +1,6 @@
 package dev.connpool.spring;
 
+import dev.connpool.DnsResolver;
 import dev.connpool.MultiPool;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;
@@ -17,7 +18,8 @@ import org.springframework.context.annotation.ImportRuntimeHints;
 
 /**
  * Creates a {@link MultiPool} bean for each pool under {@code connpool.pools} and a
- * {@link MultiPoolRegistry} of every pool, and the ZooKeeper discovery of the pools that have one.
+ * {@link MultiPoolRegistry} of every pool, and the server source (ZooKeeper, DNS, Spring Cloud) of the pools
+ * that have one.
  * Switched off by {@code connpool.enabled=false}.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
@@ -38,8 +40,21 @@ public final class ConnpoolAutoConfiguration {
     PoolCreator connpoolPoolCreator(ConnpoolProperties properties, BeanFactory beanFactory,
                                     ObjectProvider<SslBundles> sslBundles,
                                     ObjectProvider<MultiPoolBuilderCustomizer> customizers,
-                                    ObjectProvider<PoolDiscoveryStarter> discovery) {
-        return new PoolCreator(properties, beanFactory, sslBundles, customizers, discovery);
+                                    ObjectProvider<PoolSourceFactory> sourceFactories,
+                                    PoolServerSources sources) {
+        return new PoolCreator(properties, beanFactory, sslBundles, customizers, sourceFactories, sources);
+    }
+
+    /** DNS discovery ({@code connpool.pools.<name>.discovery.dns.*}), connpool-core's own. */
+    @Bean
+    DnsPoolDiscovery connpoolDnsDiscovery(ObjectProvider<DnsResolver> resolvers) {
+        return new DnsPoolDiscovery(resolvers);
+    }
+
+    /** The pools' running server sources, whatever their kind: started, shown in health, closed. */
+    @Bean(PoolServerSources.BEAN_NAME)
+    PoolServerSources connpoolServerSources() {
+        return new PoolServerSources();
     }
 
     @Bean
@@ -63,6 +78,21 @@ public final class ConnpoolAutoConfiguration {
         @Bean
         ZooKeeperPoolDiscovery connpoolZooKeeperDiscovery() {
             return new ZooKeeperPoolDiscovery();
+        }
+    }
+
+    /**
+     * Spring Cloud discovery ({@code connpool.pools.<name>.discovery.spring-cloud.*}), when spring-cloud-commons
+     * is on the class path (a Spring Cloud discovery client brings it). Without it a pool with that discovery
+     * fails start-up, saying so.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.cloud.client.discovery.DiscoveryClient")
+    static class SpringCloudDiscoveryConfiguration {
+
+        @Bean
+        SpringCloudPoolDiscovery connpoolSpringCloudDiscovery() {
+            return new SpringCloudPoolDiscovery();
         }
     }
 }

@@ -16,7 +16,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.util.ClassUtils;
 
 /**
  * Turns the configuration of one pool (its own settings over {@code connpool.defaults}) into a running
@@ -26,25 +25,23 @@ import org.springframework.util.ClassUtils;
 final class PoolCreator {
 
     static final String PREFIX = "connpool";
-    /** The discovery.zookeeper keys, in the order a missing-library error looks for the one to name. */
-    private static final List<String> ZOOKEEPER_KEYS = List.of("path", "connect-string", "format", "service",
-            "session-timeout", "connection-timeout", "removal-delay");
-    private static final String CURATOR_CLASS = "org.apache.curator.framework.CuratorFramework";
-    private static final String SOURCE_CLASS = "dev.connpool.zookeeper.ZooKeeperServerSource";
 
     private final ConnpoolProperties properties;
     private final BeanFactory beanFactory;
     private final ObjectProvider<SslBundles> sslBundles;
     private final ObjectProvider<MultiPoolBuilderCustomizer> customizers;
-    private final ObjectProvider<PoolDiscoveryStarter> discovery;
+    private final ObjectProvider<PoolSourceFactory> sourceFactories;
+    private final PoolServerSources sources;
 
     PoolCreator(ConnpoolProperties properties, BeanFactory beanFactory, ObjectProvider<SslBundles> sslBundles,
-                ObjectProvider<MultiPoolBuilderCustomizer> customizers, ObjectProvider<PoolDiscoveryStarter> discovery) {
+                ObjectProvider<MultiPoolBuilderCustomizer> customizers,
+                ObjectProvider<PoolSourceFactory> sourceFactories, PoolServerSources sources) {
         this.properties = properties;
         this.beanFactory = beanFactory;
         this.sslBundles = sslBundles;
         this.customizers = customizers;
-        this.discovery = discovery;
+        this.sourceFactories = sourceFactories;
+        this.sources = sources;
     }
 
     MultiPool<?> create(String name) {
@@ -53,14 +50,14 @@ final class PoolCreator {
             throw new ConnpoolConfigurationException(path(name, null), null, "no such pool is configured",
                     "Configure it under connpool.pools." + name, null);
         }
-        ZooKeeperDiscoverySettings zookeeper = zookeeper(name, pool.getDiscovery().getZookeeper());
-        PoolDiscoveryStarter starter = zookeeper == null ? null : discoveryStarter(zookeeper, pool);
-        if (starter != null) {
-            starter.check(zookeeper); // connpool-zookeeper's own rules, before anything is created
-        }
         MergedPoolProperties settings = new MergedPoolProperties(name, pool, properties.getDefaults());
+        SourceSettings discovery = DiscoveryReader.read(name, pool.getDiscovery(), tls(settings));
+        PoolSourceFactory sourceFactory = discovery == null ? null : sourceFactory(discovery, pool);
+        if (sourceFactory != null) {
+            sourceFactory.check(discovery); // the source library's own rules, before anything is created
+        }
         MultiPool.Builder<?> builder = MultiPool.builder(factory(settings)).name(name);
-        apply(settings, builder, zookeeper != null);
+        apply(settings, builder, discovery != null);
         customizers.orderedStream().forEach(c -> c.customize(name, builder));
         MultiPool<?> created;
         try {
@@ -68,9 +65,9 @@ final class PoolCreator {
         } catch (InvalidSettingException e) {
             throw invalid(settings, e);
         }
-        if (starter != null) {
+        if (sourceFactory != null) {
             try {
-                starter.start(created, zookeeper);
+                sources.start(created, sourceFactory.create(created, discovery));
             } catch (RuntimeException | Error e) {
                 created.close(); // not a bean yet: nobody else would close it
                 throw e;
@@ -79,105 +76,28 @@ final class PoolCreator {
         return created;
     }
 
-    private static Object zookeeperValue(PoolProperties.Zookeeper z, String key) {
-        return switch (key) {
-            case "path" -> z.getPath();
-            case "connect-string" -> z.getConnectString();
-            case "format" -> z.getFormat();
-            case "service" -> z.getService();
-            case "session-timeout" -> z.getSessionTimeout();
-            case "connection-timeout" -> z.getConnectionTimeout();
-            case "removal-delay" -> z.getRemovalDelay();
-            default -> throw new IllegalArgumentException(key);
-        };
-    }
-
-    /** The checked discovery.zookeeper settings of the pool, or null when it sets none of them. */
-    static ZooKeeperDiscoverySettings zookeeper(String name, PoolProperties.Zookeeper z) {
-        if (ZOOKEEPER_KEYS.stream().allMatch(key -> zookeeperValue(z, key) == null)) {
+    /**
+     * Whether the pool speaks TLS, as discovery needs to know it (which port of an instance to take):
+     * {@code null} when a factory bean of the application's makes the connections.
+     */
+    private static Boolean tls(MergedPoolProperties s) {
+        if (s.get("factory", PoolDefaultsProperties::getFactory).value() != null) {
             return null;
         }
-        String prefix = path(name, "discovery.zookeeper.");
-        boolean curator = z.getFormat() == DiscoveryFormatType.CURATOR;
-        String path = z.getPath();
-        if (path == null || path.isBlank()) {
-            throw new ConnpoolConfigurationException(prefix + "path", path, "pool '" + name
-                    + "' has ZooKeeper discovery but no path to watch",
-                    "Set " + prefix + "path to " + (curator
-                            ? "the Curator x-discovery base path, such as /services (Spring Cloud Zookeeper's default)."
-                            : "the ZooKeeper node whose children are named host:port, such as /services/" + name + "."),
-                    null);
-        }
-        String service = z.getService();
-        if (curator && (service == null || service.isBlank())) {
-            throw new ConnpoolConfigurationException(prefix + "service", service,
-                    "the curator format needs the name of the service to read under " + path,
-                    "Set " + prefix + "service to the service's name (Spring Cloud Zookeeper registers an application "
-                            + "under its spring.application.name).", null);
-        }
-        if (!curator && service != null) {
-            throw new ConnpoolConfigurationException(prefix + "service", service,
-                    "service is read by the curator format only; the children format (the default) reads the "
-                            + "servers straight under path",
-                    "Remove " + prefix + "service, or set " + prefix + "format to curator.", null);
-        }
-        String connectString = z.getConnectString();
-        if (connectString != null && connectString.isBlank()) {
-            throw new ConnpoolConfigurationException(prefix + "connect-string", connectString, "is empty",
-                    "Set " + prefix + "connect-string to your ZooKeeper ensemble, such as zk1:2181,zk2:2181, or "
-                            + "remove it to use the application's CuratorFramework bean.", null);
-        }
-        if (connectString == null && z.getSessionTimeout() != null) {
-            throw new ConnpoolConfigurationException(prefix + "session-timeout", z.getSessionTimeout(),
-                    "session-timeout configures the Curator client the starter runs for connect-string; without "
-                            + "connect-string the pool uses the application's CuratorFramework bean, with its own",
-                    "Set " + prefix + "connect-string, or remove " + prefix + "session-timeout and configure the "
-                            + "session timeout on your CuratorFramework bean.", null);
-        }
-        Duration session = timeout(prefix + "session-timeout", z.getSessionTimeout(),
-                ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT);
-        Duration connection = timeout(prefix + "connection-timeout", z.getConnectionTimeout(),
-                ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT);
-        return new ZooKeeperDiscoverySettings(name, connectString == null ? null : connectString.strip(), path,
-                curator, curator ? service : null, session, connection, z.getRemovalDelay());
+        return s.get("socket.ssl-bundle", p -> p.getSocket().getSslBundle()).value() != null;
     }
 
-    private static Duration timeout(String property, Duration value, Duration fallback) {
-        if (value == null) {
-            return fallback;
+    /** The factory of the discovery's kind; without it, what to add to the class path, naming a key that was set. */
+    private PoolSourceFactory sourceFactory(SourceSettings discovery, PoolProperties pool) {
+        PoolSourceFactory found = sourceFactories.orderedStream().filter(f -> f.kind().equals(discovery.kind()))
+                .findFirst().orElse(null);
+        if (found != null) {
+            return found;
         }
-        if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
-            throw new ConnpoolConfigurationException(property, value, value.isNegative() || value.isZero()
-                    ? "must be positive" : "is longer than ZooKeeper's limit of " + Integer.MAX_VALUE + " ms",
-                    "Set " + property + " to a positive duration such as 30s.", null);
-        }
-        return value;
-    }
-
-    /** The bean that starts discovery; without it, what to add to the class path, naming a key that was set. */
-    private PoolDiscoveryStarter discoveryStarter(ZooKeeperDiscoverySettings zookeeper, PoolProperties pool) {
-        PoolDiscoveryStarter starter = discovery.getIfAvailable();
-        if (starter != null) {
-            return starter;
-        }
-        String key = ZOOKEEPER_KEYS.stream().filter(k -> zookeeperValue(pool.getDiscovery().getZookeeper(), k) != null)
-                .findFirst().orElseThrow();
-        List<String> missing = new ArrayList<>();
         ClassLoader loader = beanFactory instanceof ConfigurableBeanFactory cbf
                 ? cbf.getBeanClassLoader() : getClass().getClassLoader();
-        for (String type : List.of(SOURCE_CLASS, CURATOR_CLASS)) {
-            if (!ClassUtils.isPresent(type, loader)) {
-                missing.add(type);
-            }
-        }
-        String property = zookeeper.property(key);
-        throw new ConnpoolConfigurationException(property, zookeeperValue(pool.getDiscovery().getZookeeper(), key),
-                "pool '" + zookeeper.pool() + "' has ZooKeeper discovery, but "
-                        + (missing.isEmpty() ? "ZooKeeper discovery is not set up (connpool.enabled?)"
-                        : String.join(" and ", missing) + (missing.size() > 1 ? " are" : " is")
-                        + " not on the class path"),
-                "Add the dependency dev.connpool:connpool-zookeeper (it brings Apache Curator) to your application, "
-                        + "or remove " + PoolCreator.path(zookeeper.pool(), "discovery") + ".", null);
+        DiscoveryReader.SetKey key = DiscoveryReader.setKey(discovery.pool(), discovery.kind(), pool.getDiscovery());
+        throw SourceLibraries.missing(discovery, key, loader);
     }
 
     /**
@@ -236,8 +156,8 @@ final class PoolCreator {
     }
 
     /**
-     * The static servers. A pool with discovery may have none; the ones it has serve until ZooKeeper first
-     * answers (when it is down at start-up), then ZooKeeper's list replaces them.
+     * The static servers. A pool with discovery may have none; the ones it has serve until its source first
+     * answers (when the registry is down at start-up), then the source's list replaces them.
      */
     private static List<ServerAddress> servers(MergedPoolProperties s, boolean discovered) {
         MergedPoolProperties.Value<List<String>> configured = s.get("servers", PoolDefaultsProperties::getServers);
@@ -248,8 +168,9 @@ final class PoolCreator {
         if (texts == null || texts.isEmpty()) {
             String property = path(s.pool(), "servers");
             throw new ConnpoolConfigurationException(property, null, "pool '" + s.pool() + "' has no servers",
-                    "List its servers as host:port under " + property + ", or let it find them in "
-                            + "ZooKeeper with " + path(s.pool(), "discovery.zookeeper.path") + ".", null);
+                    "List its servers as host:port under " + property + ", or let it discover them with "
+                            + path(s.pool(), "discovery.zookeeper.*") + ", " + path(s.pool(), "discovery.dns.*")
+                            + " or " + path(s.pool(), "discovery.spring-cloud.*") + ".", null);
         }
         List<ServerAddress> servers = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {

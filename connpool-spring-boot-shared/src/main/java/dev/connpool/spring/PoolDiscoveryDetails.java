@@ -3,17 +3,18 @@ package dev.connpool.spring;
 import java.util.Map;
 
 /**
- * What the discovery of each pool knows, for health and the {@code connpools} endpoint: the watched path,
- * the format, whether ZooKeeper is connected, when the servers were last set, how many nodes were read,
- * the ones skipped, the ones kept until their removal delay runs out, and the last error. A bean when connpool-zookeeper and Apache Curator are on the class
- * path.
+ * What the server source of each pool knows, for health and the {@code connpools} endpoint: the same details
+ * for every kind of source (ZooKeeper, DNS, Spring Cloud), read from its
+ * {@link dev.connpool.ServerSource#state()}.
  */
 public interface PoolDiscoveryDetails {
 
     /**
-     * Returns a pool's discovery details: {@code path}, {@code format}, {@code connected}, {@code synced},
-     * {@code nodeCount}, and {@code lastUpdate}, {@code skipped}, {@code removing} (servers gone from
-     * ZooKeeper that the pool keeps until their removal delay runs out), {@code lastError} when there are
+     * Returns a pool's discovery details: {@code kind} ({@code zookeeper}, {@code dns}, {@code spring-cloud}),
+     * {@code target} (the path, name or service id followed), {@code connected}, {@code synced},
+     * {@code listed} (the servers of the last answer), and {@code lastUpdate}, {@code removing} (servers
+     * missing from the answers that the pool keeps until their removal delay runs out), {@code skipped}
+     * (entries of the last answer that are no servers, each with why) and {@code lastError} when there are
      * any.
      *
      * @param pool the pool's name

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * One pool's {@code discovery.zookeeper.*}, checked by {@link PoolCreator} (what is required with what) and
- * by connpool-zookeeper itself through {@link PoolDiscoveryStarter#check} (ZooKeeper's path rules, the
+ * by connpool-zookeeper itself through {@link ZooKeeperPoolDiscovery#check} (ZooKeeper's path rules, the
  * removal delay). Holds no Curator type, so that it can be read (and refused) without Curator on the class
  * path.
  *
@@ -19,15 +19,20 @@ import java.time.Duration;
  *                          connection
  * @param removalDelay      how long a server gone from ZooKeeper stays in the pool, or {@code null} for
  *                          connpool-zookeeper's default (60 s)
+ * @param tls               whether the pool speaks TLS ({@code socket.ssl-bundle}): a curator-format instance
+ *                          is then reached at its {@code sslPort}
  */
 record ZooKeeperDiscoverySettings(String pool, String connectString, String path, boolean curator, String service,
-                                  Duration sessionTimeout, Duration connectionTimeout, Duration removalDelay) {
+                                  Duration sessionTimeout, Duration connectionTimeout, Duration removalDelay,
+                                  boolean tls) implements SourceSettings {
 
     static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
     static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
 
-    /** {@code connpool.pools.<pool>.discovery.zookeeper.<key>}. */
-    String property(String key) {
-        return PoolCreator.path(pool, "discovery.zookeeper." + key);
+    static final String KIND = "zookeeper";
+
+    @Override
+    public String kind() {
+        return KIND;
     }
 }

@@ -1,16 +1,13 @@
 package dev.connpool.spring;
 
 import dev.connpool.MultiPool;
+import dev.connpool.ServerSource;
 import dev.connpool.ServerSourceState;
 import dev.connpool.zookeeper.DiscoveryFormat;
 import dev.connpool.zookeeper.InvalidDiscoverySettingException;
 import dev.connpool.zookeeper.ZooKeeperServerSource;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -20,20 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.BeanNameAware;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 
 /**
- * The ZooKeeper discovery of every pool that has one: a {@link ZooKeeperServerSource} per pool, on the
- * application's {@link CuratorFramework} bean or on a client of the pool's own (its
- * {@code connect-string}). Loaded only when Apache Curator and connpool-zookeeper are on the class path.
- *
- * <p>Each pool it serves is registered as a bean it depends on, so that at shutdown it is destroyed (every
- * source closed, then every own client) before any of those pools, and before the CuratorFramework bean.
+ * Makes the ZooKeeper source of each pool that has one: a {@link ZooKeeperServerSource} on the
+ * application's {@link CuratorFramework} bean or on a client of the pool's own (its {@code connect-string}),
+ * which the source's {@code close()} closes too. Loaded only when Apache Curator and connpool-zookeeper are on
+ * the class path.
  */
-final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscoveryDetails, DisposableBean,
-        BeanFactoryAware, BeanNameAware {
+final class ZooKeeperPoolDiscovery implements PoolSourceFactory, BeanFactoryAware {
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperPoolDiscovery.class);
 
@@ -41,13 +33,7 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
     static final int RETRY_BASE_SLEEP_MILLIS = 1000;
     static final int RETRY_MAX_RETRIES = 3;
 
-    private record Discovery(ZooKeeperServerSource source, CuratorFramework ownClient) {
-    }
-
-    private final Map<String, Discovery> discoveries = Collections.synchronizedMap(new LinkedHashMap<>());
     private ConfigurableListableBeanFactory beanFactory;
-    private String beanName;
-    private boolean closed;
 
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
@@ -55,12 +41,13 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
     }
 
     @Override
-    public void setBeanName(String name) {
-        this.beanName = name;
+    public String kind() {
+        return ZooKeeperDiscoverySettings.KIND;
     }
 
     @Override
-    public void check(ZooKeeperDiscoverySettings settings) {
+    public void check(SourceSettings sourceSettings) {
+        ZooKeeperDiscoverySettings settings = (ZooKeeperDiscoverySettings) sourceSettings;
         try {
             ZooKeeperServerSource.check(settings.path(), format(settings), settings.service(), settings.removalDelay());
         } catch (InvalidDiscoverySettingException e) {
@@ -81,8 +68,9 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
     }
 
     @Override
-    public void start(MultiPool<?> pool, ZooKeeperDiscoverySettings settings) {
-        check(settings); // PoolCreator did already; cheap, and start may be called alone
+    public ServerSource create(MultiPool<?> pool, SourceSettings sourceSettings) {
+        ZooKeeperDiscoverySettings settings = (ZooKeeperDiscoverySettings) sourceSettings;
+        check(settings); // PoolCreator did already; cheap, and create may be called alone
         String clientBean = null;
         CuratorFramework client;
         if (settings.connectString() != null) {
@@ -97,15 +85,16 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
             client = beanFactory.getBean(clientBean, CuratorFramework.class);
         }
         CuratorFramework ownClient = settings.connectString() != null ? client : null;
-        ZooKeeperServerSource source = null;
         try {
             ZooKeeperServerSource.Builder builder = ZooKeeperServerSource.builder(client, pool)
                     .path(settings.path())
                     .format(format(settings))
-                    .service(settings.service());
+                    .service(settings.service())
+                    .useSslPort(settings.curator() && settings.tls()); // a TLS pool reaches an instance's sslPort
             if (settings.removalDelay() != null) {
                 builder.removalDelay(settings.removalDelay());
             }
+            ZooKeeperServerSource source;
             try {
                 source = builder.build();
             } catch (InvalidDiscoverySettingException e) {
@@ -115,28 +104,14 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
                 ownClient.start();
             }
             awaitConnection(client, settings);
-            source.start();
-            synchronized (discoveries) {
-                if (closed) {
-                    throw new IllegalStateException("the application context is closing");
-                }
-                discoveries.put(settings.pool(), new Discovery(source, ownClient));
+            if (clientBean != null) { // the sources are closed before the client bean
+                beanFactory.registerDependentBean(clientBean, PoolServerSources.BEAN_NAME);
             }
+            return new OwnedSource(source, ownClient);
         } catch (RuntimeException | Error e) {
-            closeQuietly(source);
-            closeQuietly(ownClient);
+            PoolServerSources.closeQuietly(ownClient);
             throw e;
         }
-        // Destroyed before the pool, and before the client bean: see the class comment.
-        beanFactory.registerDependentBean(settings.pool(), beanName);
-        if (clientBean != null) {
-            beanFactory.registerDependentBean(clientBean, beanName);
-        }
-        ServerSourceState state = source.state();
-        log.info("pool '{}' discovers its servers in ZooKeeper at {} ({}){}: {}", settings.pool(), state.target(),
-                format(source.format()), ownClient != null ? " via " + settings.connectString() : "",
-                state.synced() ? state.servers().size() + " server(s)" : "not read yet; the pool keeps "
-                        + pool.servers().size() + " configured server(s) until it is");
     }
 
     /** Lets start-up find the servers: waits up to connection-timeout for a started client's first connection. */
@@ -183,65 +158,26 @@ final class ZooKeeperPoolDiscovery implements PoolDiscoveryStarter, PoolDiscover
                 "Mark one of them @Primary, or set " + property + " to give the pool a client of its own.", null);
     }
 
-    @Override
-    public Map<String, Object> details(String pool) {
-        Discovery discovery = discoveries.get(pool);
-        if (discovery == null) {
-            return new LinkedHashMap<>();
-        }
-        ServerSourceState state = discovery.source().state();
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("path", state.target());
-        details.put("format", format(discovery.source().format()));
-        details.put("connected", state.connected());
-        details.put("synced", state.synced());
-        if (state.lastUpdate() != null) {
-            details.put("lastUpdate", state.lastUpdate().toString());
-        }
-        details.put("nodeCount", state.servers().size() + state.skipped().size()); // each node is one or the other
-        if (!state.skipped().isEmpty()) {
-            details.put("skipped", state.skipped().stream().sorted().toList());
-        }
-        if (!state.removing().isEmpty()) {
-            details.put("removing", state.removing().stream().map(Object::toString).sorted().toList());
-        }
-        if (state.lastError() != null) {
-            details.put("lastError", state.lastError());
-        }
-        return details;
-    }
+    /**
+     * A pool's ZooKeeper source with the client the starter runs for its connect-string ({@code null} when it
+     * uses the application's), which {@link #close()} closes after the source.
+     */
+    record OwnedSource(ZooKeeperServerSource source, CuratorFramework ownClient) implements ServerSource {
 
-    /** The client the starter runs for the pool's connect-string; null when it uses the application's. */
-    CuratorFramework ownClient(String pool) {
-        Discovery discovery = discoveries.get(pool);
-        return discovery == null ? null : discovery.ownClient();
-    }
-
-    private static String format(DiscoveryFormat format) {
-        return format.name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Closes every source, then every client of the starter's own; the pools stay open (their beans close them). */
-    @Override
-    public void destroy() {
-        List<Discovery> all;
-        synchronized (discoveries) {
-            closed = true;
-            all = new ArrayList<>(discoveries.values());
-            discoveries.clear();
+        @Override
+        public void start() {
+            source.start();
         }
-        all.forEach(d -> closeQuietly(d.source()));
-        all.forEach(d -> closeQuietly(d.ownClient()));
-    }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
+        @Override
+        public ServerSourceState state() {
+            return source.state();
         }
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            log.warn("could not close {}", closeable, e);
+
+        @Override
+        public void close() {
+            PoolServerSources.closeQuietly(source);
+            PoolServerSources.closeQuietly(ownClient);
         }
     }
 }

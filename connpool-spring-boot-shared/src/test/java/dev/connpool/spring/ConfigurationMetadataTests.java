@@ -139,7 +139,7 @@ class ConfigurationMetadataTests {
         for (BalancerType type : BalancerType.values()) {
             assertThat(type.create().name()).isEqualTo(type.key());
         }
-        assertThat(PoolProperties.Zookeeper.class.getMethod("getFormat").getReturnType())
+        assertThat(DiscoveryProperties.Zookeeper.class.getMethod("getFormat").getReturnType())
                 .isEqualTo(DiscoveryFormatType.class);
         assertThat(Arrays.stream(DiscoveryFormatType.values()).map(Enum::name))
                 .containsExactlyElementsOf(Arrays.stream(DiscoveryFormat.values()).map(Enum::name).toList());

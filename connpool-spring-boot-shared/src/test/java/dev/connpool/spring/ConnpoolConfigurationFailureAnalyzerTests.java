@@ -21,6 +21,8 @@ class ConnpoolConfigurationFailureAnalyzerTests {
 
     private static final String SERVERS = "connpool.pools.orders.servers=db-0:9090,db-1:9090";
     private static final String ZK = "connpool.pools.orders.discovery.zookeeper.";
+    private static final String DNS = "connpool.pools.orders.discovery.dns.";
+    private static final String CLOUD = "connpool.pools.orders.discovery.spring-cloud.";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ConnpoolAutoConfiguration.class))
@@ -90,7 +92,31 @@ class ConnpoolConfigurationFailureAnalyzerTests {
                 bad("discovery without connect-string nor CuratorFramework bean", ZK + "connect-string", null,
                         "no CuratorFramework bean", ZK + "path=/services/orders"),
                 bad("discovery in the shared defaults", "connpool.defaults.discovery.zookeeper.path", "/services/all",
-                        "configured per pool", SERVERS, "connpool.defaults.discovery.zookeeper.path=/services/all"));
+                        "configured per pool", SERVERS, "connpool.defaults.discovery.zookeeper.path=/services/all"),
+                bad("DNS discovery in the shared defaults", "connpool.defaults.discovery.dns.name", "orders.svc",
+                        "configured per pool", SERVERS, "connpool.defaults.discovery.dns.name=orders.svc"),
+                bad("two kinds of discovery on one pool", DNS + "name", "orders.svc",
+                        "sets " + ZK + "path and " + DNS + "name: a pool finds its servers through one discovery only",
+                        ZK + "path=/services/orders", DNS + "name=orders.svc", DNS + "port=6379"),
+                bad("DNS discovery without a name", DNS + "name", null, "no name to resolve", DNS + "port=6379"),
+                bad("a DNS name with a port", DNS + "name", "orders.svc:6379", "is not a DNS name",
+                        DNS + "name=orders.svc:6379", DNS + "port=6379"),
+                bad("DNS discovery without a port", DNS + "port", null, "carry no port", DNS + "name=orders.svc"),
+                bad("a DNS port out of range", DNS + "port", "0", "from 1 to 65535", DNS + "name=orders.svc",
+                        DNS + "port=0"),
+                bad("a zero DNS refresh interval", DNS + "refresh-interval", "PT0S", "must be positive",
+                        DNS + "name=orders.svc", DNS + "port=6379", DNS + "refresh-interval=0s"),
+                bad("a negative DNS removal delay", DNS + "removal-delay", "PT-1S", "must not be negative",
+                        DNS + "name=orders.svc", DNS + "port=6379", DNS + "removal-delay=-1s"),
+                bad("Spring Cloud discovery without a service id", CLOUD + "service-id", null, "no service id",
+                        CLOUD + "refresh-interval=5s"),
+                bad("a zero Spring Cloud refresh interval", CLOUD + "refresh-interval", "PT0S", "must be positive",
+                        CLOUD + "service-id=orders", CLOUD + "refresh-interval=0s"),
+                bad("a negative Spring Cloud removal delay", CLOUD + "removal-delay", "PT-5S", "must not be negative",
+                        CLOUD + "service-id=orders", CLOUD + "removal-delay=-5s"),
+                bad("Spring Cloud discovery in the shared defaults", "connpool.defaults.discovery.spring-cloud.service-id",
+                        "orders", "configured per pool", SERVERS,
+                        "connpool.defaults.discovery.spring-cloud.service-id=orders"));
     }
 
     private static Arguments bad(String what, String property, String value, String reason, String... properties) {

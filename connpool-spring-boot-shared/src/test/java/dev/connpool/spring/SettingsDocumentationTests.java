@@ -3,8 +3,10 @@ package dev.connpool.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connpool.ConnectionFactory;
+import dev.connpool.DnsServerSource;
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerSourceSupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -30,7 +32,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * ({@link dev.connpool.PoolSettings#toMap()} of a pool built with every default): every core setting has a
  * row in the table and a {@code connpool.defaults.*} metadata entry, both with core's default, and neither lists
  * a pool setting beyond core's but the starter's own ({@code factory}, {@code socket.*}, and in the table
- * the per-pool {@code primary} and {@code discovery.zookeeper.*}).
+ * the per-pool {@code primary} and {@code discovery.*}); the table lists every discovery key of
+ * {@link DiscoveryProperties} (ZooKeeper, DNS, Spring Cloud) and no other, with the code's defaults.
  */
 class SettingsDocumentationTests {
 
@@ -39,7 +42,7 @@ class SettingsDocumentationTests {
             "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle", "hedge.executor");
     /** Per-pool keys, not under connpool.defaults: whether the pool's bean is primary, and its discovery. */
     private static final String PRIMARY = "primary";
-    private static final String DISCOVERY = "discovery.zookeeper.";
+    private static final String DISCOVERY = "discovery.";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h)");
 
     private static final Map<String, Object> CORE = coreDefaults();
@@ -60,6 +63,27 @@ class SettingsDocumentationTests {
         extra.remove(PRIMARY);
         extra.removeIf(key -> key.startsWith(DISCOVERY));
         assertThat(extra).as("docs/settings.md rows that are no setting").isEmpty();
+    }
+
+    @Test
+    void theSettingsTableShouldListEveryDiscoveryKeyWithItsDefaultAndNothingElse() throws IOException {
+        Map<String, String> table = documentedDefaults();
+        Set<String> documented = new TreeSet<>(table.keySet());
+        documented.removeIf(key -> !key.startsWith(DISCOVERY));
+        Set<String> keys = new TreeSet<>();
+        UnknownKeys.keys(DiscoveryProperties.class).forEach(key -> keys.add(DISCOVERY + key));
+        assertThat(documented).as("docs/settings.md rows of discovery.*").isEqualTo(keys);
+        documented.forEach(key -> assertThat(table.get(key)).as("docs/settings.md default of " + key).isNotBlank());
+        Map<String, Duration> defaults = Map.of(
+                "discovery.zookeeper.removal-delay", ServerSourceSupport.DEFAULT_REMOVAL_DELAY,
+                "discovery.zookeeper.session-timeout", ZooKeeperDiscoverySettings.DEFAULT_SESSION_TIMEOUT,
+                "discovery.zookeeper.connection-timeout", ZooKeeperDiscoverySettings.DEFAULT_CONNECTION_TIMEOUT,
+                "discovery.dns.refresh-interval", DnsServerSource.DEFAULT_REFRESH_INTERVAL,
+                "discovery.dns.removal-delay", ServerSourceSupport.DEFAULT_REMOVAL_DELAY,
+                "discovery.spring-cloud.refresh-interval", SpringCloudDiscoverySettings.DEFAULT_REFRESH_INTERVAL,
+                "discovery.spring-cloud.removal-delay", SpringCloudDiscoverySettings.DEFAULT_REMOVAL_DELAY);
+        defaults.forEach((key, real) -> assertThat(documentedValue(table.get(key), real))
+                .as("docs/settings.md default of " + key + ": " + table.get(key)).isEqualTo(real));
     }
 
     @Test

@@ -97,8 +97,11 @@ class UnknownKeysTests {
         List<String> keys = UnknownKeys.keys(PoolProperties.class);
         assertThat(keys).contains("servers", "factory", "primary", "max-active", "balancer", "leak-detection-threshold",
                 "retry.attempts", "retry.backoff.jitter", "ejection.max-percent", "health-check.interval",
-                "socket.ssl-bundle", "discovery.zookeeper.format", "discovery.zookeeper.removal-delay");
-        assertThat(keys).doesNotContain("retry", "discovery", "discovery.zookeeper", "class");
+                "socket.ssl-bundle", "discovery.zookeeper.format", "discovery.zookeeper.removal-delay",
+                "discovery.dns.name", "discovery.dns.refresh-interval", "discovery.spring-cloud.service-id");
+        assertThat(keys).doesNotContain("retry", "discovery", "discovery.zookeeper", "discovery.spring-cloud", "class");
+        assertThat(UnknownKeys.closest("discovery.dns.nmae", keys)).isEqualTo("discovery.dns.name");
+        assertThat(UnknownKeys.closest("service-id", keys)).isEqualTo("discovery.spring-cloud.service-id");
         assertThat(UnknownKeys.keys(PoolDefaultsProperties.class)).contains("max-active").doesNotContain("primary",
                 "discovery.zookeeper.path");
     }

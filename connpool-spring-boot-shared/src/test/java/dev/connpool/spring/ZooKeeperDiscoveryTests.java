@@ -8,6 +8,8 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import dev.connpool.ServerSource;
 import dev.connpool.SocketConnection;
 import dev.connpool.TestServer;
 import dev.connpool.spring.health.ConnpoolHealthContributorAutoConfiguration;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -94,17 +99,17 @@ class ZooKeeperDiscoveryTests {
                         await().atMost(PATIENCE).until(orders::servers, Set::isEmpty);
 
                         Map<String, Object> discovery = discovery(health(context, "orders"));
-                        assertThat(discovery).containsEntry("path", path).containsEntry("format", "children")
-                                .containsEntry("connected", true).containsEntry("nodeCount", 0)
+                        assertThat(discovery).containsEntry("kind", "zookeeper").containsEntry("target", path)
+                                .containsEntry("connected", true).containsEntry("listed", List.of())
                                 .containsKey("lastUpdate").doesNotContainKeys("skipped", "lastError");
-                        own[0] = context.getBean(ZooKeeperPoolDiscovery.class).ownClient("orders");
+                        own[0] = ownClient(context);
                         assertThat(own[0].getState()).isEqualTo(CuratorFrameworkState.STARTED);
                         assertThat(own[0].getZookeeperClient().getConnectionTimeoutMs()).isEqualTo(15_000);
                     });
             assertThat(own[0].getState()).as("the pool's own client is closed with the context")
                     .isEqualTo(CuratorFrameworkState.STOPPED);
             assertThat(destroyed).as("the discovery stops before its pool is closed")
-                    .containsSubsequence("connpoolZooKeeperDiscovery", "orders");
+                    .containsSubsequence("connpoolServerSources", "orders");
         }
     }
 
@@ -120,8 +125,8 @@ class ZooKeeperDiscoveryTests {
                         MultiPool<SocketConnection> orders = orders(context);
                         assertThat(orders.servers()).containsExactlyInAnyOrder(a.address(), b.address());
                         registeredB.close();
-                        await().atMost(PATIENCE).until(() -> discovery(health(context, "orders")).get("nodeCount"),
-                                nodes -> Integer.valueOf(1).equals(nodes));
+                        await().atMost(PATIENCE).until(() -> discovery(health(context, "orders")).get("listed"),
+                                listed -> List.of(a.address().toString()).equals(listed));
                         assertThat(orders.servers()).as("kept for the removal delay")
                                 .containsExactlyInAnyOrder(a.address(), b.address());
                         assertThat(discovery(health(context, "orders")))
@@ -150,13 +155,13 @@ class ZooKeeperDiscoveryTests {
                         assertThat(context).hasNotFailed();
                         bean[0] = context.getBean(CuratorFramework.class);
                         assertThat(orders(context).servers()).containsExactly(a.address());
-                        assertThat(context.getBean(ZooKeeperPoolDiscovery.class).ownClient("orders")).isNull();
+                        assertThat(ownClient(context)).isNull();
                         assertThat(discovery(health(context, "orders"))).containsEntry("connected", true)
-                                .containsEntry("nodeCount", 1);
+                                .containsEntry("listed", List.of(a.address().toString()));
                     });
             assertThat(destroyed).as("the discovery stops before the pool and before the CuratorFramework bean")
-                    .containsSubsequence("connpoolZooKeeperDiscovery", "orders")
-                    .containsSubsequence("connpoolZooKeeperDiscovery", "curator");
+                    .containsSubsequence("connpoolServerSources", "orders")
+                    .containsSubsequence("connpoolServerSources", "curator");
             assertThat(bean[0].getState()).isEqualTo(CuratorFrameworkState.STOPPED);
         }
     }
@@ -171,10 +176,36 @@ class ZooKeeperDiscoveryTests {
             runner.withPropertyValues(zk("connect-string", zookeeper.getConnectString()), zk("path", base),
                     zk("format", "curator"), zk("service", "orders-service")).run(context -> {
                         assertThat(orders(context).servers()).containsExactlyInAnyOrder(a.address(), b.address());
-                        assertThat(discovery(health(context, "orders"))).containsEntry("format", "curator")
-                                .containsEntry("path", base + "/orders-service").containsEntry("nodeCount", 2);
+                        assertThat(discovery(health(context, "orders"))).containsEntry("kind", "zookeeper")
+                                .containsEntry("target", base + "/orders-service")
+                                .containsEntry("listed", sorted(a.address(), b.address()));
                     });
         }
+    }
+
+    @Test
+    void aCuratorPoolWithAnSslBundleReachesEachInstanceAtItsSslPort(TestInfo test) throws Exception {
+        String base = path(test);
+        SslBundle bundle = mock(SslBundle.class);
+        given(bundle.createSslContext()).willReturn(javax.net.ssl.SSLContext.getDefault());
+        SslBundles bundles = mock(SslBundles.class);
+        given(bundles.getBundle("orders-tls")).willReturn(bundle);
+        // as Spring Cloud Zookeeper writes an instance registered with instance-ssl-port
+        writer.create().creatingParentsIfNeeded().forPath(base + "/orders-service/5d3b", ("{\"name\":"
+                + "\"orders-service\",\"id\":\"5d3b\",\"address\":\"127.0.0.1\",\"port\":8080,\"sslPort\":8443,"
+                + "\"payload\":{\"@class\":\"org.springframework.cloud.zookeeper.discovery.ZookeeperInstance\","
+                + "\"id\":\"orders-1\",\"name\":\"orders-service\",\"metadata\":{\"instance_status\":\"UP\"}},"
+                + "\"registrationTimeUTC\":1765100000000,\"serviceType\":\"DYNAMIC\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ApplicationContextRunner curator = runner.withPropertyValues(zk("connect-string", zookeeper.getConnectString()),
+                zk("path", base), zk("format", "curator"), zk("service", "orders-service"));
+        curator.withBean(SslBundles.class, () -> bundles)
+                .withPropertyValues("connpool.pools.orders.socket.ssl-bundle=orders-tls").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(orders(context).servers()).containsExactly(ServerAddress.of("127.0.0.1", 8443));
+                });
+        curator.run(context -> assertThat(orders(context).servers()).as("plain text: the port")
+                .containsExactly(ServerAddress.of("127.0.0.1", 8080)));
     }
 
     @Test
@@ -188,9 +219,10 @@ class ZooKeeperDiscoveryTests {
                         assertThat(orders(context).servers()).containsExactly(a.address());
                         HealthView health = health(context, "orders");
                         assertThat(health.status()).isEqualTo("UP");
-                        assertThat(discovery(health)).containsEntry("nodeCount", 2).hasEntrySatisfying("skipped",
-                                skipped -> assertThat(skipped).asInstanceOf(InstanceOfAssertFactories.LIST)
-                                        .singleElement().asString().startsWith("not-an-address: ")); // with why
+                        assertThat(discovery(health)).containsEntry("listed", List.of(a.address().toString()))
+                                .hasEntrySatisfying("skipped", skipped -> assertThat(skipped)
+                                        .asInstanceOf(InstanceOfAssertFactories.LIST).singleElement().asString()
+                                        .startsWith("not-an-address: ")); // with why
                     });
         }
     }
@@ -329,6 +361,17 @@ class ZooKeeperDiscoveryTests {
             throw new AssertionError(e);
         }
         return client;
+    }
+
+    /** The Curator client the starter runs for the pool's connect-string, or null. */
+    private static CuratorFramework ownClient(AssertableApplicationContext context) {
+        ServerSource source = context.getBean(PoolServerSources.class).source("orders");
+        assertThat(source).isInstanceOf(ZooKeeperPoolDiscovery.OwnedSource.class);
+        return ((ZooKeeperPoolDiscovery.OwnedSource) source).ownClient();
+    }
+
+    private static List<String> sorted(ServerAddress... servers) {
+        return Stream.of(servers).map(ServerAddress::toString).sorted().toList();
     }
 
     @SuppressWarnings("unchecked")

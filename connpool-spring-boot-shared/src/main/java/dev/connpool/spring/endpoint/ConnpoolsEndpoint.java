@@ -32,7 +32,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * settings and per-server counts, and an operator's {@code eject}, {@code readmit} or {@code drain} of one
  * server. Settings are keyed as in YAML ({@code max-active}, {@code retry.backoff.min} nested as
  * {@code retry: {backoff: {min: ...}}}); durations are written the way they are configured: {@code "1s"},
- * {@code "5m"}, {@code "10ms"}, {@code "0s"}. A pool that finds its servers in ZooKeeper shows its
+ * {@code "5m"}, {@code "10ms"}, {@code "0s"}. A pool that finds its servers through a source (ZooKeeper, DNS, Spring Cloud) shows its
  * {@code discovery} too (as in its health details).
  *
  * <p>Read-only unless the application says otherwise: {@code eject}, {@code readmit} and {@code drain} need
@@ -57,7 +57,7 @@ public class ConnpoolsEndpoint {
     }
 
     /**
-     * Creates the endpoint, showing the ZooKeeper discovery of the pools that have one.
+     * Creates the endpoint, showing the server source of the pools that have one.
      *
      * @param registry  the pools to show and act on
      * @param discovery what the pools' discovery knows, or {@code null} for none
@@ -251,7 +251,7 @@ public class ConnpoolsEndpoint {
      * @param usableServers servers that are {@linkplain ServerStats#usable() usable}: their state accepts
      *                      borrows and they are not failing
      * @param servers       every server, draining ones included, in the order they joined (as health shows them)
-     * @param discovery     the pool's ZooKeeper discovery, as in its health details; {@code null} without one
+     * @param discovery     the pool's server source, as in its health details; {@code null} without one
      */
     public record PoolDescriptor(String name, Map<String, Object> settings, int active, int idle, int waiting,
                                  int usableServers, List<ServerView> servers,

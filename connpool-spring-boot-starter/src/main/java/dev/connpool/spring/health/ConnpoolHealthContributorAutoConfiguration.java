@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
  * The {@code connpool} health contributor ({@code /actuator/health/connpool}) in Spring Boot 4's health API:
  * one child per pool of the {@link MultiPoolRegistry}, {@code UP} while at least one of the pool's servers can
  * be used and {@code DOWN} when none can (see {@link PoolHealth}), with a {@code discovery} detail for a
- * pool that finds its servers in ZooKeeper. Needs {@code spring-boot-health};
+ * pool that finds its servers through a source (ZooKeeper, DNS, Spring Cloud). Needs {@code spring-boot-health};
  * switched off by {@code management.health.connpool.enabled=false}; a bean named
  * {@code connpoolHealthContributor} replaces it.
  */

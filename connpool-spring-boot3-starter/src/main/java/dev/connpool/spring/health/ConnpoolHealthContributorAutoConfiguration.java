@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
  * The {@code connpool} health contributor ({@code /actuator/health/connpool}) in Spring Boot 3's health API
  * ({@code org.springframework.boot.actuate.health}): one child per pool of the {@link MultiPoolRegistry},
  * {@code UP} while at least one of the pool's servers can be used and {@code DOWN} when none can (see
- * {@link PoolHealth}), with a {@code discovery} detail for a pool that finds its servers in ZooKeeper. Needs
+ * {@link PoolHealth}), with a {@code discovery} detail for a pool that finds its servers through a source (ZooKeeper, DNS, Spring Cloud). Needs
  * {@code spring-boot-actuator-autoconfigure}; switched off by {@code management.health.connpool.enabled=false};
  * a bean named {@code connpoolHealthContributor} replaces it.
  */
