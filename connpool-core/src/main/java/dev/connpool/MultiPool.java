@@ -87,17 +87,19 @@ public final class MultiPool<C> implements AutoCloseable {
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
         ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
-        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock);
+        SlowStart slowStart = new SlowStart(settings, clock);
+        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock, slowStart);
         Housekeeper housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
-                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random);
+                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random, slowStart);
         this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper,
-                factory::classify, EjectionPolicy.of(settings, clock));
+                factory::classify, EjectionPolicy.of(settings, clock), slowStart);
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
         this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock);
         this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
         settings.servers().forEach(registry::add);
+        slowStart.arm(); // the initial servers start at full share; those that join or come back ramp
         housekeeper.start(registry);
         log.info("pool '{}' started: {} server(s), max-active {} per server, balancer {}", name,
                 settings.servers().size(), settings.limits().maxActive(), settings.balancer());
@@ -951,6 +953,57 @@ public final class MultiPool<C> implements AutoCloseable {
          */
         public Builder<C> affinityLoadBound(double factor) {
             draft.affinityLoadBound = factor;
+            return this;
+        }
+
+        /**
+         * The time constant over which the least-latency balancer forgets ({@code least-latency.decay}): a
+         * latency sample's weight falls to 1/e after it, and a server nobody picked has its estimate halved
+         * for every {@code decay x ln 2} it trails the server it is compared with, so that it is tried again.
+         * Read only with {@link Balancer#leastLatency()}. Default 2 s.
+         *
+         * <p><b>Why 2 s</b> (Finagle and Linkerd take 10 s): the estimate is a peak, so a server that turns
+         * slow looks slow within its next leases whatever the decay; the decay decides how long a slow moment
+         * keeps a server out of favour, and how soon a slow server is tried again. At 2 s a GC pause or a burst
+         * of slow replies on one of several equal servers moves its share for a second or two, not for
+         * tens of seconds (equal servers keep equal shares on a noisy host), and a server that recovered is
+         * back in favour within a few seconds; the price is a slow server tried again every few seconds, a
+         * lease or two. Longer (10 s) for servers whose latency swings slowly; shorter follows changes sooner.
+         *
+         * @param decay positive
+         * @return this builder
+         */
+        public Builder<C> leastLatencyDecay(Duration decay) {
+            draft.leastLatencyDecay = decay;
+            return this;
+        }
+
+        /**
+         * How long a server that joins ({@link MultiPool#addServer}, {@link MultiPool#updateServers}; not the
+         * servers the pool is built with) or is re-admitted after an ejection takes to get its full share of
+         * borrows ({@code slow-start.window}); zero turns slow start off. Default 10 s.
+         *
+         * <p>While it ramps, whatever the balancer, a pick of the server stands with a probability that grows
+         * with the time since it came, from 10% to 100% over the window (linearly; Envoy's slow start with an
+         * aggression of 1), otherwise the balancer picks again; and its new connections are opened at most
+         * max-active a second (one every 1 s / max-active), so that a recovering server is not stampeded by
+         * a burst of connects. A pick of a ramping server that has no idle connection and may open none yet
+         * does not stand either. Key affinity ({@link MultiPool#serverFor(String)}) and the pinned calls
+         * ({@link MultiPool#borrow(ServerAddress)}) are not ramped, but their new connections are rate-limited
+         * too (a borrow may then wait for a returned connection, within max-wait). No cost to a pick while no
+         * server ramps (one volatile read).
+         *
+         * <p><b>Why 10 s:</b> a restarted process warms its caches and its JIT in seconds; a server that
+         * keeps failing comes back after ejections of 1, 2, 4, 8, 16 s (the default {@code ejection.*}),
+         * so a 10 s ramp is over before the third of them, and a recovered server is back at full share
+         * within about 10 s. Longer for servers that warm slowly (a JVM service under full load); shorter,
+         * or 0, when servers are interchangeable at once.
+         *
+         * @param window zero (off) or more
+         * @return this builder
+         */
+        public Builder<C> slowStartWindow(Duration window) {
+            draft.slowStartWindow = window;
             return this;
         }
 
