@@ -162,7 +162,7 @@ class IdleMaintenanceTest {
         entry.state(ServerState.PROBING);     // as after an ejection whose close of idle connections it raced
         int created = counting.created.get();
 
-        engine.borrowAndReturn(entry);
+        engine.borrowProveAndReturn(entry);
 
         assertThat(counting.created.get()).as("connections made by the trial").isEqualTo(created + 1);
     }
