@@ -36,6 +36,8 @@ final class LatencyEstimate {
      * clock reads per timed lease, none for the others. Failures are always counted.
      */
     static final int SAMPLE_MASK = 3;
+    /** Below this fraction of the decay since the last sample, e^-x is taken as 1 - x (off by x^2/2 at most). */
+    private static final double LINEAR_BELOW = 1.0 / 64;
     /** The most one sample multiplies the estimate by. */
     static final long MAX_RISE = 4;
 
@@ -67,8 +69,8 @@ final class LatencyEstimate {
             set(rtt / MAX_RISE > estimate ? estimate * MAX_RISE : rtt, now);
             return;
         }
-        long elapsed = Math.max(0, now - stampNanos);
-        double keep = Math.exp(-elapsed / decayNanos);
+        double x = Math.max(0, now - stampNanos) / decayNanos;
+        double keep = x < LINEAR_BELOW ? 1 - x : Math.exp(-x); // samples close together: e^-x ~ 1 - x
         set(Math.max(1, (long) (estimate * keep + rtt * (1 - keep))), now);
     }
 
