@@ -8,7 +8,8 @@ import java.util.Locale;
  * ({@link ServerState#ACTIVE} and {@link ServerState#PROBING}).
  *
  * <p>Called on every borrow, from many threads at once: an implementation must be thread-safe, must not
- * block, and should cost O(1) whatever the number of servers. The three built-in ones do.
+ * block, and should cost O(1) whatever the number of servers. The four built-in ones do. A server in its slow
+ * start ({@code slow-start.window}) may be passed over after the pick; the balancer needs to know nothing of it.
  */
 public interface Balancer {
 

@@ -876,8 +876,9 @@ public final class MultiPool<C> implements AutoCloseable {
          * off, leaving health to traffic alone. Default 10 s.
          *
          * <p>A probe opens a <em>new</em> connection to the server (the factory's {@code create}, with
-         * whatever handshake it does) and {@linkplain ConnectionFactory#validate validates} it, then closes
-         * it: a connect is what every failover and every restart of a server tests, an idle connection proves
+         * whatever handshake it does), has the factory {@linkplain ConnectionFactory#probe prove} the server
+         * answers on it (a round trip; by default {@linkplain ConnectionFactory#validate validate}), then closes
+         * it (the trial that re-admits an ejected server proves it the same way): a connect is what every failover and every restart of a server tests, an idle connection proves
          * nothing about it, and taking one would disturb idle-timeout and the idle order. A probe that fails
          * counts as a {@link FailureKind#SERVER} failure and a verdict: the server is charged
          * {@code ejection.consecutive-failures} at once, so it is ejected (within {@code ejection.max-percent}),
