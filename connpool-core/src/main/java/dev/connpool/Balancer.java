@@ -112,7 +112,7 @@ public interface Balancer {
      * Power of two choices over latency: two random servers, the one with the lower cost wins, the cost
      * being the server's peak-EWMA latency times (its leased connections + 1), as Finagle's and Linkerd's
      * balancers weigh them. The latency is the time from borrow to close of its leases (for
-     * {@code execute}, the work), one lease in four per connection timed; it decays over
+     * {@code execute}, the work), one lease in eight per connection timed; it decays over
      * {@code least-latency.decay} (see {@link MultiPool.Builder#leastLatencyDecay}). A charged failure (a failed
      * connect, an invalidated lease, a {@link FailureKind#SERVER} failure) counts as a latency of at least twice
      * the server's estimate, so quick error replies do not draw traffic.

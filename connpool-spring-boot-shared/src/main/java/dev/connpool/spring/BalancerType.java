@@ -27,7 +27,7 @@ public enum BalancerType {
 
     /**
      * least-latency: power of two choices over peak-EWMA latency x (leased connections + 1), decaying over
-     * least-latency.decay. Sends less to a slower server, not only to a busier one; times one lease in four.
+     * least-latency.decay. Sends less to a slower server, not only to a busier one; times one lease in eight.
      */
     LEAST_LATENCY;
 
