@@ -41,15 +41,20 @@ final class LatencyEstimate {
     /** The most one sample multiplies the estimate by. */
     static final long MAX_RISE = 4;
 
-    private final double decayNanos;
+    /** 1 / decay, in 1/ns: a multiplication where a division would cost more. */
+    private final double perDecayNanos;
     private final long halfLifeNanos;
+    /** 1 / half-life, in 1/ns. */
+    private final double perHalfLifeNanos;
     private volatile long estimateNanos;
     /** When the last sample landed; meaningless while {@link #estimateNanos} is 0. */
     private volatile long stampNanos;
 
     LatencyEstimate(long decayNanos) {
-        this.decayNanos = Math.max(1, decayNanos);
-        this.halfLifeNanos = Math.max(1, (long) (this.decayNanos * Math.log(2)));
+        double decay = Math.max(1, decayNanos);
+        this.perDecayNanos = 1 / decay;
+        this.halfLifeNanos = Math.max(1, (long) (decay * Math.log(2)));
+        this.perHalfLifeNanos = 1.0 / halfLifeNanos;
     }
 
     /** Whether the lease of this id (a connection's lease count) is one of those timed. */
@@ -69,7 +74,7 @@ final class LatencyEstimate {
             set(rtt / MAX_RISE > estimate ? estimate * MAX_RISE : rtt, now);
             return;
         }
-        double x = Math.max(0, now - stampNanos) / decayNanos;
+        double x = Math.max(0, now - stampNanos) * perDecayNanos;
         double keep = x < LINEAR_BELOW ? 1 - x : Math.exp(-x); // samples close together: e^-x ~ 1 - x
         set(Math.max(1, (long) (estimate * keep + rtt * (1 - keep))), now);
     }
@@ -105,12 +110,19 @@ final class LatencyEstimate {
 
     /** The estimate as of {@code reference} (a later stamp): halved per half-life it trails by. */
     long nanosAsOf(long reference) {
-        long estimate = estimateNanos;
-        long behind = reference - stampNanos;
+        return decayed(estimateNanos, stampNanos, reference);
+    }
+
+    /**
+     * {@code estimate}, last sampled at {@code stamp}, as of {@code reference}: halved per half-life it trails
+     * by (the balancer reads the two fields once and passes them).
+     */
+    long decayed(long estimate, long stamp, long reference) {
+        long behind = reference - stamp;
         if (estimate == 0 || behind < halfLifeNanos) {
             return estimate;
         }
-        long halvings = behind / halfLifeNanos;
+        long halvings = (long) (behind * perHalfLifeNanos);
         return halvings >= 63 ? 0 : Math.max(1, estimate >>> halvings);
     }
 

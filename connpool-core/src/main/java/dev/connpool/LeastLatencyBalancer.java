@@ -43,10 +43,13 @@ final class LeastLatencyBalancer implements Balancer {
         if (a instanceof ServerEntry ea && b instanceof ServerEntry eb && ea.latency != null && eb.latency != null) {
             LatencyEstimate la = ea.latency;
             LatencyEstimate lb = eb.latency;
-            long reference = Math.max(la.nanos() == 0 ? Long.MIN_VALUE : la.stamp(),
-                    lb.nanos() == 0 ? Long.MIN_VALUE : lb.stamp());
-            double costA = cost(la, activeA, reference);
-            double costB = cost(lb, activeB, reference);
+            long nanosA = la.nanos();
+            long nanosB = lb.nanos();
+            long stampA = la.stamp();
+            long stampB = lb.stamp();
+            long reference = Math.max(nanosA == 0 ? Long.MIN_VALUE : stampA, nanosB == 0 ? Long.MIN_VALUE : stampB);
+            double costA = cost(la.decayed(nanosA, stampA, reference), activeA);
+            double costB = cost(lb.decayed(nanosB, stampB, reference), activeB);
             if (costA != costB) {
                 return costB < costA ? b : a;
             }
@@ -54,8 +57,7 @@ final class LeastLatencyBalancer implements Balancer {
         return activeB < activeA ? b : a;
     }
 
-    private static double cost(LatencyEstimate latency, int active, long reference) {
-        long nanos = latency.nanosAsOf(reference);
+    private static double cost(long nanos, int active) {
         if (nanos == 0) {
             return active == 0 ? 0 : UNMEASURED_BUSY;
         }
