@@ -204,7 +204,7 @@ public final class PoolSettings {
 
     /**
      * Returns every setting keyed and nested as in YAML ({@code max-active}; {@code retry} holding
-     * {@code attempts} and {@code backoff}, which holds {@code min}, ...), in the README's order: durations
+     * {@code attempts} and {@code backoff}, which holds {@code min}, ...), in the order of docs/settings.md: durations
      * as {@link Duration}, the balancer as its {@linkplain Balancer#name() name}, the servers as
      * {@code host:port} texts. The pool's name and the housekeeping interval are no settings and are not in it.
      *

@@ -52,7 +52,7 @@ final class PoolSettingsDraft {
     Duration housekeepingInterval; // null: derived from idle-timeout and max-lifetime; not a setting
 
     /**
-     * Checks every rule, in the order of the README's settings table, and makes the settings.
+     * Checks every rule, in the order of the settings table (docs/settings.md), and makes the settings.
      *
      * @throws InvalidSettingException naming the first setting that breaks one
      */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three real {@code memcached} processes shared by connpool ({@code affinity.algorithm: ketama}, the README's
+ * Three real {@code memcached} processes shared by connpool ({@code affinity.algorithm: ketama}, docs/affinity.md's
  * {@link MemcachedText} over the built-in socket factory) and a real spymemcached 2.12.3 client (ketama locator,
  * {@code KETAMA_HASH}) for the same server list: what one client stores, the other finds, key by key, so both put
  * every key on the same server; and each key is on one server only.

@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The README's memcached example (section "Key affinity"), compiled and run against real memcached processes by
+ * The memcached example of {@code docs/affinity.md}, compiled and run against real memcached processes by
  * {@link MemcachedAffinityTest}: {@code get} and {@code set} over memcached's text protocol on the built-in
- * {@link SocketConnection}. {@link ReadmeMemcachedExampleTest} checks that the README shows the code between the
+ * {@link SocketConnection}. {@link DocsMemcachedExampleTest} checks that the page shows the code between the
  * two marker comments as it is.
  */
 final class MemcachedText {
@@ -16,7 +16,7 @@ final class MemcachedText {
     private MemcachedText() {
     }
 
-    // README:memcached begin
+    // docs:memcached begin
     /** memcached's get: the value, or null when the key is not there. */
     static String get(SocketConnection c, String key) throws IOException {
         send(c, "get " + key + "\r\n", null);
@@ -69,5 +69,5 @@ final class MemcachedText {
         }
         return line.toString();
     }
-    // README:memcached end
+    // docs:memcached end
 }

@@ -15,9 +15,9 @@ import java.time.Duration;
 import java.util.Set;
 
 /**
- * The README's Lettuce example, compiled and tested ({@code LettuceClassifierTest}) so that it cannot rot: one
+ * The Lettuce example of docs/failures.md, compiled and tested ({@code LettuceClassifierTest}) so that it cannot rot: one
  * Lettuce connection per pooled connection, without auto-reconnect (a broken connection stays broken and the
- * pool replaces it), and the {@link #classify} the README shows. Not used by the app, which runs on Jedis.
+ * pool replaces it), and the {@link #classify} the page shows. Not used by the app, which runs on Jedis.
  */
 final class LettuceConnectionFactory implements ConnectionFactory<StatefulRedisConnection<String, String>>,
         AutoCloseable {

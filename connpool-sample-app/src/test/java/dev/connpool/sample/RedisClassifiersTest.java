@@ -29,7 +29,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The two Redis classifiers the README shows: the sample's Jedis factory ({@link RedisConnectionFactory}) and
+ * The two Redis classifiers docs/failures.md shows: the sample's Jedis factory ({@link RedisConnectionFactory}) and
  * the Lettuce example ({@link LettuceConnectionFactory}), on the exceptions each client throws, made by hand
  * and, against a real {@code redis-server}, by the client itself: a killed connection, a frozen server, a
  * refused connect.

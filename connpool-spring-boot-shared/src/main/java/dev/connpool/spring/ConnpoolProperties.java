@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 /**
  * The {@code connpool.*} configuration: settings shared by every pool ({@code connpool.defaults}) and the
  * pools themselves ({@code connpool.pools.<name>}), each setting of a pool overriding the default. A
- * setting set nowhere takes connpool's built-in default (see the README).
+ * setting set nowhere takes connpool's built-in default (see docs/settings.md).
  */
 @ConfigurationProperties(prefix = "connpool", ignoreUnknownFields = false)
 public class ConnpoolProperties {

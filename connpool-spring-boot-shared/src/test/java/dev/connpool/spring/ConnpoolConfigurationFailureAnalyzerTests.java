@@ -124,7 +124,7 @@ class ConnpoolConfigurationFailureAnalyzerTests {
     }
 
     @Test
-    void runWithABadAddressShouldReportItAsTheReadmeShows() {
+    void runWithABadAddressShouldReportItAsTheSpringBootPageShows() {
         runner.withPropertyValues("connpool.pools.orders.servers=db-0:9090,db-1:notaport").run(context -> {
             FailureAnalysis analysis = analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).isEqualTo("""

@@ -26,10 +26,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The README's settings table and the configuration metadata against core's settings
+ * The settings table of {@code docs/settings.md} and the configuration metadata against core's settings
  * ({@link dev.connpool.PoolSettings#toMap()} of a pool built with every default): every core setting has a
- * README row and a {@code connpool.defaults.*} metadata entry, both with core's default, and neither lists
- * a pool setting beyond core's but the starter's own ({@code factory}, {@code socket.*}, and in the README
+ * row in the table and a {@code connpool.defaults.*} metadata entry, both with core's default, and neither lists
+ * a pool setting beyond core's but the starter's own ({@code factory}, {@code socket.*}, and in the table
  * the per-pool {@code primary} and {@code discovery.zookeeper.*}).
  */
 class SettingsDocumentationTests {
@@ -45,20 +45,21 @@ class SettingsDocumentationTests {
     private static final Map<String, Object> CORE = coreDefaults();
 
     @Test
-    void theReadmeShouldListEveryCoreSettingWithItsDefaultAndNothingElse() throws IOException {
-        Map<String, String> readme = readmeDefaults();
+    void theSettingsPageShouldListEveryCoreSettingWithItsDefaultAndNothingElse() throws IOException {
+        Map<String, String> documented = documentedDefaults();
         for (Map.Entry<String, Object> setting : CORE.entrySet()) {
             String key = setting.getKey();
-            assertThat(readme).as("README row for " + key).containsKey(key);
-            assertThat(readmeValue(readme.get(key), setting.getValue())).as("README default of " + key + ": " + readme.get(key))
+            assertThat(documented).as("docs/settings.md row for " + key).containsKey(key);
+            assertThat(documentedValue(documented.get(key), setting.getValue()))
+                    .as("docs/settings.md default of " + key + ": " + documented.get(key))
                     .isEqualTo(setting.getValue());
         }
-        Set<String> extra = new TreeSet<>(readme.keySet());
+        Set<String> extra = new TreeSet<>(documented.keySet());
         extra.removeAll(CORE.keySet());
         extra.removeAll(STARTER_KEYS);
         extra.remove(PRIMARY);
         extra.removeIf(key -> key.startsWith(DISCOVERY));
-        assertThat(extra).as("README rows that are no setting").isEmpty();
+        assertThat(extra).as("docs/settings.md rows that are no setting").isEmpty();
     }
 
     @Test
@@ -118,11 +119,11 @@ class SettingsDocumentationTests {
         });
     }
 
-    /** The README's settings table: each key of its first column with the matching part of its default. */
-    private static Map<String, String> readmeDefaults() throws IOException {
-        List<String> lines = Files.readAllLines(readme());
+    /** The settings table of docs/settings.md: each key of its first column with the matching part of its default. */
+    private static Map<String, String> documentedDefaults() throws IOException {
+        List<String> lines = Files.readAllLines(settingsPage());
         int start = lines.indexOf("## Settings");
-        assertThat(start).as("README has a ## Settings section").isNotNegative();
+        assertThat(start).as("docs/settings.md has a ## Settings section").isNotNegative();
         Map<String, String> defaults = new LinkedHashMap<>();
         Pattern code = Pattern.compile("`([^`]+)`");
         for (String line : lines.subList(start + 1, lines.size())) {
@@ -153,10 +154,10 @@ class SettingsDocumentationTests {
     }
 
     /**
-     * A README default as core's value: "1 s", "5 min", "0 (none)" (a duration when core's is one),
+     * A documented default as core's value: "1 s", "5 min", "0 (none)" (a duration when core's is one),
      * "-1 (none)", "= max-active", "`least-active`".
      */
-    private static Object readmeValue(String text, Object real) {
+    private static Object documentedValue(String text, Object real) {
         String value = text.replaceAll("\\(.*\\)", "").replace("`", "").strip();
         if (real instanceof Duration && value.equals("0")) {
             return Duration.ZERO;
@@ -206,14 +207,14 @@ class SettingsDocumentationTests {
         return documented.asText();
     }
 
-    private static Path readme() {
+    private static Path settingsPage() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path readme = dir.resolve("README.md");
-            if (Files.isRegularFile(readme) && Files.isRegularFile(dir.resolve("mvnw"))) {
-                return readme;
+            Path page = dir.resolve("docs/settings.md");
+            if (Files.isRegularFile(page) && Files.isRegularFile(dir.resolve("mvnw"))) {
+                return page;
             }
         }
-        throw new AssertionError("no README.md next to mvnw above " + Path.of("").toAbsolutePath());
+        throw new AssertionError("no docs/settings.md beside mvnw above " + Path.of("").toAbsolutePath());
     }
 
     /** The generated metadata's connpool.defaults.* properties, by key. */

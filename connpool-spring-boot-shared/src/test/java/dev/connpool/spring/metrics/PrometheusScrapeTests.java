@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The meters as a Prometheus scrape shows them: the names without a unit suffix
  * ({@code connpool_connections_active}, as HikariCP's {@code hikaricp_connections_active}), the cumulative
  * counts as counters ({@code TYPE counter}, {@code _total}), pending described as waiting borrowers. What
- * the README's metrics table says of each name in Prometheus is checked here.
+ * the metrics table of docs/spring-boot.md says of each name in Prometheus is checked here.
  */
 class PrometheusScrapeTests {
 
@@ -51,7 +51,7 @@ class PrometheusScrapeTests {
                     .contains("connpool_connections_max" + tags + " 1.0\n")
                     .contains("# TYPE connpool_server_up gauge\n")
                     // Prometheus reserves the suffix _created (a counter's creation time) and drops it:
-                    // connpool.connections.created is exported as connpool_connections_total (the README says so)
+                    // connpool.connections.created is exported as connpool_connections_total (docs/spring-boot.md says so)
                     .contains("# HELP connpool_connections_total Connections opened to the server\n")
                     .contains("# TYPE connpool_connections_total counter\n")
                     .contains("connpool_connections_total" + tags + " 1.0\n")

@@ -10,30 +10,30 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's two Redis classifiers are the code that is compiled and tested: the Jedis one is
+ * The two Redis classifiers of {@code docs/failures.md} are the code that is compiled and tested: the Jedis one is
  * {@link RedisConnectionFactory#classify} of the sample app, the Lettuce one {@link LettuceConnectionFactory}'s
- * (a test class, compiled against Lettuce and checked by {@link RedisClassifiersTest}). Each README block
+ * (a test class, compiled against Lettuce and checked by {@link RedisClassifiersTest}). Each block of the page
  * follows an HTML comment naming its class; a change to either side without the other fails here.
  */
-class ReadmeRedisExamplesTest {
+class DocsRedisExamplesTest {
 
     @Test
-    void theReadmeShowsTheJedisFactorysClassifyAsItIs() throws IOException {
-        assertThat(readmeBlockAfter("<!-- classify: RedisConnectionFactory -->"))
+    void theFailuresPageShowsTheJedisFactorysClassifyAsItIs() throws IOException {
+        assertThat(blockAfter("<!-- classify: RedisConnectionFactory -->"))
                 .isEqualTo(classifyOf(module().resolve("src/main/java/dev/connpool/sample/RedisConnectionFactory.java")));
     }
 
     @Test
-    void theReadmeShowsTheCompiledLettuceClassify() throws IOException {
-        assertThat(readmeBlockAfter("<!-- classify: LettuceConnectionFactory -->"))
+    void theFailuresPageShowsTheCompiledLettuceClassify() throws IOException {
+        assertThat(blockAfter("<!-- classify: LettuceConnectionFactory -->"))
                 .isEqualTo(classifyOf(module().resolve("src/test/java/dev/connpool/sample/LettuceConnectionFactory.java")));
     }
 
-    /** The fenced Java block that follows {@code marker} in the README, without its fences. */
-    private static String readmeBlockAfter(String marker) throws IOException {
-        List<String> lines = Files.readAllLines(module().getParent().resolve("README.md"));
+    /** The fenced Java block that follows {@code marker} in docs/failures.md, without its fences. */
+    private static String blockAfter(String marker) throws IOException {
+        List<String> lines = Files.readAllLines(failuresPage());
         int at = lines.indexOf(marker);
-        assertThat(at).as("README line " + marker).isNotNegative();
+        assertThat(at).as("docs/failures.md line " + marker).isNotNegative();
         assertThat(lines.get(at + 1)).as("the line after " + marker).isEqualTo("```java");
         int end = at + 2;
         while (end < lines.size() && !lines.get(end).equals("```")) {
@@ -58,7 +58,13 @@ class ReadmeRedisExamplesTest {
         Path here = Path.of("").toAbsolutePath();
         Path module = Files.isRegularFile(here.resolve("src/main/java/dev/connpool/sample/RedisConnectionFactory.java"))
                 ? here : here.resolve("connpool-sample-app");
-        assertThat(module.getParent().resolve("README.md")).as("README.md above " + module).isRegularFile();
         return module;
+    }
+
+    /** docs/failures.md, beside connpool-sample-app. */
+    private static Path failuresPage() {
+        Path page = module().getParent().resolve("docs/failures.md");
+        assertThat(page).as("docs/failures.md beside " + module()).isRegularFile();
+        return page;
     }
 }

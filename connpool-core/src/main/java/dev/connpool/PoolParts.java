@@ -1,0 +1,56 @@
+package dev.connpool;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Wires one pool's parts together, in the one order their dependencies allow (see {@code docs/architecture.md}),
+ * for {@link MultiPool}'s constructor: the wiring is a concern of its own, kept out of the facade.
+ *
+ * @param <C> the connection type
+ */
+final class PoolParts<C> {
+
+    final PoolSettings settings;
+    final NanoClock clock;
+    final PoolErrors errors;
+    final Listeners listeners;
+    final ConnectionEngine<C> engine;
+    final Housekeeper housekeeper;
+    final ServerRegistry registry;
+    final Shutdown<C> shutdown;
+    final LeaseLifecycle<C> leases;
+    final ServerBorrower<C> borrower;
+    final AttemptLoop<C> attempts;
+    final AffinityRouter affinity;
+    /** Slow start of the servers that join or come back (not of the configured ones: armed after them). */
+    private final SlowStart slowStart;
+
+    PoolParts(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners, PoolMetrics metrics,
+              NanoClock clock, HousekeepingScheduler scheduler, Random random) {
+        String name = settings.name();
+        this.settings = settings;
+        this.clock = clock;
+        this.errors = new PoolErrors(name);
+        this.listeners = new Listeners(name, listeners);
+        ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
+        this.slowStart = new SlowStart(settings, clock);
+        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock, slowStart);
+        this.housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
+                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random, slowStart);
+        this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper,
+                factory::classify, EjectionPolicy.of(settings, clock), slowStart);
+        this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
+        this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
+        this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
+        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock);
+        this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
+    }
+
+    /** Adds the configured servers and starts the background work; once, at the end of the pool's constructor. */
+    void start() {
+        settings.servers().forEach(registry::add);
+        slowStart.arm(); // the initial servers start at full share; those that join or come back ramp
+        housekeeper.start(registry);
+    }
+}
