@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProbeReadmissionTest {
 
-    private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
+    /** Long enough for an answer on a loaded machine; what a hung server makes each trial wait. */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
 
     private final List<TestServer> servers = new ArrayList<>();
     private final AtomicInteger readmitted = new AtomicInteger();
@@ -61,7 +62,7 @@ class ProbeReadmissionTest {
         TestServer hung = servers.get(0);
         hung.hang();
         assertThat(pool.eject(hung.address())).isTrue();
-        await().atMost(Duration.ofSeconds(20)).until(() -> pool.stats(hung.address()).ejections() >= 4);
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats(hung.address()).ejections() >= 4);
         assertThat(readmitted).as("never let back in while it does not answer").hasValue(0);
         assertThat(hung.requests()).as("each trial asked").isGreaterThanOrEqualTo(3);
         assertThat(pool.stats(hung.address()).history()).anySatisfy(change -> {
@@ -104,14 +105,15 @@ class ProbeReadmissionTest {
     void theSocketFactorysProbeIsALineRoundTrip() throws Exception {
         TestServer server = TestServer.start();
         servers.add(server);
-        SocketConnectionFactory pong = sockets().probe("PING\n", "PONG").build();
-        SocketConnectionFactory other = sockets().probe("PING\n", "PANG").build();
+        SocketConnectionFactory pong = sockets().readTimeout(Duration.ofSeconds(10)).probe("PING\n", "PONG").build();
+        SocketConnectionFactory other = sockets().readTimeout(Duration.ofSeconds(10)).probe("PING\n", "PANG").build();
         SocketConnection connection = pong.create(server.address());
         try {
             assertThat(pong.probe(server.address(), connection)).isTrue();
             assertThat(other.probe(server.address(), connection)).isFalse();
             assertThat(Lines.roundTrip(connection, "after")).as("the reply was read whole").isEqualTo("after");
             server.hang();
+            connection.socket().setSoTimeout(300); // what the read timeout does: a silent server is a timeout
             assertThatThrownBy(() -> pong.probe(server.address(), connection)).isInstanceOf(SocketTimeoutException.class);
         } finally {
             pong.destroy(server.address(), connection);
