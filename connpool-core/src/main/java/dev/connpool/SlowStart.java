@@ -1,7 +1,8 @@
 package dev.connpool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Slow start ({@code slow-start.window}): a server that joins after the pool was built, or is re-admitted
@@ -14,6 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SlowStart {
 
+    private static final VarHandle RAMPING;
+
+    static {
+        try {
+            RAMPING = MethodHandles.lookup().findVarHandle(SlowStart.class, "ramping", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The weight a ramping server starts with: a pick of it stands one time in ten at first. */
     static final double MIN_WEIGHT = 0.1;
 
@@ -21,7 +32,8 @@ final class SlowStart {
     /** While a server ramps, one new connection to it per this many nanoseconds: max-active a second. */
     private final long connectSpacingNanos;
     private final NanoClock clock;
-    private final AtomicInteger ramping = new AtomicInteger();
+    /** How many servers ramp now: a field of this object (no atomic of its own), read by every pick. */
+    private volatile int ramping;
     /** Off until the pool's initial servers are in: they start at full share. */
     private volatile boolean armed;
 
@@ -49,7 +61,7 @@ final class SlowStart {
         entry.rampStartNanos = now;
         entry.nextConnectNanos(now);
         if (entry.casRamping(false, true)) {
-            ramping.incrementAndGet();
+            RAMPING.getAndAdd(this, 1);
         }
         return windowNanos;
     }
@@ -68,7 +80,7 @@ final class SlowStart {
             return left;
         }
         if (entry.casRamping(true, false)) {
-            ramping.decrementAndGet();
+            RAMPING.getAndAdd(this, -1);
         }
         return 0;
     }
@@ -76,13 +88,13 @@ final class SlowStart {
     /** Ends a server's ramp now, whatever is left of it (it was ejected). */
     void cancel(ServerEntry entry) {
         if (entry.casRamping(true, false)) {
-            ramping.decrementAndGet();
+            RAMPING.getAndAdd(this, -1);
         }
     }
 
     /** Whether any server ramps now: the one read a pick pays when none does. */
     boolean anyRamping() {
-        return ramping.get() != 0;
+        return ramping != 0;
     }
 
     /** The weight of a ramping server at {@code now}: from {@link #MIN_WEIGHT} to 1 over the window. */
