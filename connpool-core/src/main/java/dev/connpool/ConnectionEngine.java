@@ -47,7 +47,7 @@ final class ConnectionEngine<C> {
 
     ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                      Listeners listeners, NanoClock clock) {
-        this(settings, errors, factory, members, listeners, clock, new SlowStart(settings, clock));
+        this(settings, errors, factory, members, listeners, clock, new SlowStart(settings, clock, members));
     }
 
     @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it

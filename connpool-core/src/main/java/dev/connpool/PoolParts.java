@@ -34,7 +34,7 @@ final class PoolParts<C> {
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
         ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
-        this.slowStart = new SlowStart(settings, clock);
+        this.slowStart = new SlowStart(settings, clock, members);
         this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock, slowStart);
         this.housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
                 scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random, slowStart);

@@ -67,7 +67,7 @@ final class ServerRegistry {
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
                    ServerMembers members, Actions actions) {
         this(settings, errors, clock, listeners, members, actions, ServerHistory.Classifier.NONE,
-                EjectionPolicy.of(settings, clock), new SlowStart(settings, clock));
+                EjectionPolicy.of(settings, clock), new SlowStart(settings, clock, members));
     }
 
     @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it

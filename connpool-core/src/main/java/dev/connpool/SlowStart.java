@@ -32,12 +32,14 @@ final class SlowStart {
     /** While a server ramps, one new connection to it per this many nanoseconds: max-active a second. */
     private final long connectSpacingNanos;
     private final NanoClock clock;
+    private final ServerMembers members;
     /** How many servers ramp now: a field of this object (no atomic of its own), read by every pick. */
     private volatile int ramping;
     /** Off until the pool's initial servers are in: they start at full share. */
     private volatile boolean armed;
 
-    SlowStart(PoolSettings settings, NanoClock clock) {
+    SlowStart(PoolSettings settings, NanoClock clock, ServerMembers members) {
+        this.members = members;
         this.windowNanos = settings.slowStart().window().toNanos();
         this.connectSpacingNanos = 1_000_000_000L / settings.limits().maxActive();
         this.clock = clock;
@@ -123,7 +125,8 @@ final class SlowStart {
 
     /**
      * Takes the right to open one new connection to the server now: always granted unless it ramps; then
-     * one per {@code 1 s / max-active}, none saved up.
+     * one per {@code 1 s / max-active}, none saved up, unless no other server could take the load (every other
+     * server accepting borrows ramps too, or there is none): a server the pool cannot do without is not held back.
      */
     boolean mayConnect(ServerEntry entry) {
         if (!entry.ramping()) {
@@ -136,11 +139,21 @@ final class SlowStart {
         while (true) {
             long next = entry.nextConnectNanos();
             if (now - next < 0) {
-                return false;
+                return !othersServe(entry);
             }
             if (entry.casNextConnect(next, now + connectSpacingNanos)) {
                 return true;
             }
         }
+    }
+
+    /** Whether another active server, not ramping, accepts borrows (a walk of the members, on a refusal only). */
+    private boolean othersServe(ServerEntry entry) {
+        for (ServerEntry other : members.acceptingBorrows()) {
+            if (other != entry && other.state() == ServerState.ACTIVE && !other.ramping()) {
+                return true;
+            }
+        }
+        return false;
     }
 }
