@@ -428,8 +428,8 @@ abstract class PoolSettingSetters<C> {
      * re-admitted after an ejection takes to reach its full share ({@code slow-start.window}); 0 turns slow
      * start off. Default 10 s. Whatever the balancer, a pick of a ramping server stands with a probability
      * growing linearly from 10% to 100% over the window (Envoy's slow start, aggression 1), else the balancer
-     * picks again; its new connections are opened at most max-active a second (a borrow may then wait for a
-     * returned one, within max-wait). Key affinity and pinned borrows are not ramped, only rate-limited. A pick
+     * picks again; its new connections are opened at most max-active a second while another server could take
+     * the load (a borrow may then wait for a returned one, within max-wait). Key affinity and pinned borrows are not ramped, only rate-limited. A pick
      * pays one volatile read while no server ramps. <b>Why 10 s:</b> a restarted process warms its caches and
      * JIT in seconds, and the default ejections of a server that keeps failing (1, 2, 4, 8 s) outlast it by the
      * third; longer for servers that warm slowly, 0 when servers are interchangeable at once.

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Slow start ({@code slow-start.window}) over real sockets, on a fake clock with the housekeeping driven by
  * hand: a server that joins or is re-admitted ramps from about a tenth of its share to all of it over the
  * window, whatever the balancer; the servers the pool is built with do not ramp; a ramping server's new
- * connections are opened at most max-active a second; 0 turns it off.
+ * connections are opened at most max-active a second, unless no other server could take the load; 0 turns it
+ * off.
  */
 class SlowStartTest {
 
@@ -152,6 +153,26 @@ class SlowStartTest {
             }
             assertThat(opened).isEqualTo(MAX_ACTIVE);
             assertThat(connects(added)).as("one per 1 s / max-active, never a burst").isEqualTo(MAX_ACTIVE);
+        } finally {
+            held.forEach(Lease::close);
+        }
+    }
+
+    @Test
+    void aRampingServerThatNoOtherCanStandInForIsNotHeldBack() throws IOException {
+        pool(1, Balancer.leastActive(), WINDOW);
+        TestServer joining = TestServer.start();
+        servers.add(joining);
+        ServerAddress added = joining.address();
+        pool.addServer(added);
+        assertThat(pool.removeServer(servers.get(0).address())).isTrue(); // the one that could take the load
+        List<Lease<SocketConnection>> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < MAX_ACTIVE; i++) {
+                held.add(pool.borrow()); // no wait for the connect rate: it is the only server
+            }
+            assertThat(held).allSatisfy(lease -> assertThat(lease.server()).isEqualTo(added));
+            assertThat(connects(added)).isEqualTo(MAX_ACTIVE);
         } finally {
             held.forEach(Lease::close);
         }

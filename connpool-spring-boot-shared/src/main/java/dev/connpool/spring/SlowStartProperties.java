@@ -12,7 +12,7 @@ public class SlowStartProperties {
     /**
      * How long a server that joins (not the configured ones at start-up) or is re-admitted after an ejection
      * takes to get its full share, from a tenth of it, whatever the balancer; its new connections are opened
-     * at most max-active a second meanwhile; 0 for off. Default 10s.
+     * at most max-active a second meanwhile (while another server could take the load); 0 for off. Default 10s.
      */
     private Duration window;
 
