@@ -14,7 +14,8 @@ import java.util.Objects;
  * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
  * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
  * ({@code shutdown-timeout}), {@link #leakDetection()} ({@code leak-detection-threshold}) and
- * {@link #healthCheck()} ({@code health-check.interval}) and {@link #affinity()} ({@code affinity.*}). Each setting
+ * {@link #healthCheck()} ({@code health-check.interval}), {@link #affinity()} ({@code affinity.*}),
+ * {@link #leastLatency()} ({@code least-latency.decay}) and {@link #slowStart()} ({@code slow-start.window}). Each setting
  * is declared once, here; its default and its rules are in one place too (the builder's draft, which
  * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
  */
@@ -38,13 +39,16 @@ public final class PoolSettings {
     private final HealthCheckSettings healthCheck;
     private final AffinitySettings affinity;
     private final Duration housekeepingInterval;
+    private final LeastLatencySettings leastLatency;
+    private final SlowStartSettings slowStart;
 
     /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
     @SuppressWarnings("java:S107") // one parameter per group of settings
     PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
                  ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
                  ShutdownSettings shutdown, LeakDetectionSettings leakDetection, HealthCheckSettings healthCheck,
-                 AffinitySettings affinity, Duration housekeepingInterval) {
+                 AffinitySettings affinity, Duration housekeepingInterval, LeastLatencySettings leastLatency,
+                 SlowStartSettings slowStart) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.limits = limits;
@@ -58,6 +62,8 @@ public final class PoolSettings {
         this.healthCheck = healthCheck;
         this.affinity = affinity;
         this.housekeepingInterval = housekeepingInterval;
+        this.leastLatency = leastLatency;
+        this.slowStart = slowStart;
     }
 
     /**
@@ -169,6 +175,24 @@ public final class PoolSettings {
     }
 
     /**
+     * Returns {@code least-latency.*}.
+     *
+     * @return the least-latency balancer's settings (read only with that balancer)
+     */
+    public LeastLatencySettings leastLatency() {
+        return leastLatency;
+    }
+
+    /**
+     * Returns {@code slow-start.*}.
+     *
+     * @return how a server that joined or came back is ramped up
+     */
+    public SlowStartSettings slowStart() {
+        return slowStart;
+    }
+
+    /**
      * Returns how often idle connections are checked and min-idle refilled. Not a setting: derived from
      * idle-timeout and max-lifetime (a quarter of the shorter, within 10 ms .. 30 s).
      *
@@ -224,6 +248,12 @@ public final class PoolSettings {
         affinityMap.put("return-delay", affinity.returnDelay());
         affinityMap.put("load-bound", affinity.loadBound());
         map.put("affinity", affinityMap);
+        Map<String, Object> leastLatencyMap = new LinkedHashMap<>();
+        leastLatencyMap.put("decay", leastLatency.decay());
+        map.put("least-latency", leastLatencyMap);
+        Map<String, Object> slowStartMap = new LinkedHashMap<>();
+        slowStartMap.put("window", slowStart.window());
+        map.put("slow-start", slowStartMap);
         return map;
     }
 
@@ -253,19 +283,20 @@ public final class PoolSettings {
                 && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
                 && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
                 && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity)
-                && housekeepingInterval.equals(that.housekeepingInterval);
+                && housekeepingInterval.equals(that.housekeepingInterval) && leastLatency.equals(that.leastLatency)
+                && slowStart.equals(that.slowStart);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
-                leakDetection, healthCheck, affinity, housekeepingInterval);
+                leakDetection, healthCheck, affinity, housekeepingInterval, leastLatency, slowStart);
     }
 
     @Override
     public String toString() {
         return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
                 + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
-                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", housekeepingInterval=" + housekeepingInterval + "]";
+                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", housekeepingInterval=" + housekeepingInterval + ", " + leastLatency + ", " + slowStart + "]";
     }
 }

@@ -39,7 +39,7 @@ class SettingsDocumentationTests {
 
     /** Pool keys the starter adds to core's: the factory bean and the built-in TCP factory. */
     private static final Set<String> STARTER_KEYS = Set.of("factory", "socket.connect-timeout", "socket.read-timeout",
-            "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle");
+            "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle", "socket.probe.request", "socket.probe.reply");
     /** Per-pool keys, not under connpool.defaults: whether the pool's bean is primary, and its discovery. */
     private static final String PRIMARY = "primary";
     private static final String DISCOVERY = "discovery.";
