@@ -8,7 +8,8 @@ import java.util.Locale;
  * ({@link ServerState#ACTIVE} and {@link ServerState#PROBING}).
  *
  * <p>Called on every borrow, from many threads at once: an implementation must be thread-safe, must not
- * block, and should cost O(1) whatever the number of servers. The three built-in ones do.
+ * block, and should cost O(1) whatever the number of servers. The four built-in ones do. A server in its slow
+ * start ({@code slow-start.window}) may be passed over after the pick; the balancer needs to know nothing of it.
  */
 public interface Balancer {
 
@@ -22,7 +23,7 @@ public interface Balancer {
     <S extends Candidate> S pick(List<S> candidates);
 
     /** The names {@link #named(String)} accepts, one per built-in balancer, the default first. */
-    List<String> NAMES = List.of("least-active", "round-robin", "random");
+    List<String> NAMES = List.of("least-active", "round-robin", "random", "least-latency");
 
     /**
      * Returns this balancer's name: for a built-in one, the name {@link #named(String)} accepts (as YAML's
@@ -35,8 +36,8 @@ public interface Balancer {
     }
 
     /**
-     * Returns the built-in balancer of that name: {@code least-active}, {@code round-robin} or
-     * {@code random} (case, surrounding blanks, {@code _} for {@code -} and a missing {@code -} ignored,
+     * Returns the built-in balancer of that name: {@code least-active}, {@code round-robin},
+     * {@code random} or {@code least-latency} (case, surrounding blanks, {@code _} for {@code -} and a missing {@code -} ignored,
      * so {@code LEAST_ACTIVE} and {@code roundrobin} do too).
      *
      * @param name the name
@@ -53,6 +54,8 @@ public interface Balancer {
                 return roundRobin();
             case "random":
                 return random();
+            case "least-latency", "leastlatency":
+                return leastLatency();
             default:
                 throw new IllegalArgumentException("unknown balancer '" + name + "'; the balancers are " + NAMES);
         }
@@ -103,5 +106,25 @@ public interface Balancer {
      */
     static Balancer leastActive() {
         return LeastActiveBalancer.INSTANCE;
+    }
+
+    /**
+     * Power of two choices over latency: two random servers, the one with the lower cost wins, the cost
+     * being the server's peak-EWMA latency times (its leased connections + 1), as Finagle's and Linkerd's
+     * balancers weigh them. The latency is the time from borrow to close of its leases (for
+     * {@code execute}, the work), one lease in eight per connection timed; it decays over
+     * {@code least-latency.decay} (see {@link MultiPool.Builder#leastLatencyDecay}). A charged failure (a failed
+     * connect, an invalidated lease, a {@link FailureKind#SERVER} failure) counts as a latency of at least twice
+     * the server's estimate, so quick error replies do not draw traffic.
+     *
+     * <p>Trade-off: sends less to a server that is slower, not only to one that is busier, and so keeps the
+     * tail latency of a pool with one slow server near that of the others; the price is two clock reads per
+     * timed lease (the other balancers read none) and a share that follows latency, so servers that are
+     * equal only on average (noisy) keep shares within about 10% rather than equal ones.
+     *
+     * @return the least-latency balancer
+     */
+    static Balancer leastLatency() {
+        return LeastLatencyBalancer.INSTANCE;
     }
 }

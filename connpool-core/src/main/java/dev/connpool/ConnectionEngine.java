@@ -41,10 +41,19 @@ final class ConnectionEngine<C> {
     private final long starvationNanos;
     /** Where the next search for an idle connection to close for room starts (with a max-total only). */
     private final AtomicInteger roomMakerTurn = new AtomicInteger();
+    /** The connect rate of ramping servers. */
+    private final SlowStart slowStart;
     private volatile boolean closing;
 
     ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
                      Listeners listeners, NanoClock clock) {
+        this(settings, errors, factory, members, listeners, clock, new SlowStart(settings, clock, members));
+    }
+
+    @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
+    ConnectionEngine(PoolSettings settings, PoolErrors errors, ConnectionFactory<C> factory, ServerMembers members,
+                     Listeners listeners, NanoClock clock, SlowStart slowStart) {
+        this.slowStart = slowStart;
         this.errors = errors;
         this.settings = settings;
         this.members = members;
@@ -83,7 +92,10 @@ final class ConnectionEngine<C> {
         return awaitBorrow(entry, trial);
     }
 
-    /** A new connection if the server and the pool have room (making room as described below); else null. */
+    /**
+     * A new connection if the server and the pool have room (making room as described below) and, while
+     * the server ramps up, its connect rate allows one ({@link SlowStart#mayConnect}); else null.
+     */
     private PooledConnection<C> tryConnect(ServerEntry entry) {
         ensureOpen();
         Slots.Outcome outcome = slots.tryTake(entry);
@@ -93,7 +105,14 @@ final class ConnectionEngine<C> {
                 && closeOneIdle(entry, false)) {
             outcome = slots.tryTake(entry); // a trial connects: an idle connection of the server made room
         }
-        return outcome == Slots.Outcome.TAKEN ? lifecycle.connect(entry) : null;
+        if (outcome != Slots.Outcome.TAKEN) {
+            return null;
+        }
+        if (!slowStart.mayConnect(entry)) {
+            slots.giveBack(entry); // ramping, and its connect rate is spent: wait for a returned connection
+            return null;
+        }
+        return lifecycle.connect(entry);
     }
 
     /** Closes one parked connection of another server ({@code elsewhere}) or of this one; false when none. */
@@ -264,10 +283,11 @@ final class ConnectionEngine<C> {
     }
 
     /**
-     * A health probe of a server: a new connection, validated and closed at once, in a slot of its own.
+     * A health probe of a server: a new connection, probed ({@link ConnectionFactory#probe}) and closed at once,
+     * in a slot of its own.
      *
      * @return false when the server (or the pool, with a max-total) had no room for one: no probe was made
-     * @throws ConnectFailedException     when the connection could not be made, or failed validation
+     * @throws ConnectFailedException     when the connection could not be made, or the server did not answer
      * @throws NoServerAvailableException when the server was ejected or removed meanwhile
      * @throws PoolClosedException        once the pool is closing
      */
@@ -280,9 +300,16 @@ final class ConnectionEngine<C> {
         return true;
     }
 
-    /** A trial: borrows a connection of the (probing) server, a new one, and returns it. */
-    void borrowAndReturn(ServerEntry entry) {
-        release(borrow(entry, true));
+    /**
+     * A trial: borrows a connection of the (probing) server, a new one, has the factory prove on it that the
+     * server answers ({@link ConnectionFactory#probe}), and returns it.
+     *
+     * @throws ConnectFailedException when the connection could not be made, or the server did not answer
+     */
+    void borrowProveAndReturn(ServerEntry entry) {
+        PooledConnection<C> pooled = borrow(entry, true);
+        lifecycle.prove(pooled); // destroys it and throws when the server does not answer
+        release(pooled);
     }
 
     // ---- housekeeping ----------------------------------------------------------------------------------
@@ -304,10 +331,14 @@ final class ConnectionEngine<C> {
         }
     }
 
-    /** Opens one more idle connection to a server, if it has room; failures are thrown. */
+    /** Opens one more idle connection to a server, if it has room (and its ramp's rate allows); failures are thrown. */
     void addIdle(ServerEntry entry) {
         ensureOpen();
         if (slots.tryTake(entry) == Slots.Outcome.TAKEN) {
+            if (!slowStart.mayConnect(entry)) {
+                slots.giveBack(entry); // ramping: min-idle fills at the ramp's connect rate
+                return;
+            }
             release(lifecycle.connect(entry)); // parked, or straight to a waiter
         }
     }

@@ -43,6 +43,27 @@ public interface ConnectionFactory<C> {
     }
 
     /**
+     * Proves that {@code server} serves: a real round trip on {@code connection}, a new connection the pool
+     * opened for it (a {@code PING}, a {@code version}, a health call), answered within the factory's read
+     * timeout. The pool calls it on the trial that re-admits a server whose ejection is over and on each
+     * health probe ({@code health-check.interval}), never on a borrow; after a trial the connection may be
+     * lent, so the probe must read the whole reply. A hung process (it accepts connections and never
+     * answers) passes a connect and fails this: it stays ejected.
+     *
+     * <p>Returning {@code false} or throwing fails the probe: the server is charged (a failed trial ejects it
+     * again) and the connection is closed. The default calls {@link #validate}, which is no round trip
+     * unless the factory's is: override it, or a server that only accepts connections is let back in.
+     *
+     * @param server     the server to prove
+     * @param connection a new connection to it
+     * @return whether the server answered as it should
+     * @throws Exception when the round trip failed (a read timeout: the server did not answer)
+     */
+    default boolean probe(ServerAddress server, C connection) throws Exception {
+        return validate(server, connection);
+    }
+
+    /**
      * Closes {@code connection}. Called exactly once per created connection. An exception is logged and
      * otherwise ignored: the connection counts as destroyed.
      *

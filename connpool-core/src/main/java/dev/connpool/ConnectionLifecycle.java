@@ -79,17 +79,41 @@ final class ConnectionLifecycle<C> {
     }
 
     /**
-     * A health probe: opens a connection of the server in a slot the caller took, validates it (whatever
-     * validate-on-borrow says) and closes it.
+     * A health probe: opens a connection of the server in a slot the caller took, has the factory
+     * {@linkplain ConnectionFactory#probe prove} the server answers on it, and closes it.
      *
-     * @throws ConnectFailedException when it could not be made, or failed validation
+     * @throws ConnectFailedException when it could not be made, failed validation or the probe
      */
     void probe(ServerEntry entry) {
         PooledConnection<C> pooled = connect(entry);
-        if (!settings.validation().onBorrow()) {
-            validateNew(entry, pooled);
-        }
+        prove(pooled);
         destroy(pooled);
+    }
+
+    /**
+     * The factory's {@linkplain ConnectionFactory#probe probe} of a new connection: the server must answer on
+     * it. When it does not (false, or a throw), the connection is destroyed and a {@link ConnectFailedException}
+     * thrown; an {@link Error} is rethrown after the destroy.
+     */
+    void prove(PooledConnection<C> pooled) {
+        ServerAddress server = pooled.entry.address;
+        Throwable error = null;
+        boolean answered = false;
+        try {
+            answered = factory.probe(server, pooled.connection);
+        } catch (Throwable t) {
+            if (t instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            error = t;
+        }
+        if (!answered) {
+            destroy(pooled);
+            if (error instanceof Error e) {
+                throw e;
+            }
+            throw errors.probeNotAnswered(server, error);
+        }
     }
 
     /** Validates a new connection; destroys it and throws when the factory says no or throws. */

@@ -103,7 +103,7 @@ final class HealthProbes {
         return least + random.nextLong(intervalNanos - least + 1);
     }
 
-    /** The health probe of an active server: a new connection, validated and closed; the verdict to the registry. */
+    /** The health probe of an active server: a new connection, probed and closed; the verdict to the registry. */
     private void probe(ServerRegistry registry, ServerEntry entry) {
         boolean probed;
         try {
@@ -124,13 +124,17 @@ final class HealthProbes {
         }
     }
 
-    /** The trial of a probing server, unless a borrower runs one already: borrow a connection and return it. */
+    /**
+     * The trial of a probing server, unless a borrower runs one already: borrow a new connection, have the
+     * factory prove the server answers on it ({@link ConnectionFactory#probe}: a round trip, not a connect
+     * only, so a hung server stays out), and return it.
+     */
     void trial(ServerRegistry registry, ServerEntry entry) {
         if (!entry.tryStartTrial()) {
             return;
         }
         try {
-            engine.borrowAndReturn(entry);
+            engine.borrowProveAndReturn(entry);
         } catch (PoolClosedException e) {
             registry.trialAbandoned(entry);
             return;

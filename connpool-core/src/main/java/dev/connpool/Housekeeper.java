@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
  * A pool's own background thread (and its probe threads, for what connects): runs the idle connections' maintenance ({@link ConnectionEngine#maintain})
  * when it is due, ends ejections and has the server tried (so a recovered server comes back without user
  * traffic), probes every server with {@code health-check.interval} (both through {@link HealthProbes}),
+ * begins and ends the slow start of a server that joined or came back ({@link SlowStart}),
  * keeps min-idle filled, closes the idle connections of ejected and removed servers, reports
  * suspected leaks. A task that throws anything, an {@link Error} included, is logged and the periodic
  * work goes on.
@@ -33,9 +34,12 @@ final class Housekeeper implements ServerRegistry.Actions {
     private final Listeners listeners;
     private final HousekeepingScheduler executor;
     private final HealthProbes probes;
+    private final SlowStart slowStart;
 
+    @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
     Housekeeper(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, NanoClock clock,
-                Listeners listeners, HousekeepingScheduler executor, java.util.Random random) {
+                Listeners listeners, HousekeepingScheduler executor, java.util.Random random, SlowStart slowStart) {
+        this.slowStart = slowStart;
         this.pool = settings.name();
         this.settings = settings;
         this.members = members;
@@ -79,12 +83,17 @@ final class Housekeeper implements ServerRegistry.Actions {
 
     @Override
     public void ejected(ServerRegistry registry, ServerEntry entry, long nanos) {
+        slowStart.cancel(entry); // its trial connects at once; a re-admission ramps it again
         run(() -> engine.clearIdle(entry));
         schedule(() -> endEjection(registry, entry), nanos);
     }
 
     @Override
     public void usable(ServerRegistry registry, ServerEntry entry) {
+        long ramp = slowStart.begin(entry);
+        if (ramp > 0) {
+            schedule(() -> endRamp(entry), ramp);
+        }
         probes.watch(registry, entry);
         if (settings.limits().minIdle() > 0) {
             run(() -> refill(registry, entry));
@@ -95,6 +104,14 @@ final class Housekeeper implements ServerRegistry.Actions {
     public void draining(ServerRegistry registry, ServerEntry entry) {
         engine.clearIdle(entry);
         registry.finishDrain(entry);
+    }
+
+    /** Ends a server's slow start when its window is over (later, when it began again meanwhile). */
+    private void endRamp(ServerEntry entry) {
+        long left = slowStart.end(entry);
+        if (left > 0) {
+            schedule(() -> endRamp(entry), left);
+        }
     }
 
     private void endEjection(ServerRegistry registry, ServerEntry entry) {

@@ -120,6 +120,11 @@ final class IdleStack {
         return all;
     }
 
+    /** Whether no connection is parked (two reads, no walk; may be stale at once). */
+    static boolean isEmpty(ServerEntry entry) {
+        return entry.parkedSlot == null && entry.parkedHead == null;
+    }
+
     /** How many connections are parked: exact for one moment while pushes and pops go on. */
     static int count(ServerEntry entry) {
         int count = entry.parkedSlot == null ? 0 : 1;

@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * lease is uncounted only once its connection is back in the pool or destroyed, so {@code close()} never
  * returns while a returning connection is still open.
  *
+ * <p><b>Latency.</b> With the least-latency balancer, one lease in eight of each connection is timed from
+ * its start here to its end ({@link LatencyEstimate}): a normal return is a sample, an invalidation or a
+ * discard may only raise the estimate. With any other balancer no clock is read.
+ *
  * <p><b>User callbacks.</b> Whatever a listener called on the way back throws (the registry's transitions
  * call them), the waiters are woken, a drained server is forgotten and a closing pool is told.
  */
@@ -30,6 +34,11 @@ final class LeaseLifecycle<C> {
     private final NanoClock clock;
     /** leak-detection-threshold in nanoseconds; 0 when off. */
     private final long leakThresholdNanos;
+    /**
+     * Whether leases are timed for the balancer ({@link LeastLatencyBalancer}); read once, at build, so that
+     * the other balancers read no clock per lease.
+     */
+    private final boolean timed;
 
     LeaseLifecycle(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ConnectionEngine<C> engine,
                    Shutdown<C> shutdown, NanoClock clock) {
@@ -39,6 +48,7 @@ final class LeaseLifecycle<C> {
         this.shutdown = shutdown;
         this.clock = clock;
         this.leakThresholdNanos = settings.leakDetection().threshold().toNanos();
+        this.timed = LeastLatencyBalancer.measures(settings.balancer());
     }
 
     /**
@@ -57,6 +67,8 @@ final class LeaseLifecycle<C> {
             pooled.leasedAtNanos = clock.nanoTime();
             pooled.borrowTrace = new LeakTrace(errors.pool(), pooled.entry.address);
             pooled.leakReported = false;
+        } else if (timed && LatencyEstimate.timed(id)) {
+            pooled.leasedAtNanos = clock.nanoTime(); // one lease in eight is timed, for the balancer
         }
         pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
         ServerEntry entry = pooled.entry;
@@ -79,6 +91,10 @@ final class LeaseLifecycle<C> {
                     errors.pool(), entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
         }
         entry.recordSuccess();
+        if (timed && LatencyEstimate.timed(pooled.timesLeased)) {
+            long now = clock.nanoTime();
+            entry.latency.sample(now - pooled.leasedAtNanos, now);
+        }
         long epoch = entry.useEpoch();
         if (pooled.goodEpoch != epoch) {
             pooled.goodEpoch = epoch; // before the release publishes it (written only when it changed: a return dirties no more than it must)
@@ -107,6 +123,7 @@ final class LeaseLifecycle<C> {
     /** The lease was invalidated: the connection is destroyed and the server charged with {@code cause}. */
     void invalidated(PooledConnection<C> pooled, boolean trial, Throwable cause) {
         ServerEntry entry = pooled.entry;
+        timeAtLeast(pooled); // and the registry's charge adds a penalty
         try {
             engine.destroy(pooled);
         } finally {
@@ -122,6 +139,7 @@ final class LeaseLifecycle<C> {
     /** The lease was discarded: the connection is destroyed, the server not charged, a trial abandoned. */
     void discarded(PooledConnection<C> pooled, boolean trial) {
         ServerEntry entry = pooled.entry;
+        timeAtLeast(pooled);
         try {
             engine.destroy(pooled);
         } finally {
@@ -144,6 +162,14 @@ final class LeaseLifecycle<C> {
         entry.advanceUseEpoch(); // connections given back from now on count as used after it
         discarded(pooled, trial);
         return engine.retireUsedUpTo(entry, lastGoodUse);
+    }
+
+    /** A timed lease that did not end normally: its time may make the server look slower, never faster. */
+    private void timeAtLeast(PooledConnection<C> pooled) {
+        if (timed && LatencyEstimate.timed(pooled.timesLeased)) {
+            long now = clock.nanoTime();
+            pooled.entry.latency.atLeast(now - pooled.leasedAtNanos, now);
+        }
     }
 
     /** Gives back a connection whose lease was backed out of: it counted, it is uncounted. */

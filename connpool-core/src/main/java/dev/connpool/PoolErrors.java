@@ -207,6 +207,12 @@ final class PoolErrors {
                 + " failed validation", cause);
     }
 
+    /** The factory's probe of a new connection failed: the server did not answer as it should. */
+    ConnectFailedException probeNotAnswered(ServerAddress server, Throwable cause) {
+        return new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server
+                + " did not answer the probe on a new connection" + (cause == null ? "" : ": " + cause), cause);
+    }
+
     /** A connect was to start for a server that has left the pool meanwhile. */
     ConnectFailedException serverGone(ServerAddress server) {
         return new ConnectFailedException(pool, server, "pool '" + pool + "': server " + server

@@ -26,6 +26,8 @@ final class PoolParts<C> {
     final AffinityRouter affinity;
     final RetryBudget budget;
     final HedgedExecute<C> hedged; // null when hedge.delay is off
+    /** Slow start of the servers that join or come back (not of the configured ones: armed after them). */
+    private final SlowStart slowStart;
 
     PoolParts(PoolSettings settings, ConnectionFactory<C> factory, List<PoolListener> listeners, PoolMetrics metrics,
               NanoClock clock, HousekeepingScheduler scheduler, Random random, Executor hedgeExecutor) {
@@ -35,11 +37,12 @@ final class PoolParts<C> {
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
         ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
-        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock);
+        this.slowStart = new SlowStart(settings, clock, members);
+        this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock, slowStart);
         this.housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
-                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random);
+                scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random, slowStart);
         this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper,
-                factory::classify, EjectionPolicy.of(settings, clock));
+                factory::classify, EjectionPolicy.of(settings, clock), slowStart);
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
         this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
@@ -54,6 +57,7 @@ final class PoolParts<C> {
     /** Adds the configured servers and starts the background work; once, at the end of the pool's constructor. */
     void start() {
         settings.servers().forEach(registry::add);
+        slowStart.arm(); // the initial servers start at full share; those that join or come back ramp
         housekeeper.start(registry);
     }
 }

@@ -323,8 +323,9 @@ abstract class PoolSettingSetters<C> {
      * off, leaving health to traffic alone. Default 10 s.
      *
      * <p>A probe opens a <em>new</em> connection to the server (the factory's {@code create}, with
-     * whatever handshake it does) and {@linkplain ConnectionFactory#validate validates} it, then closes
-     * it: a connect is what every failover and every restart of a server tests, an idle connection proves
+     * whatever handshake it does), has the factory {@linkplain ConnectionFactory#probe prove} the server
+     * answers on it (by default {@linkplain ConnectionFactory#validate validate}), then closes it (a trial
+     * proves a server the same way): a connect is what every failover and every restart of a server tests, an idle connection proves
      * nothing about it, and taking one would disturb idle-timeout and the idle order. A probe that fails
      * counts as a {@link FailureKind#SERVER} failure and a verdict: the server is charged
      * {@code ejection.consecutive-failures} at once, so it is ejected (within {@code ejection.max-percent}),
@@ -403,6 +404,43 @@ abstract class PoolSettingSetters<C> {
         return self();
     }
 
+
+    /**
+     * The time constant over which the least-latency balancer forgets ({@code least-latency.decay}): a latency
+     * sample's weight falls to 1/e after it, and a server nobody picks has its estimate halved per
+     * {@code decay x ln 2} it trails the one it is compared with, so it is tried again. Read only with
+     * {@link Balancer#leastLatency()}. Default 2 s. <b>Why 2 s</b> (Finagle and Linkerd take 10 s): the estimate
+     * is a peak, so a server that turns slow looks slow within its next leases whatever the decay; the decay
+     * says how long a slow moment (a GC pause) keeps a server out of favour and how soon a slow server is tried
+     * again: at 2 s, seconds, not tens of seconds, so equal servers keep equal shares on a noisy host, at the
+     * price of a slow server tried again every few seconds. Longer for servers whose latency swings slowly.
+     *
+     * @param decay positive
+     * @return this builder
+     */
+    public MultiPool.Builder<C> leastLatencyDecay(Duration decay) {
+        draft.leastLatencyDecay = decay;
+        return self();
+    }
+
+    /**
+     * How long a server that joins ({@code addServer}, {@code updateServers}; not the configured ones) or is
+     * re-admitted after an ejection takes to reach its full share ({@code slow-start.window}); 0 turns slow
+     * start off. Default 10 s. Whatever the balancer, a pick of a ramping server stands with a probability
+     * growing linearly from 10% to 100% over the window (Envoy's slow start, aggression 1), else the balancer
+     * picks again; its new connections are opened at most max-active a second while another server could take
+     * the load (a borrow may then wait for a returned one, within max-wait). Key affinity and pinned borrows are not ramped, only rate-limited. A pick
+     * pays one volatile read while no server ramps. <b>Why 10 s:</b> a restarted process warms its caches and
+     * JIT in seconds, and the default ejections of a server that keeps failing (1, 2, 4, 8 s) outlast it by the
+     * third; longer for servers that warm slowly, 0 when servers are interchangeable at once.
+     *
+     * @param window zero (off) or more
+     * @return this builder
+     */
+    public MultiPool.Builder<C> slowStartWindow(Duration window) {
+        draft.slowStartWindow = window;
+        return self();
+    }
 
     /** How often idle connections are checked and min-idle refilled; derived from the timeouts by default. */
     MultiPool.Builder<C> housekeepingInterval(Duration interval) {

@@ -14,7 +14,8 @@ import java.util.Objects;
  * ({@code validate-*}), {@link #balancer()}, {@link #retry()} ({@code retry.attempts},
  * {@code retry.backoff.*}), {@link #ejection()} ({@code ejection.*}), {@link #shutdown()}
  * ({@code shutdown-timeout}), {@link #leakDetection()} ({@code leak-detection-threshold}) and
- * {@link #healthCheck()} ({@code health-check.interval}), {@link #affinity()} ({@code affinity.*}) and
+ * {@link #healthCheck()} ({@code health-check.interval}), {@link #affinity()} ({@code affinity.*}),
+ * {@link #leastLatency()} ({@code least-latency.decay}), {@link #slowStart()} ({@code slow-start.window}) and
  * {@link #hedge()} ({@code hedge.*}); the retry budget is in {@link #retry()} ({@code retry.budget.*}). Each setting
  * is declared once, here; its default and its rules are in one place too (the builder's draft, which
  * throws {@link InvalidSettingException} naming the first rule broken). Only the builder makes one.
@@ -40,13 +41,16 @@ public final class PoolSettings {
     private final AffinitySettings affinity;
     private final HedgeSettings hedge;
     private final Duration housekeepingInterval;
+    private final LeastLatencySettings leastLatency;
+    private final SlowStartSettings slowStart;
 
     /** Made by {@link PoolSettingsDraft} only, which checks every value first. */
     @SuppressWarnings("java:S107") // one parameter per group of settings
     PoolSettings(String name, List<ServerAddress> servers, LimitSettings limits, LifetimeSettings lifetime,
                  ValidationSettings validation, Balancer balancer, RetrySettings retry, EjectionSettings ejection,
                  ShutdownSettings shutdown, LeakDetectionSettings leakDetection, HealthCheckSettings healthCheck,
-                 AffinitySettings affinity, HedgeSettings hedge, Duration housekeepingInterval) {
+                 AffinitySettings affinity, Duration housekeepingInterval, LeastLatencySettings leastLatency,
+                 SlowStartSettings slowStart, HedgeSettings hedge) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.limits = limits;
@@ -61,6 +65,8 @@ public final class PoolSettings {
         this.affinity = affinity;
         this.hedge = hedge;
         this.housekeepingInterval = housekeepingInterval;
+        this.leastLatency = leastLatency;
+        this.slowStart = slowStart;
     }
 
     /**
@@ -172,6 +178,24 @@ public final class PoolSettings {
     }
 
     /**
+     * Returns {@code least-latency.*}.
+     *
+     * @return the least-latency balancer's settings (read only with that balancer)
+     */
+    public LeastLatencySettings leastLatency() {
+        return leastLatency;
+    }
+
+    /**
+     * Returns {@code slow-start.*}.
+     *
+     * @return how a server that joined or came back is ramped up
+     */
+    public SlowStartSettings slowStart() {
+        return slowStart;
+    }
+
+    /**
      * Returns {@code hedge.*}.
      *
      * @return whether and when {@link MultiPool#execute(PoolCallback)} starts a second attempt on another server
@@ -241,6 +265,12 @@ public final class PoolSettings {
         affinityMap.put("return-delay", affinity.returnDelay());
         affinityMap.put("load-bound", affinity.loadBound());
         map.put("affinity", affinityMap);
+        Map<String, Object> leastLatencyMap = new LinkedHashMap<>();
+        leastLatencyMap.put("decay", leastLatency.decay());
+        map.put("least-latency", leastLatencyMap);
+        Map<String, Object> slowStartMap = new LinkedHashMap<>();
+        slowStartMap.put("window", slowStart.window());
+        map.put("slow-start", slowStartMap);
         Map<String, Object> hedgeMap = new LinkedHashMap<>();
         hedgeMap.put("delay", hedge.delay().toString());
         map.put("hedge", hedgeMap);
@@ -272,20 +302,21 @@ public final class PoolSettings {
                 && limits.equals(that.limits) && lifetime.equals(that.lifetime) && validation.equals(that.validation)
                 && balancer.equals(that.balancer) && retry.equals(that.retry) && ejection.equals(that.ejection)
                 && shutdown.equals(that.shutdown) && leakDetection.equals(that.leakDetection)
-                && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity) && hedge.equals(that.hedge)
-                && housekeepingInterval.equals(that.housekeepingInterval);
+                && healthCheck.equals(that.healthCheck) && affinity.equals(that.affinity)
+                && housekeepingInterval.equals(that.housekeepingInterval) && leastLatency.equals(that.leastLatency)
+                && slowStart.equals(that.slowStart) && hedge.equals(that.hedge);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, servers, limits, lifetime, validation, balancer, retry, ejection, shutdown,
-                leakDetection, healthCheck, affinity, hedge, housekeepingInterval);
+                leakDetection, healthCheck, affinity, housekeepingInterval, leastLatency, slowStart, hedge);
     }
 
     @Override
     public String toString() {
         return "PoolSettings[name=" + name + ", servers=" + servers + ", " + limits + ", " + lifetime + ", "
                 + validation + ", balancer=" + balancer.name() + ", " + retry + ", " + ejection + ", " + shutdown
-                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", " + hedge + ", housekeepingInterval=" + housekeepingInterval + "]";
+                + ", " + leakDetection + ", " + healthCheck + ", " + affinity + ", housekeepingInterval=" + housekeepingInterval + ", " + leastLatency + ", " + slowStart + ", " + hedge + "]";
     }
 }

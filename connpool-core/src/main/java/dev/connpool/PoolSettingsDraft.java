@@ -49,6 +49,10 @@ final class PoolSettingsDraft {
     /** Why 30 s: see {@link MultiPool.Builder#affinityReturnDelay}. */
     Duration affinityReturnDelay = Duration.ofSeconds(30);
     double affinityLoadBound = 0; // off
+    /** Why 2 s: see {@link MultiPool.Builder#leastLatencyDecay}. */
+    Duration leastLatencyDecay = Duration.ofSeconds(2);
+    /** Why 10 s: see {@link MultiPool.Builder#slowStartWindow}. */
+    Duration slowStartWindow = Duration.ofSeconds(10);
     HedgeDelay hedgeDelay = HedgeDelay.off();
     boolean hedgeExecutorGiven; // not a setting: whether MultiPool.Builder#hedgeExecutor was called
     Duration housekeepingInterval; // null: derived from idle-timeout and max-lifetime; not a setting
@@ -86,6 +90,8 @@ final class PoolSettingsDraft {
                     "must be 0 (off) or at least " + PoolSettings.MIN_HOUSEKEEPING_INTERVAL.toMillis() + " ms");
         }
         AffinitySettings affinity = affinity(pool);
+        requirePositive(pool, "least-latency.decay", leastLatencyDecay);
+        requireNotNegative(pool, "slow-start.window", slowStartWindow);
         HedgeSettings hedge = hedge(pool);
         Duration housekeeping = housekeepingInterval;
         if (housekeeping == null) {
@@ -96,7 +102,8 @@ final class PoolSettingsDraft {
         return new PoolSettings(pool, servers, limits, new LifetimeSettings(idleTimeout, maxLifetime),
                 new ValidationSettings(validateOnBorrow, validateWhileIdle), balancer, retry, ejection,
                 new ShutdownSettings(shutdownTimeout), new LeakDetectionSettings(leakDetectionThreshold),
-                new HealthCheckSettings(healthCheckInterval), affinity, hedge, housekeeping);
+                new HealthCheckSettings(healthCheckInterval), affinity, housekeeping,
+                new LeastLatencySettings(leastLatencyDecay), new SlowStartSettings(slowStartWindow), hedge);
     }
 
     private HedgeSettings hedge(String pool) {

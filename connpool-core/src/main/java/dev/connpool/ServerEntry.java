@@ -22,6 +22,8 @@ final class ServerEntry implements Balancer.Candidate {
     private static final VarHandle TRIAL_OWNER;
     private static final VarHandle SLOTS;
     private static final VarHandle USE_EPOCH;
+    private static final VarHandle RAMPING;
+    private static final VarHandle NEXT_CONNECT;
 
     static {
         try {
@@ -32,6 +34,8 @@ final class ServerEntry implements Balancer.Candidate {
             TRIAL_OWNER = lookup.findVarHandle(ServerEntry.class, "trialOwner", Thread.class);
             SLOTS = lookup.findVarHandle(ServerEntry.class, "slots", int.class);
             USE_EPOCH = lookup.findVarHandle(ServerEntry.class, "useEpoch", long.class);
+            RAMPING = lookup.findVarHandle(ServerEntry.class, "ramping", boolean.class);
+            NEXT_CONNECT = lookup.findVarHandle(ServerEntry.class, "nextConnectNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,6 +83,14 @@ final class ServerEntry implements Balancer.Candidate {
 
     /** The pool's leases over all its servers, kept only when key affinity bounds loads; else null. */
     private final LongAdder poolLeased;
+    /** Its latency as the least-latency balancer sees it; null with any other balancer (nothing is timed). */
+    final LatencyEstimate latency;
+    /** Whether it is in its slow start (see {@link SlowStart}); set and cleared only there. */
+    private volatile boolean ramping;
+    /** When its slow start began; meaningful while {@link #ramping}. */
+    volatile long rampStartNanos;
+    /** While it ramps: the earliest time its next new connection may be opened (see {@link SlowStart}). */
+    private volatile long nextConnectNanos;
 
     // Guarded by the registry's lock.
     int ejectionLevel;
@@ -102,9 +114,14 @@ final class ServerEntry implements Balancer.Candidate {
     }
 
     ServerEntry(ServerAddress address, long nowNanos, LongAdder poolLeased) {
+        this(address, nowNanos, poolLeased, null);
+    }
+
+    ServerEntry(ServerAddress address, long nowNanos, LongAdder poolLeased, LatencyEstimate latency) {
         this.address = address;
         this.activeSinceNanos = nowNanos;
         this.poolLeased = poolLeased;
+        this.latency = latency;
     }
 
     /**
@@ -249,6 +266,27 @@ final class ServerEntry implements Balancer.Candidate {
         if (failures != 0) {
             failures = 0;
         }
+    }
+
+    boolean ramping() {
+        return ramping;
+    }
+
+    /** Sets {@link #ramping} from {@code expected} to {@code now}; false when it was not {@code expected}. */
+    boolean casRamping(boolean expected, boolean now) {
+        return RAMPING.compareAndSet(this, expected, now);
+    }
+
+    long nextConnectNanos() {
+        return nextConnectNanos;
+    }
+
+    void nextConnectNanos(long nanos) {
+        nextConnectNanos = nanos;
+    }
+
+    boolean casNextConnect(long expected, long next) {
+        return NEXT_CONNECT.compareAndSet(this, expected, next);
     }
 
     /** Takes the trial permit of a {@link ServerState#PROBING} server for the current thread. */

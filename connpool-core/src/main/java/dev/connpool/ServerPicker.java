@@ -6,18 +6,21 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Picks the server of one borrow attempt from the registry's snapshot of usable servers: the balancer's
  * choice, unless this call tried it already (failover) or it is a probing server whose trial another
- * borrower runs. Lock-free.
+ * borrower runs; a ramping server's pick stands only as often as its slow start allows ({@link SlowStart}).
+ * Lock-free.
  */
 final class ServerPicker {
 
     private final ServerRegistry registry;
     private final Balancer balancer;
     private final PoolErrors errors;
+    private final SlowStart slowStart;
 
     ServerPicker(ServerRegistry registry, Balancer balancer, PoolErrors errors) {
         this.registry = registry;
         this.balancer = balancer;
         this.errors = errors;
+        this.slowStart = registry.slowStart();
     }
 
     /**
@@ -37,6 +40,9 @@ final class ServerPicker {
         if (first == null) {
             throw errors.balancerPickedNothing(balancer);
         }
+        if (slowStart.anyRamping() && !slowStart.admits(first)) {
+            first = pickAgain(candidates, first);
+        }
         if (!contains(tried, triedCount, first) && admit(first)) {
             return first;
         }
@@ -55,6 +61,29 @@ final class ServerPicker {
             }
         }
         return null;
+    }
+
+    /**
+     * The balancer's pick was a ramping server whose pick does not stand (see {@link SlowStart#admits}): the
+     * balancer picks again, twice at most; then any server that is not ramping, from a random start; else
+     * the first pick after all.
+     */
+    private ServerEntry pickAgain(List<ServerEntry> candidates, ServerEntry first) {
+        for (int i = 0; i < 2; i++) {
+            ServerEntry again = balancer.pick(candidates);
+            if (again != null && again != first && slowStart.admits(again)) {
+                return again;
+            }
+        }
+        int n = candidates.size();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            ServerEntry e = candidates.get((start + i) % n);
+            if (!e.ramping()) {
+                return e;
+            }
+        }
+        return first;
     }
 
     /** Whether a borrow may use the server now; a probing one only with its trial permit, which this thread then holds. */

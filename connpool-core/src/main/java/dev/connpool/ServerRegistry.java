@@ -59,17 +59,21 @@ final class ServerRegistry {
     private final int failureLimit;
     /** The leases over all servers, kept only when key affinity bounds loads (it needs the mean); else null. */
     private final LongAdder leasedTotal;
+    /** least-latency.decay in nanoseconds when the balancer measures latency; 0 when nothing is timed. */
+    private final long latencyDecayNanos;
+    private final SlowStart slowStart;
     private final ReentrantLock lock = new ReentrantLock();
 
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
                    ServerMembers members, Actions actions) {
         this(settings, errors, clock, listeners, members, actions, ServerHistory.Classifier.NONE,
-                EjectionPolicy.of(settings, clock));
+                EjectionPolicy.of(settings, clock), new SlowStart(settings, clock, members));
     }
 
     @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
-                   ServerMembers members, Actions actions, ServerHistory.Classifier classifier, EjectionPolicy policy) {
+                   ServerMembers members, Actions actions, ServerHistory.Classifier classifier, EjectionPolicy policy,
+                   SlowStart slowStart) {
         this.pool = settings.name();
         this.errors = errors;
         this.clock = clock;
@@ -80,6 +84,14 @@ final class ServerRegistry {
         this.policy = policy;
         this.failureLimit = settings.ejection().consecutiveFailures();
         this.leasedTotal = settings.affinity().loadBounded() ? new LongAdder() : null;
+        this.latencyDecayNanos = LeastLatencyBalancer.measures(settings.balancer())
+                ? settings.leastLatency().decay().toNanos() : 0;
+        this.slowStart = slowStart;
+    }
+
+    /** The pool's slow start, which the picker asks whether a pick of a ramping server stands. */
+    SlowStart slowStart() {
+        return slowStart;
     }
 
     ServerEntry get(ServerAddress server) {
@@ -131,7 +143,8 @@ final class ServerRegistry {
                 entry.state(ServerState.ACTIVE);
                 changed(entry, ServerState.DRAINING, ServerState.ACTIVE, ADDED);
             } else {
-                entry = new ServerEntry(server, clock.nanoTime(), leasedTotal);
+                entry = new ServerEntry(server, clock.nanoTime(), leasedTotal,
+                        latencyDecayNanos > 0 ? new LatencyEstimate(latencyDecayNanos) : null);
                 members.put(entry);
                 changed(entry, null, ServerState.ACTIVE, ADDED);
             }
@@ -199,7 +212,11 @@ final class ServerRegistry {
      * says whether the failure ejects an active one.
      */
     void failed(ServerEntry entry, Throwable cause, boolean trial, Origin origin) {
-        int failures = entry.recordFailure(cause, clock.nanoTime());
+        long now = clock.nanoTime();
+        int failures = entry.recordFailure(cause, now);
+        if (entry.latency != null) {
+            entry.latency.penalise(now); // a failure never makes a server look fast
+        }
         if (trial) {
             try {
                 tryEject(entry, cause, because(origin, "trial failed", entry, cause), false);
@@ -218,7 +235,11 @@ final class ServerRegistry {
      */
     void probeFailed(ServerEntry entry, Throwable cause) {
         boolean wasUsable = entry.failures() < failureLimit;
-        entry.recordFailure(cause, clock.nanoTime(), failureLimit);
+        long now = clock.nanoTime();
+        entry.recordFailure(cause, now, failureLimit);
+        if (entry.latency != null) {
+            entry.latency.penalise(now);
+        }
         if (entry.state() == ServerState.ACTIVE) {
             tryEject(entry, cause, because(Origin.PROBE, "probe failed", entry, cause), wasUsable);
         }
@@ -396,6 +417,9 @@ final class ServerRegistry {
     /** Makes an ejected or probing server active again, under the lock. */
     private void activate(ServerEntry entry, ServerState from, Cause cause) {
         entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
+        if (entry.latency != null) {
+            entry.latency.reset(); // measured afresh: what it was before its ejection says nothing now
+        }
         entry.state(ServerState.ACTIVE);
         entry.resetFailures();
         changed(entry, from, ServerState.ACTIVE, cause);

@@ -1,6 +1,10 @@
 package dev.connpool;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
@@ -19,6 +23,11 @@ import javax.net.ssl.SSLSocket;
  * <p>{@link #validate} finds a connection that the server closed or reset while it sat idle without a
  * round trip, by a non-blocking read of one byte: it costs microseconds.
  *
+ * <p>{@link #probe}, the pool's proof that a server serves (the trial that re-admits an ejected server, the
+ * health probe), is a round trip when {@link Builder#probe(String, String)} says what to send and what the
+ * reply starts with (a line protocol: {@code PING\r\n} and {@code +PONG} for Redis, {@code version\r\n} and
+ * {@code VERSION} for memcached); without it, only {@link #validate}, which a hung server passes.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class SocketConnectionFactory implements ConnectionFactory<SocketConnection> {
@@ -29,8 +38,14 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
     private final boolean keepAlive;
     private final SSLContext sslContext;
     private final boolean verifyHostname;
+    /** What a probe sends, or null: no round trip. */
+    private final byte[] probeRequest;
+    /** What the probe's reply must start with. */
+    private final byte[] probeReply;
 
     private SocketConnectionFactory(Builder builder) {
+        this.probeRequest = builder.probeRequest;
+        this.probeReply = builder.probeReply;
         this.connectTimeout = builder.connectTimeout;
         this.readTimeout = builder.readTimeout;
         this.tcpNoDelay = builder.tcpNoDelay;
@@ -86,6 +101,37 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
         return connection.isAlive();
     }
 
+    /**
+     * With {@link Builder#probe(String, String)}: sends the request, reads the reply's first line (up to and
+     * including its line feed, within the read timeout) and tells whether it starts as it should. Without:
+     * {@link #validate}, no round trip.
+     *
+     * @throws IOException when the server closed the connection or did not answer within the read timeout
+     */
+    @Override
+    public boolean probe(ServerAddress server, SocketConnection connection) throws IOException {
+        if (probeRequest == null) {
+            return validate(server, connection);
+        }
+        OutputStream out = connection.output();
+        out.write(probeRequest);
+        out.flush();
+        InputStream in = connection.input();
+        boolean matches = true;
+        for (int i = 0; ; i++) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection to " + server + " closed before the probe's reply");
+            }
+            if (i < probeReply.length && b != (probeReply[i] & 0xff)) {
+                matches = false;
+            }
+            if (b == '\n') {
+                return matches && i >= probeReply.length;
+            }
+        }
+    }
+
     @Override
     public void destroy(ServerAddress server, SocketConnection connection) throws IOException {
         connection.close();
@@ -99,7 +145,7 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
     public String toString() {
         return "SocketConnectionFactory[connectTimeout=" + connectTimeout.toMillis() + "ms, readTimeout="
                 + readTimeout.toMillis() + "ms, tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive
-                + ", tls=" + (sslContext != null) + "]";
+                + ", tls=" + (sslContext != null) + ", probe=" + (probeRequest != null) + "]";
     }
 
     /** Builds a {@link SocketConnectionFactory}; every setting has a default. */
@@ -111,8 +157,37 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
         private boolean keepAlive = true;
         private SSLContext sslContext;
         private boolean verifyHostname = true;
+        private byte[] probeRequest;
+        private byte[] probeReply;
 
         private Builder() {
+        }
+
+        /**
+         * Makes {@link SocketConnectionFactory#probe} a round trip of a line protocol
+         * ({@code socket.probe.request}, {@code socket.probe.reply}): {@code request} is sent as it is (in
+         * UTF-8, its line end included), and the reply's first line must start with {@code replyPrefix}. So
+         * the trial that re-admits an ejected server, and each health probe, see the server answer, not just
+         * accept a connection. Default none: a probe only {@linkplain SocketConnectionFactory#validate
+         * validates}, and a hung server that accepts connections is let back in.
+         *
+         * @param request     what to send, e.g. {@code "PING\r\n"}; not empty
+         * @param replyPrefix what the reply's first line starts with, e.g. {@code "+PONG"}; not empty, no line feed
+         * @return this builder
+         */
+        public Builder probe(String request, String replyPrefix) {
+            Objects.requireNonNull(request, "socket.probe.request");
+            Objects.requireNonNull(replyPrefix, "socket.probe.reply");
+            if (request.isEmpty()) {
+                throw new IllegalArgumentException("socket.probe.request must not be empty");
+            }
+            if (replyPrefix.isEmpty() || replyPrefix.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("socket.probe.reply must be a non-empty text without a line feed, got '"
+                        + replyPrefix + "'");
+            }
+            this.probeRequest = request.getBytes(StandardCharsets.UTF_8);
+            this.probeReply = replyPrefix.getBytes(StandardCharsets.UTF_8);
+            return this;
         }
 
         /**

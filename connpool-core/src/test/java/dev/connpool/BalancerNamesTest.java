@@ -16,6 +16,7 @@ class BalancerNamesTest {
         assertThat(Balancer.leastActive().name()).isEqualTo("least-active");
         assertThat(Balancer.roundRobin().name()).isEqualTo("round-robin");
         assertThat(Balancer.random().name()).isEqualTo("random");
+        assertThat(Balancer.leastLatency().name()).isEqualTo("least-latency");
     }
 
     @Test
@@ -23,6 +24,8 @@ class BalancerNamesTest {
         assertThat(Balancer.named(" LEAST_ACTIVE ").name()).isEqualTo("least-active");
         assertThat(Balancer.named("RoundRobin").name()).isEqualTo("round-robin");
         assertThat(Balancer.named("Random").name()).isEqualTo("random");
+        assertThat(Balancer.named("LEAST_LATENCY").name()).isEqualTo("least-latency");
+        assertThat(Balancer.named("leastlatency").name()).isEqualTo("least-latency");
     }
 
     @Test

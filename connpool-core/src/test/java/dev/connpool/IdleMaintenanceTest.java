@@ -162,7 +162,7 @@ class IdleMaintenanceTest {
         entry.state(ServerState.PROBING);     // as after an ejection whose close of idle connections it raced
         int created = counting.created.get();
 
-        engine.borrowAndReturn(entry);
+        engine.borrowProveAndReturn(entry);
 
         assertThat(counting.created.get()).as("connections made by the trial").isEqualTo(created + 1);
     }
@@ -187,7 +187,8 @@ class IdleMaintenanceTest {
             }
         }).name("maintenance-race").servers(List.of(a(), servers.get(1).address())).maxActive(2)
                 .validateOnBorrow(false).validateWhileIdle(true).maxWait(Duration.ofMillis(300)).retryAttempts(1)
-                .housekeepingInterval(Duration.ofMillis(20)).shutdownTimeout(Duration.ofSeconds(1)).build();
+                .housekeepingInterval(Duration.ofMillis(20)).shutdownTimeout(Duration.ofSeconds(1))
+                .slowStartWindow(Duration.ZERO).build(); // the server added back opens both connections at once
         slowValidate.set(true);
         pool.borrow(a()).close(); // idle: the next maintenance validates it
         assertThat(validating.await(10, TimeUnit.SECONDS)).isTrue();

@@ -72,9 +72,12 @@ class PoolSettingsTest {
         Map<String, Object> map = MultiPool.builder(FACTORY).name("d").settings().toMap();
         assertThat(map).containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                 "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity", "hedge");
+                "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity", "least-latency",
+                "slow-start", "hedge");
         assertThat(map.get("hedge")).isEqualTo(Map.of("delay", "off"));
         assertThat(map.get("health-check")).isEqualTo(Map.of("interval", Duration.ofSeconds(10)));
+        assertThat(map.get("least-latency")).isEqualTo(Map.of("decay", Duration.ofSeconds(2)));
+        assertThat(map.get("slow-start")).isEqualTo(Map.of("window", Duration.ofSeconds(10)));
         assertThat(map.get("affinity")).isEqualTo(Map.of("algorithm", "rendezvous", "return-delay",
                 Duration.ofSeconds(30), "load-bound", 0.0));
         assertThat(map.get("retry")).isEqualTo(Map.of("attempts", 3, "backoff",

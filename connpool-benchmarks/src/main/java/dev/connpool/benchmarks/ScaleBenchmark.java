@@ -37,23 +37,14 @@ public class ScaleBenchmark {
     @Param({"3", "100", "1000"})
     public int servers;
 
-    @Param({"least-active", "round-robin", "random"})
+    @Param({"least-active", "round-robin", "random", "least-latency"})
     public String balancer;
 
     private Fixtures.ObjectFactory factory;
     private MultiPool<Object> pool;
 
     static Balancer balancer(String name) {
-        switch (name) {
-            case "least-active":
-                return Balancer.leastActive();
-            case "round-robin":
-                return Balancer.roundRobin();
-            case "random":
-                return Balancer.random();
-            default:
-                throw new IllegalArgumentException("no balancer " + name);
-        }
+        return Balancer.named(name);
     }
 
     @Setup(Level.Trial)

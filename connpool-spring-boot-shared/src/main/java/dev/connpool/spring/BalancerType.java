@@ -23,12 +23,18 @@ public enum BalancerType {
     ROUND_ROBIN,
 
     /** random: a uniformly random server. No shared state; evens out only on average. */
-    RANDOM;
+    RANDOM,
+
+    /**
+     * least-latency: power of two choices over peak-EWMA latency x (leased connections + 1), decaying over
+     * least-latency.decay. Sends less to a slower server, not only to a busier one; times one lease in eight.
+     */
+    LEAST_LATENCY;
 
     /**
      * Returns the name core knows this balancer by.
      *
-     * @return {@code least-active}, {@code round-robin} or {@code random}
+     * @return {@code least-active}, {@code round-robin}, {@code random} or {@code least-latency}
      */
     public String key() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -142,6 +142,8 @@ final class PoolCreator {
         set(s, "affinity.algorithm", p -> p.getAffinity().getAlgorithm(), b::affinityAlgorithm);
         set(s, "affinity.return-delay", p -> p.getAffinity().getReturnDelay(), b::affinityReturnDelay);
         set(s, "affinity.load-bound", p -> p.getAffinity().getLoadBound(), b::affinityLoadBound);
+        set(s, "least-latency.decay", p -> p.getLeastLatency().getDecay(), b::leastLatencyDecay);
+        set(s, "slow-start.window", p -> p.getSlowStart().getWindow(), b::slowStartWindow);
         set(s, "balancer", PoolDefaultsProperties::getBalancer, type -> b.balancer(type.create()));
         HedgeExecutors.apply(s, b, beanFactory);
     }
@@ -228,7 +230,31 @@ final class PoolCreator {
                                 + ", or remove " + property + ".", e);
             }
         });
+        probe(s, sockets);
         return sockets.build();
+    }
+
+    /** {@code socket.probe.request} and {@code .reply}: both or neither; the factory's builder checks them. */
+    private static void probe(MergedPoolProperties s, SocketConnectionFactory.Builder sockets) {
+        MergedPoolProperties.Value<String> request = s.get("socket.probe.request", p -> p.getSocket().getProbe().getRequest());
+        MergedPoolProperties.Value<String> reply = s.get("socket.probe.reply", p -> p.getSocket().getProbe().getReply());
+        if (request.value() == null && reply.value() == null) {
+            return;
+        }
+        if (request.value() == null || reply.value() == null) {
+            MergedPoolProperties.Value<String> missing = request.value() == null ? request : reply;
+            MergedPoolProperties.Value<String> set = request.value() == null ? reply : request;
+            throw new ConnpoolConfigurationException(missing.property(), null, set.property() + " is set but "
+                    + missing.property() + " is not", "Set both " + request.property() + " and " + reply.property()
+                    + " (what a probe sends and what the reply starts with), or neither.", null);
+        }
+        try {
+            sockets.probe(request.value(), reply.value());
+        } catch (IllegalArgumentException e) {
+            MergedPoolProperties.Value<String> culprit = e.getMessage().contains("socket.probe.reply") ? reply : request;
+            throw new ConnpoolConfigurationException(culprit.property(), culprit.value(), e.getMessage(),
+                    "Update " + culprit.property() + " in your configuration.", e);
+        }
     }
 
     /** Hands a value to the socket factory's builder, which checks it; its refusal is reported at the property. */

@@ -3,6 +3,7 @@ package dev.connpool.spring;
 import dev.connpool.AffinityAlgorithm;
 import java.time.Duration;
 import java.util.List;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * The settings a pool may take from {@code connpool.defaults}: every key of a pool except its
@@ -45,7 +46,7 @@ public class PoolDefaultsProperties {
     /** Whether to validate idle connections in the background. Default true. */
     private Boolean validateWhileIdle;
 
-    /** How borrow() picks a server: least-active, round-robin or random. Default least-active. */
+    /** How borrow() picks a server: least-active, round-robin, random or least-latency. Default least-active. */
     private BalancerType balancer;
 
     /** How long close() waits for leased connections. Default 10s. */
@@ -71,6 +72,14 @@ public class PoolDefaultsProperties {
 
     /** The built-in TCP socket factory (used when no factory bean is named). */
     private Socket socket = new Socket();
+
+    /** The least-latency balancer's estimate (read only with balancer least-latency). */
+    @NestedConfigurationProperty
+    private LeastLatencyProperties leastLatency = new LeastLatencyProperties();
+
+    /** Slow start: a server that joins or is re-admitted ramps up to its full share. */
+    @NestedConfigurationProperty
+    private SlowStartProperties slowStart = new SlowStartProperties();
 
     public List<String> getServers() {
         return servers;
@@ -230,6 +239,22 @@ public class PoolDefaultsProperties {
 
     public void setSocket(Socket socket) {
         this.socket = socket;
+    }
+
+    public LeastLatencyProperties getLeastLatency() {
+        return leastLatency;
+    }
+
+    public void setLeastLatency(LeastLatencyProperties leastLatency) {
+        this.leastLatency = leastLatency;
+    }
+
+    public SlowStartProperties getSlowStart() {
+        return slowStart;
+    }
+
+    public void setSlowStart(SlowStartProperties slowStart) {
+        this.slowStart = slowStart;
     }
 
     /** {@code retry.*}: attempts per borrow and the pause between two. */
@@ -521,6 +546,18 @@ public class PoolDefaultsProperties {
 
         /** Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) for TLS; unset: plain TCP. */
         private String sslBundle;
+
+        /** The round trip that proves a server answers (re-admission trials, health probes). */
+        @NestedConfigurationProperty
+        private SocketProbeProperties probe = new SocketProbeProperties();
+
+        public SocketProbeProperties getProbe() {
+            return probe;
+        }
+
+        public void setProbe(SocketProbeProperties probe) {
+            this.probe = probe;
+        }
 
         public Duration getConnectTimeout() {
             return connectTimeout;

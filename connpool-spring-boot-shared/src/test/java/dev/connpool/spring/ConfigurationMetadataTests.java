@@ -70,6 +70,10 @@ class ConfigurationMetadataTests {
         SETTINGS.put("affinity.algorithm", "rendezvous");
         SETTINGS.put("affinity.return-delay", "30s");
         SETTINGS.put("affinity.load-bound", 0.0);
+        SETTINGS.put("least-latency.decay", "2s");
+        SETTINGS.put("slow-start.window", "10s");
+        SETTINGS.put("socket.probe.request", null);
+        SETTINGS.put("socket.probe.reply", null);
         SETTINGS.put("hedge.delay", "off");
         SETTINGS.put("hedge.executor", null);
     }

@@ -100,6 +100,45 @@ class ConnpoolAutoConfigurationTests {
     }
 
     @Test
+    void runWithLatencyAndSlowStartSettingsShouldHandThemToThePool() {
+        runner.withPropertyValues(ORDERS, "connpool.defaults.slow-start.window=30s",
+                "connpool.pools.orders.balancer=least-latency", "connpool.pools.orders.least-latency.decay=5s")
+                .run(context -> {
+                    MultiPool<?> orders = context.getBean("orders", MultiPool.class);
+                    assertThat(orders.settings().balancer().name()).isEqualTo("least-latency");
+                    assertThat(orders.settings().leastLatency().decay()).isEqualTo(Duration.ofSeconds(5));
+                    assertThat(orders.settings().slowStart().window()).isEqualTo(Duration.ofSeconds(30));
+                });
+    }
+
+    @Test
+    void runWithAProbeRequestButNoReplyShouldFailNamingTheMissingProperty() {
+        runner.withPropertyValues(ORDERS, "connpool.pools.orders.socket.probe.request=PING").run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            while (failure != null && !(failure instanceof ConnpoolConfigurationException)) {
+                failure = failure.getCause();
+            }
+            assertThat(failure).isInstanceOfSatisfying(ConnpoolConfigurationException.class,
+                    e -> assertThat(e.property()).isEqualTo("connpool.pools.orders.socket.probe.reply"));
+        });
+    }
+
+    @Test
+    void runWithAProbeReplyOfTwoLinesShouldFailNamingIt() {
+        runner.withPropertyValues(ORDERS, "connpool.defaults.socket.probe.request=PING",
+                "connpool.defaults.socket.probe.reply=PO\nNG").run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            while (failure != null && !(failure instanceof ConnpoolConfigurationException)) {
+                failure = failure.getCause();
+            }
+            assertThat(failure).isInstanceOfSatisfying(ConnpoolConfigurationException.class,
+                    e -> assertThat(e.property()).isEqualTo("connpool.defaults.socket.probe.reply"));
+        });
+    }
+
+    @Test
     void runWithABadHealthCheckIntervalShouldFailNamingTheProperty() {
         runner.withPropertyValues(ORDERS, "connpool.pools.orders.health-check.interval=5ms").run(context -> {
             assertThat(context).hasFailed();

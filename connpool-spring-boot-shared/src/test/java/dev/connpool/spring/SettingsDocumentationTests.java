@@ -39,7 +39,8 @@ class SettingsDocumentationTests {
 
     /** Pool keys the starter adds to core's: the factory bean, the built-in TCP factory, the hedge executor bean. */
     private static final Set<String> STARTER_KEYS = Set.of("factory", "socket.connect-timeout", "socket.read-timeout",
-            "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle", "hedge.executor");
+            "socket.tcp-no-delay", "socket.keep-alive", "socket.ssl-bundle", "socket.probe.request", "socket.probe.reply",
+            "hedge.executor");
     /** Per-pool keys, not under connpool.defaults: whether the pool's bean is primary, and its discovery. */
     private static final String PRIMARY = "primary";
     private static final String DISCOVERY = "discovery.";

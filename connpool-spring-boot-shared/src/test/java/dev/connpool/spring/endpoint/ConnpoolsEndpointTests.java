@@ -89,10 +89,13 @@ class ConnpoolsEndpointTests {
                 .containsEntry("leak-detection-threshold", "0s")
                 .containsEntry("health-check", Map.of("interval", "10s"))
                 .containsEntry("affinity", Map.of("algorithm", "rendezvous", "return-delay", "30s", "load-bound", 0.0))
+                .containsEntry("least-latency", Map.of("decay", "2s"))
+                .containsEntry("slow-start", Map.of("window", "10s"))
                 .as("settings only: housekeeping-interval is none").doesNotContainKey("housekeeping-interval")
                 .containsOnlyKeys("servers", "max-active", "max-idle", "min-idle", "max-total", "max-wait",
                         "idle-timeout", "max-lifetime", "validate-on-borrow", "validate-while-idle", "balancer", "retry",
-                        "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity", "hedge");
+                        "ejection", "shutdown-timeout", "leak-detection-threshold", "health-check", "affinity",
+                        "least-latency", "slow-start", "hedge");
         assertThat(pool.servers()).extracting(ServerView::server, ServerView::state).containsExactly(
                 tuple("127.0.0.1:7001", ServerState.ACTIVE),
                 tuple("127.0.0.1:7002", ServerState.ACTIVE),

@@ -1,0 +1,138 @@
+package dev.connpool;
+
+/**
+ * One server's latency as the least-latency balancer sees it: a peak EWMA (exponentially weighted moving
+ * average) of its lease times, decaying over {@code least-latency.decay}. Kept only when the pool's
+ * balancer asks for it ({@link LeastLatencyBalancer#measures(Balancer)}); other balancers pay nothing.
+ *
+ * <p><b>Peak:</b> a sample above the estimate replaces it at once (up to {@link #MAX_RISE} times it: one
+ * outlier, a GC pause, does not take a server out of favour for long, while a server that turned slow looks
+ * slow within two or three leases); a sample below it moves it by the weight of the time since the last
+ * sample ({@code 1 - e^(-elapsed/decay)}), so a server that recovers looks fast again over about the decay
+ * window, and does not bounce in and out of favour (the herding of undamped slow-node avoidance).
+ *
+ * <p><b>Failures look slow, never fast:</b> a charged failure (a failed connect, an invalidated lease, a
+ * {@link FailureKind#SERVER} failure, a failed trial) records a penalty: at least twice the estimate, at least
+ * {@link #MIN_PENALTY_NANOS}, so a server that answers every call with a quick error loses its share rather
+ * than gaining it. A discarded lease (not the server's fault as far as anyone knows) may only raise the
+ * estimate: its time counts when it is above it.
+ *
+ * <p><b>Staleness:</b> a server nobody picks gets no samples, and its estimate would stay high for good.
+ * So the balancer compares two servers as of the fresher of their last samples: the staler estimate is
+ * halved for each half-life ({@code decay x ln 2}) it trails by; a slow server is thus tried again now and
+ * then, and comes back into favour if it recovered. No clock is read for that.
+ *
+ * <p><b>Concurrency:</b> two volatile fields written without a lock; two samples that land at once may
+ * lose one of them. Never blocks.
+ */
+final class LatencyEstimate {
+
+    /** The least a charged failure makes the estimate. */
+    static final long MIN_PENALTY_NANOS = 1_000_000L;
+    /** The most a penalty makes the estimate (penalties double it): one minute. */
+    static final long MAX_ESTIMATE_NANOS = 60_000_000_000L;
+    /**
+     * One lease in {@code SAMPLE_MASK + 1} of each connection is timed (its first, then every eighth): two
+     * clock reads per timed lease, none for the others. Failures are always counted.
+     */
+    static final int SAMPLE_MASK = 7;
+    /** Below this fraction of the decay since the last sample, e^-x is taken as 1 - x (off by x^2/2 at most). */
+    private static final double LINEAR_BELOW = 1.0 / 64;
+    /** The most one sample multiplies the estimate by. */
+    static final long MAX_RISE = 4;
+
+    /** 1 / decay, in 1/ns: a multiplication where a division would cost more. */
+    private final double perDecayNanos;
+    private final long halfLifeNanos;
+    /** 1 / half-life, in 1/ns. */
+    private final double perHalfLifeNanos;
+    private volatile long estimateNanos;
+    /** When the last sample landed; meaningless while {@link #estimateNanos} is 0. */
+    private volatile long stampNanos;
+
+    LatencyEstimate(long decayNanos) {
+        double decay = Math.max(1, decayNanos);
+        this.perDecayNanos = 1 / decay;
+        this.halfLifeNanos = Math.max(1, (long) (decay * Math.log(2)));
+        this.perHalfLifeNanos = 1.0 / halfLifeNanos;
+    }
+
+    /** Whether the lease of this id (a connection's lease count) is one of those timed. */
+    static boolean timed(int leaseId) {
+        return (leaseId & SAMPLE_MASK) == 1;
+    }
+
+    /** A lease of {@code nanos} ended normally at {@code now}. */
+    void sample(long nanos, long now) {
+        long rtt = Math.max(0, nanos);
+        long estimate = estimateNanos;
+        if (estimate == 0) {
+            set(Math.max(1, rtt), now);
+            return;
+        }
+        if (rtt >= estimate) {
+            set(rtt / MAX_RISE > estimate ? estimate * MAX_RISE : rtt, now);
+            return;
+        }
+        double x = Math.max(0, now - stampNanos) * perDecayNanos;
+        double keep = x < LINEAR_BELOW ? 1 - x : Math.exp(-x); // samples close together: e^-x ~ 1 - x
+        set(Math.max(1, (long) (estimate * keep + rtt * (1 - keep))), now);
+    }
+
+    /** A lease of {@code nanos} was discarded: it may only make the server look slower. */
+    void atLeast(long nanos, long now) {
+        if (nanos > estimateNanos) {
+            set(Math.min(nanos, MAX_ESTIMATE_NANOS), now);
+        }
+    }
+
+    /** A charged failure at {@code now}: the estimate doubles, to at least {@link #MIN_PENALTY_NANOS}. */
+    void penalise(long now) {
+        long estimate = estimateNanos;
+        long doubled = estimate > MAX_ESTIMATE_NANOS / 2 ? MAX_ESTIMATE_NANOS : estimate * 2;
+        set(Math.max(MIN_PENALTY_NANOS, doubled), now);
+    }
+
+    /** Forgets every sample (a server re-admitted after an ejection starts over). */
+    void reset() {
+        estimateNanos = 0;
+    }
+
+    /** The estimate in nanoseconds; 0 while nothing was measured. */
+    long nanos() {
+        return estimateNanos;
+    }
+
+    /** When the last sample landed. */
+    long stamp() {
+        return stampNanos;
+    }
+
+    /** The estimate as of {@code reference} (a later stamp): halved per half-life it trails by. */
+    long nanosAsOf(long reference) {
+        return decayed(estimateNanos, stampNanos, reference);
+    }
+
+    /**
+     * {@code estimate}, last sampled at {@code stamp}, as of {@code reference}: halved per half-life it trails
+     * by (the balancer reads the two fields once and passes them).
+     */
+    long decayed(long estimate, long stamp, long reference) {
+        long behind = reference - stamp;
+        if (estimate == 0 || behind < halfLifeNanos) {
+            return estimate;
+        }
+        long halvings = (long) (behind * perHalfLifeNanos);
+        return halvings >= 63 ? 0 : Math.max(1, estimate >>> halvings);
+    }
+
+    private void set(long estimate, long now) {
+        stampNanos = now; // before the estimate: a reader that sees the new estimate sees a recent stamp
+        estimateNanos = estimate;
+    }
+
+    @Override
+    public String toString() {
+        return (estimateNanos / 1000) + " us";
+    }
+}

@@ -1,0 +1,34 @@
+package dev.connpool.spring;
+
+/**
+ * {@code socket.probe.*}: what the built-in TCP factory sends to prove a server answers (core's
+ * {@code SocketConnectionFactory.Builder.probe}), on the trial that re-admits an ejected server and on each
+ * health probe. Set both or neither. A file of its own, nested into {@link PoolDefaultsProperties.Socket}.
+ */
+public class SocketProbeProperties {
+
+    /**
+     * What a probe sends, its line end included (such as "PING\r\n"); unset: a probe only checks the new
+     * connection is open, and a hung server that accepts connections is let back in.
+     */
+    private String request;
+
+    /** What the reply's first line must start with (such as "+PONG"). */
+    private String reply;
+
+    public String getRequest() {
+        return request;
+    }
+
+    public void setRequest(String request) {
+        this.request = request;
+    }
+
+    public String getReply() {
+        return reply;
+    }
+
+    public void setReply(String reply) {
+        this.reply = reply;
+    }
+}
