@@ -241,17 +241,15 @@ final class ServerEntry implements Balancer.Candidate {
         return lastFailure;
     }
 
-    /** Charges one failure; returns the consecutive count. */
+    /** Charges one failure (and, when latency is measured, its penalty); returns the consecutive count. */
     int recordFailure(Throwable cause, long nowNanos) {
-        lastFailure = cause;
-        lastFailureNanos = nowNanos;
+        noteFailure(cause, nowNanos);
         return (int) FAILURES.getAndAdd(this, 1) + 1;
     }
 
     /** Charges a failure that counts as at least {@code atLeast} in a row (a failed health probe); returns the count. */
     int recordFailure(Throwable cause, long nowNanos, int atLeast) {
-        lastFailure = cause;
-        lastFailureNanos = nowNanos;
+        noteFailure(cause, nowNanos);
         int before;
         int after;
         do {
@@ -259,6 +257,14 @@ final class ServerEntry implements Balancer.Candidate {
             after = Math.max(before + 1, atLeast);
         } while (!FAILURES.compareAndSet(this, before, after));
         return after;
+    }
+
+    private void noteFailure(Throwable cause, long nowNanos) {
+        lastFailure = cause;
+        lastFailureNanos = nowNanos;
+        if (latency != null) {
+            latency.penalise(nowNanos); // a failure never makes a server look fast
+        }
     }
 
     /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */

@@ -212,11 +212,7 @@ final class ServerRegistry {
      * says whether the failure ejects an active one.
      */
     void failed(ServerEntry entry, Throwable cause, boolean trial, Origin origin) {
-        long now = clock.nanoTime();
-        int failures = entry.recordFailure(cause, now);
-        if (entry.latency != null) {
-            entry.latency.penalise(now); // a failure never makes a server look fast
-        }
+        int failures = entry.recordFailure(cause, clock.nanoTime());
         if (trial) {
             try {
                 tryEject(entry, cause, because(origin, "trial failed", entry, cause), false);
@@ -235,11 +231,7 @@ final class ServerRegistry {
      */
     void probeFailed(ServerEntry entry, Throwable cause) {
         boolean wasUsable = entry.failures() < failureLimit;
-        long now = clock.nanoTime();
-        entry.recordFailure(cause, now, failureLimit);
-        if (entry.latency != null) {
-            entry.latency.penalise(now);
-        }
+        entry.recordFailure(cause, clock.nanoTime(), failureLimit);
         if (entry.state() == ServerState.ACTIVE) {
             tryEject(entry, cause, because(Origin.PROBE, "probe failed", entry, cause), wasUsable);
         }
