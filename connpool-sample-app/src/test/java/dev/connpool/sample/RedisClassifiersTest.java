@@ -37,7 +37,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 class RedisClassifiersTest {
 
     private static final ServerAddress SERVER = ServerAddress.of("127.0.0.1", 6379);
-    private static final Duration TIMEOUT = Duration.ofMillis(300);
+    /** Long enough for a connection handshake on a loaded machine (300 ms failed once), short for a frozen server. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
 
     private static RedisProcesses redis;
     private static ServerAddress live;
