@@ -44,9 +44,15 @@ final class BuilderSettings {
      * @return the executors made for settings (to shut down once the pool is closed)
      * @throws IllegalArgumentException naming the key and the value when no setter takes them
      */
+    /** Keys of the socket factory's probe ({@code socket.probe.request}, {@code .reply}), as the starter names them. */
+    static final String FACTORY_PREFIX = "socket.probe.";
+
     static List<ExecutorService> apply(MultiPool.Builder<?> builder, Map<String, String> settings) {
         List<ExecutorService> made = new ArrayList<>();
         for (Map.Entry<String, String> e : settings.entrySet()) {
+            if (e.getKey().startsWith(FACTORY_PREFIX)) {
+                continue; // the socket factory's (PhaseRunner sets them), not the pool's
+            }
             set(builder, e.getKey(), e.getValue(), made);
         }
         return made;

@@ -14,7 +14,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,8 +48,14 @@ final class PhaseRunner {
             s.reset();
         }
         fault.before(servers, options);
-        CountingFactory factory = new CountingFactory(SocketConnectionFactory.builder()
-                .readTimeout(options.readTimeout()).build());
+        Map<String, String> poolSettings = new LinkedHashMap<>(options.settings());
+        SocketConnectionFactory.Builder socket = SocketConnectionFactory.builder().readTimeout(options.readTimeout());
+        String probeRequest = poolSettings.remove("socket.probe.request"); // the factory's, as the starter's keys say
+        String probeReply = poolSettings.remove("socket.probe.reply");
+        if (probeRequest != null) {
+            socket.probe(probeRequest, probeReply == null ? "" : probeReply);
+        }
+        CountingFactory factory = new CountingFactory(socket.build());
         AtomicReference<PhaseRecorder> listening = new AtomicReference<>();
         MultiPool.Builder<SocketConnection> builder = MultiPool.builder(factory)
                 .name("fault-" + fault.key)
@@ -63,7 +71,7 @@ final class PhaseRunner {
                         listening.get().poolEvent(server, false);
                     }
                 });
-        List<ExecutorService> executors = BuilderSettings.apply(builder, options.settings());
+        List<ExecutorService> executors = BuilderSettings.apply(builder, poolSettings);
         builder.balancer(Balancer.named(balancer));
         Duration slow = Duration.ofNanos((long) (options.readTimeout().toNanos() * PhaseResult.SLOW));
         PhaseRecorder recorder = new PhaseRecorder(System.nanoTime() + options.warmup().toNanos(),
