@@ -3,7 +3,7 @@ package dev.connpool.spring;
 /**
  * {@code socket.probe.*}: what the built-in TCP factory sends to prove a server answers (core's
  * {@code SocketConnectionFactory.Builder.probe}), on the trial that re-admits an ejected server and on each
- * health probe. Set both or neither. A file of its own, nested into {@link PoolDefaultsProperties.Socket}.
+ * health probe. Set both or neither. A file of its own, nested into {@link SocketProperties}.
  */
 public class SocketProbeProperties {
 

@@ -17,8 +17,9 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
  * A key under {@code connpool.pools.<name>} or {@code connpool.defaults} that no setting has, reported as the
  * starter reports any bad value ({@link ConnpoolConfigurationException}), with the closest key there is:
  * {@code connpool.pools.backend.max-activ} → "did you mean 'max-active'?". The keys are those of the
- * properties classes ({@link PoolProperties}, {@link PoolDefaultsProperties}), read from their bean
- * properties when a key is unknown, so a new setting needs nothing here. Stateless.
+ * properties classes ({@link PoolProperties}, {@link PoolDefaultsProperties} and the groups of this package
+ * they nest, such as {@link RetryProperties}), read from their bean properties when a key is unknown, so a new
+ * setting needs nothing here. Stateless.
  */
 final class UnknownKeys {
 

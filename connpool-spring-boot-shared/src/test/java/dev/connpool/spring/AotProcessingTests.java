@@ -96,8 +96,18 @@ class AotProcessingTests {
                 .accepts(hints);
         assertThat(BootGeneration.onMethodInvocation(PoolProperties.class, "setPrimary"))
                 .as("binding a pool (Spring Boot's hints for the properties)").accepts(hints);
-        assertThat(BootGeneration.onMethodInvocation(PoolDefaultsProperties.Retry.class,
-                "setAttempts")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(RetryProperties.class, "setAttempts")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(BackoffProperties.class, "setMin"))
+                .as("a group nested in a group").accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(RetryBudgetProperties.class, "setRatio")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(EjectionProperties.class, "setMaxPercent")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(HealthCheckProperties.class, "setInterval")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(AffinityProperties.class, "setAlgorithm")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(HedgeProperties.class, "setDelay")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(SocketProperties.class, "setSslBundle")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(SocketProbeProperties.class, "setRequest")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(LeastLatencyProperties.class, "setDecay")).accepts(hints);
+        assertThat(BootGeneration.onMethodInvocation(SlowStartProperties.class, "setWindow")).accepts(hints);
         assertThat(BootGeneration.onMethodInvocation(DiscoveryProperties.Zookeeper.class,
                 "setFormat")).accepts(hints);
     }

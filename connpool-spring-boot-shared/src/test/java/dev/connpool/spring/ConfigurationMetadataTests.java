@@ -121,6 +121,26 @@ class ConfigurationMetadataTests {
         });
     }
 
+    /** Each group of keys is a properties class of its own (one concern per file), named in the metadata. */
+    @Test
+    void everyGroupShouldBeAClassOfItsOwn() {
+        Map<String, String> groups = new LinkedHashMap<>();
+        METADATA.get("groups").forEach(g -> groups.put(g.get("name").asText(), g.get("type").asText()));
+        assertThat(groups).containsEntry("connpool.defaults", PoolDefaultsProperties.class.getName())
+                .containsEntry("connpool.defaults.retry", RetryProperties.class.getName())
+                .containsEntry("connpool.defaults.retry.backoff", BackoffProperties.class.getName())
+                .containsEntry("connpool.defaults.retry.budget", RetryBudgetProperties.class.getName())
+                .containsEntry("connpool.defaults.ejection", EjectionProperties.class.getName())
+                .containsEntry("connpool.defaults.health-check", HealthCheckProperties.class.getName())
+                .containsEntry("connpool.defaults.affinity", AffinityProperties.class.getName())
+                .containsEntry("connpool.defaults.hedge", HedgeProperties.class.getName())
+                .containsEntry("connpool.defaults.socket", SocketProperties.class.getName())
+                .containsEntry("connpool.defaults.socket.probe", SocketProbeProperties.class.getName())
+                .containsEntry("connpool.defaults.least-latency", LeastLatencyProperties.class.getName())
+                .containsEntry("connpool.defaults.slow-start", SlowStartProperties.class.getName());
+        assertThat(groups.values()).as("no nested class").noneMatch(type -> type.contains("$"));
+    }
+
     /** Core's settings: see {@link SettingsDocumentationTests}. The built-in TCP factory's defaults here. */
     @Test
     void theDocumentedSocketDefaultsShouldBeTheRealOnes() {

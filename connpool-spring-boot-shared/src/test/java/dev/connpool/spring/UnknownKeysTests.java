@@ -96,8 +96,9 @@ class UnknownKeysTests {
     void theKeysAreEverySettingOfAPoolAsYamlSpellsThem() {
         List<String> keys = UnknownKeys.keys(PoolProperties.class);
         assertThat(keys).contains("servers", "factory", "primary", "max-active", "balancer", "leak-detection-threshold",
-                "retry.attempts", "retry.backoff.jitter", "ejection.max-percent", "health-check.interval",
-                "socket.ssl-bundle", "discovery.zookeeper.format", "discovery.zookeeper.removal-delay",
+                "retry.attempts", "retry.backoff.jitter", "retry.budget.window", "ejection.max-percent",
+                "health-check.interval", "affinity.load-bound", "hedge.executor", "least-latency.decay",
+                "slow-start.window", "socket.ssl-bundle", "socket.probe.request", "discovery.zookeeper.format", "discovery.zookeeper.removal-delay",
                 "discovery.dns.name", "discovery.dns.refresh-interval", "discovery.spring-cloud.service-id");
         assertThat(keys).doesNotContain("retry", "discovery", "discovery.zookeeper", "discovery.spring-cloud", "class");
         assertThat(UnknownKeys.closest("discovery.dns.nmae", keys)).isEqualTo("discovery.dns.name");
