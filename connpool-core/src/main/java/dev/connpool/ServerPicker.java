@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * borrower runs. Two kinds of pick do not always stand, and the balancer picks again ({@link #pickAgain}):
  * <ul>
  *   <li>a <b>ramping</b> server's, only as often as its slow start allows ({@link SlowStart});</li>
- *   <li>a <b>failing</b> server's: one that is {@code ACTIVE} with at least {@code ejection.consecutive-failures}
+ *   <li>a <b>failing</b> server's: one that accepts borrows with at least {@code ejection.consecutive-failures}
  *       failures in a row, kept in only by the {@code ejection.max-percent} cap (not usable, see
  *       {@link ServerStats#isUsable}). Its pick stands only while no server below the threshold can be had, or
  *       as its <em>try</em>: once its last failure is {@code ejection.base-time} old (the time it would have been
@@ -21,8 +21,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *       later than base-time when {@code least-latency.decay} is long).</li>
  * </ul>
  * When no server fails, what the second check costs a pick is one volatile read of the picked server's
- * failures; the clock is read only for a failing one. A {@code PROBING} server is never held back here (it
- * has its failures until its trial, which its permit governs). Key affinity ({@link AffinityRouter}) and
+ * failures; the clock is read only for a failing one. A {@code PROBING} server is failing too until its trial
+ * passes (its failures are cleared then): one whose ejection just ended failed at least base-time ago, so its
+ * try is due at once and the pick that claims it takes the trial permit; one whose trial failed while the cap
+ * kept it from a new ejection (it stays {@code PROBING}) waits like an active one, rather than drawing a failed
+ * trial, and a failover, on every call that picks it. Key affinity ({@link AffinityRouter}) and
  * pinned calls do not come here: they go where the key goes. Lock-free.
  */
 final class ServerPicker {
@@ -104,19 +107,16 @@ final class ServerPicker {
         return (!slowStart.anyRamping() || slowStart.admits(e)) && (e.failures() < failureLimit || mayTry(e));
     }
 
-    /** A failing server's pick stands: it is probing (its permit decides), or its try is due and this pick claims it. */
+    /** A failing server's pick stands: its try is due (base-time since its last failure) and this pick claims it. */
     private boolean mayTry(ServerEntry e) {
-        if (e.state() != ServerState.ACTIVE) {
-            return true;
-        }
         long last = e.lastFailureNanos();
         long now = clock.nanoTime();
         return now - last >= failingWaitNanos && e.claimFailingTry(last, now);
     }
 
-    /** Active with a streak of failures at the ejection threshold: kept in only by the cap (no clock read). */
+    /** A streak of failures at the ejection threshold, though it accepts borrows: kept in by the cap (no clock read). */
     private boolean failing(ServerEntry e) {
-        return e.failures() >= failureLimit && e.state() == ServerState.ACTIVE;
+        return e.failures() >= failureLimit && e.state().acceptsBorrows();
     }
 
     /**
