@@ -43,7 +43,7 @@ final class AttemptLoop<C> {
         this.borrower = borrower;
         this.serverAttempt = new ServerAttempt<>(errors, borrower, factory, clock);
         this.shutdown = shutdown;
-        this.picker = new ServerPicker(registry, settings.balancer(), errors);
+        this.picker = new ServerPicker(registry, settings.balancer(), errors, settings.ejection(), clock);
         this.backoff = new Backoff(settings.retry().backoff().min(), settings.retry().backoff().max(), settings.retry().backoff().factor(),
                 settings.retry().backoff().jitter());
         this.attempts = settings.retry().attempts();

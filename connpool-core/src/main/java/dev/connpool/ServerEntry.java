@@ -24,6 +24,7 @@ final class ServerEntry implements Balancer.Candidate {
     private static final VarHandle USE_EPOCH;
     private static final VarHandle RAMPING;
     private static final VarHandle NEXT_CONNECT;
+    private static final VarHandle LAST_FAILURE;
 
     static {
         try {
@@ -36,6 +37,7 @@ final class ServerEntry implements Balancer.Candidate {
             USE_EPOCH = lookup.findVarHandle(ServerEntry.class, "useEpoch", long.class);
             RAMPING = lookup.findVarHandle(ServerEntry.class, "ramping", boolean.class);
             NEXT_CONNECT = lookup.findVarHandle(ServerEntry.class, "nextConnectNanos", long.class);
+            LAST_FAILURE = lookup.findVarHandle(ServerEntry.class, "lastFailureNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -78,6 +80,7 @@ final class ServerEntry implements Balancer.Candidate {
 
     private volatile ServerState state = ServerState.ACTIVE;
     private volatile long ejections;
+    /** When it last failed, or a failing server's try was last claimed ({@link #claimFailingTry}). */
     private volatile long lastFailureNanos;
     private volatile Throwable lastFailure;
 
@@ -235,6 +238,14 @@ final class ServerEntry implements Balancer.Candidate {
 
     long lastFailureNanos() {
         return lastFailureNanos;
+    }
+
+    /**
+     * Claims the try of a failing server (see {@link ServerPicker}): moves {@link #lastFailureNanos} from
+     * {@code seen} to {@code nowNanos}, so that the next try waits from now; false when another pick claimed it.
+     */
+    boolean claimFailingTry(long seen, long nowNanos) {
+        return LAST_FAILURE.compareAndSet(this, seen, nowNanos);
     }
 
     Throwable lastFailure() {

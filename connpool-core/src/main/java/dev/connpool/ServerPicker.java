@@ -4,10 +4,29 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Picks the server of one borrow attempt from the registry's snapshot of usable servers: the balancer's
- * choice, unless this call tried it already (failover) or it is a probing server whose trial another
- * borrower runs; a ramping server's pick stands only as often as its slow start allows ({@link SlowStart}).
- * Lock-free.
+ * Picks the server of one borrow attempt from the registry's snapshot of servers that accept borrows: the
+ * balancer's choice, unless this call tried it already (failover) or it is a probing server whose trial another
+ * borrower runs. Two kinds of pick do not always stand, and the balancer picks again ({@link #pickAgain}):
+ * <ul>
+ *   <li>a <b>ramping</b> server's, only as often as its slow start allows ({@link SlowStart});</li>
+ *   <li>a <b>failing</b> server's: one that accepts borrows with at least {@code ejection.consecutive-failures}
+ *       failures in a row, kept in only by the {@code ejection.max-percent} cap (not usable, see
+ *       {@link ServerStats#isUsable}). Its pick stands only while no server below the threshold can be had, or
+ *       as its <em>try</em>: once its last failure is {@code ejection.base-time} old (the time it would have been
+ *       out, had it been ejected), one pick claims the try ({@link ServerEntry#claimFailingTry}, which moves
+ *       that time to now) and stands; the others keep waiting. A try that succeeds ends the streak (the server
+ *       is usable again); one that fails starts the wait again. So a capped server proves it recovered within
+ *       about base-time even with {@code health-check.interval} 0, one call at a time, never a wave (least-latency
+ *       picks it only once its failures' penalty has decayed below the others' cost, see {@link LatencyEstimate}:
+ *       later than base-time when {@code least-latency.decay} is long).</li>
+ * </ul>
+ * When no server fails, what the second check costs a pick is one volatile read of the picked server's
+ * failures; the clock is read only for a failing one. A {@code PROBING} server is failing too until its trial
+ * passes (its failures are cleared then): one whose ejection just ended failed at least base-time ago, so its
+ * try is due at once and the pick that claims it takes the trial permit; one whose trial failed while the cap
+ * kept it from a new ejection (it stays {@code PROBING}) waits like an active one, rather than drawing a failed
+ * trial, and a failover, on every call that picks it. Key affinity ({@link AffinityRouter}) and
+ * pinned calls do not come here: they go where the key goes. Lock-free.
  */
 final class ServerPicker {
 
@@ -15,18 +34,28 @@ final class ServerPicker {
     private final Balancer balancer;
     private final PoolErrors errors;
     private final SlowStart slowStart;
+    private final NanoClock clock;
+    /** {@code ejection.consecutive-failures}: from that many failures in a row, a server is failing. */
+    private final int failureLimit;
+    /** {@code ejection.base-time}: how long a failing server waits, after its last failure, for a try. */
+    private final long failingWaitNanos;
 
-    ServerPicker(ServerRegistry registry, Balancer balancer, PoolErrors errors) {
+    ServerPicker(ServerRegistry registry, Balancer balancer, PoolErrors errors, EjectionSettings ejection,
+                 NanoClock clock) {
         this.registry = registry;
         this.balancer = balancer;
         this.errors = errors;
         this.slowStart = registry.slowStart();
+        this.clock = clock;
+        this.failureLimit = ejection.consecutiveFailures();
+        this.failingWaitNanos = ejection.baseTime().toNanos();
     }
 
     /**
-     * Picks a server for one borrow attempt: the balancer's choice when it may be used and was not tried
-     * yet in this borrow, else the first such server from a random start, else any usable one. A
-     * {@code PROBING} server is taken only with its trial permit, which the caller then owns.
+     * Picks a server for one borrow attempt: the balancer's choice when its pick stands and it was not tried
+     * yet in this borrow, else the first untried one from a random start (one that is not failing first),
+     * else any that accepts borrows. A {@code PROBING} server is taken only with its trial permit, which the
+     * caller then owns.
      *
      * @return the server, or {@code null} when none may be used
      */
@@ -40,7 +69,7 @@ final class ServerPicker {
         if (first == null) {
             throw errors.balancerPickedNothing(balancer);
         }
-        if (slowStart.anyRamping() && !slowStart.admits(first)) {
+        if (!stands(first)) {
             first = pickAgain(candidates, first);
         }
         if (!contains(tried, triedCount, first) && admit(first)) {
@@ -48,6 +77,12 @@ final class ServerPicker {
         }
         // Slow path, after a failure or when a probing server is busy: look for an untried one.
         int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            ServerEntry e = candidates.get((start + i) % n);
+            if (!failing(e) && !contains(tried, triedCount, e) && admit(e)) {
+                return e;
+            }
+        }
         for (int i = 0; i < n; i++) {
             ServerEntry e = candidates.get((start + i) % n);
             if (!contains(tried, triedCount, e) && admit(e)) {
@@ -64,26 +99,54 @@ final class ServerPicker {
     }
 
     /**
-     * The balancer's pick was a ramping server whose pick does not stand (see {@link SlowStart#admits}): the
-     * balancer picks again, twice at most; then any server that is not ramping, from a random start; else
-     * the first pick after all.
+     * Whether the balancer's pick stands: a ramping server's as often as its slow start allows, a failing
+     * server's only as its try (see the class comment). Costs one volatile read of its failures (and the
+     * ramping count) unless it ramps or fails.
+     */
+    private boolean stands(ServerEntry e) {
+        return (!slowStart.anyRamping() || slowStart.admits(e)) && (e.failures() < failureLimit || mayTry(e));
+    }
+
+    /** A failing server's pick stands: its try is due (base-time since its last failure) and this pick claims it. */
+    private boolean mayTry(ServerEntry e) {
+        long last = e.lastFailureNanos();
+        long now = clock.nanoTime();
+        return now - last >= failingWaitNanos && e.claimFailingTry(last, now);
+    }
+
+    /** A streak of failures at the ejection threshold, though it accepts borrows: kept in by the cap (no clock read). */
+    private boolean failing(ServerEntry e) {
+        return e.failures() >= failureLimit && e.state().acceptsBorrows();
+    }
+
+    /**
+     * The balancer's pick does not stand (a ramping server, see {@link SlowStart#admits}, or a failing one
+     * whose try is not due): the balancer picks again, twice at most; then the first server that neither ramps
+     * nor fails, from a random start; else, when the first pick fails, a ramping one; else the first pick after
+     * all (every server fails: calls still try them).
      */
     private ServerEntry pickAgain(List<ServerEntry> candidates, ServerEntry first) {
         for (int i = 0; i < 2; i++) {
             ServerEntry again = balancer.pick(candidates);
-            if (again != null && again != first && slowStart.admits(again)) {
+            if (again != null && again != first && stands(again)) {
                 return again;
             }
         }
         int n = candidates.size();
         int start = ThreadLocalRandom.current().nextInt(n);
+        ServerEntry rampingOne = null;
         for (int i = 0; i < n; i++) {
             ServerEntry e = candidates.get((start + i) % n);
-            if (!e.ramping()) {
-                return e;
+            if (!failing(e)) {
+                if (!e.ramping()) {
+                    return e;
+                }
+                if (rampingOne == null && failing(first)) {
+                    rampingOne = e; // better a ramping server than a failing one
+                }
             }
         }
-        return first;
+        return rampingOne != null ? rampingOne : first;
     }
 
     /** Whether a borrow may use the server now; a probing one only with its trial permit, which this thread then holds. */

@@ -25,10 +25,17 @@ class ServerRegistryTest {
     private final FakeClock clock = new FakeClock();
     private final List<String> actions = new CopyOnWriteArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
+    /** The ejection settings of the last registry made. */
+    private EjectionSettings ejection;
+
+    private ServerPicker picker(ServerRegistry registry, Balancer balancer) {
+        return new ServerPicker(registry, balancer, new PoolErrors("reg"), ejection, clock);
+    }
 
     private ServerRegistry registry(int failures, int maxPercent, String... servers) {
         PoolSettings settings = MultiPool.builder(NO_FACTORY).name("reg")
                 .ejection(failures, Duration.ofSeconds(1), Duration.ofSeconds(10), maxPercent).settings();
+        ejection = settings.ejection();
         Listeners listeners = new Listeners("reg", List.of(new PoolListener() {
             @Override
             public void serverEjected(String pool, ServerAddress server, Duration duration, Throwable lastFailure) {
@@ -141,11 +148,11 @@ class ServerRegistryTest {
                 return candidates.stream().filter(c -> c.server().toString().equals("a:1")).findFirst().orElse(candidates.get(0));
             }
         };
-        assertThat(new ServerPicker(registry, alwaysA, new PoolErrors("reg")).pick(null, 0)).isSameAs(a);
+        assertThat(picker(registry, alwaysA).pick(null, 0)).isSameAs(a);
         assertThat(a.ownsTrial()).isTrue();
         // A second borrower (another thread) cannot take the trial; it gets the other server.
         ServerEntry[] other = new ServerEntry[1];
-        Thread t = new Thread(() -> other[0] = new ServerPicker(registry, alwaysA, new PoolErrors("reg")).pick(null, 0));
+        Thread t = new Thread(() -> other[0] = picker(registry, alwaysA).pick(null, 0));
         t.start();
         assertThat(joined(t)).isTrue();
         assertThat(other[0]).isSameAs(b);
@@ -231,9 +238,9 @@ class ServerRegistryTest {
                 return candidates.get(0);
             }
         };
-        assertThat(new ServerPicker(registry, first, new PoolErrors("reg")).pick(new ServerEntry[] {a, b}, 2)).isSameAs(entry(registry, "c:1"));
+        assertThat(picker(registry, first).pick(new ServerEntry[] {a, b}, 2)).isSameAs(entry(registry, "c:1"));
         ServerEntry[] all = {a, b, entry(registry, "c:1")};
-        assertThat(new ServerPicker(registry, first, new PoolErrors("reg")).pick(all, 3)).as("all tried: any usable one").isNotNull();
+        assertThat(picker(registry, first).pick(all, 3)).as("all tried: any usable one").isNotNull();
     }
 
     @Test
