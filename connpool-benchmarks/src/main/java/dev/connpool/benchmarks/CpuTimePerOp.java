@@ -1,0 +1,84 @@
+package dev.connpool.benchmarks;
+
+import dev.connpool.ConnectionFactory;
+import dev.connpool.Lease;
+import dev.connpool.MultiPool;
+import dev.connpool.ServerAddress;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code borrow()} + {@code close()} on 3 servers x 8 warm in-memory connections, one thread, timed in the
+ * thread's <em>CPU</em> time rather than wall-clock time: on this project's shared 2-core machine JMH's wall-clock
+ * figures swing by 15% and more from fork to fork, while CPU time per op repeats within about 1%. Prints the
+ * median, min and max ns per op of rounds 11 to 25 (5 M ops each; the first ten warm up).
+ *
+ * <p>It uses only the API every build since the first one has ({@code MultiPool.builder(factory).servers(..)
+ * .maxActive(..).build()}, {@code borrow()}, {@code Lease}), so that the same source compiles against an older
+ * build's jar and two builds can be compared in one run, alternating; see {@code docs/benchmarks.md}.
+ */
+public final class CpuTimePerOp {
+
+    private static final int OPS = 5_000_000;
+    private static final int WARMUP_ROUNDS = 10;
+    private static final int ROUNDS = 15;
+
+    private CpuTimePerOp() {
+    }
+
+    /**
+     * Runs the measurement and prints one line.
+     *
+     * @param args none
+     */
+    public static void main(String[] args) {
+        ConnectionFactory<Object> factory = new ConnectionFactory<>() {
+            @Override
+            public Object create(ServerAddress server) {
+                return new Object();
+            }
+
+            @Override
+            public void destroy(ServerAddress server, Object connection) {
+                // nothing to close
+            }
+        };
+        List<ServerAddress> servers = List.of(ServerAddress.of("10.0.0.1", 1), ServerAddress.of("10.0.0.2", 1),
+                ServerAddress.of("10.0.0.3", 1));
+        MultiPool<Object> pool = MultiPool.builder(factory).name("cpu").servers(servers).maxActive(8).build();
+        try {
+            for (ServerAddress s : servers) { // every connection made and parked before timing
+                List<Lease<Object>> held = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    held.add(pool.borrow(s));
+                }
+                held.forEach(Lease::close);
+            }
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            double[] nanosPerOp = new double[ROUNDS];
+            int sink = 0;
+            for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+                long cpu = mx.getCurrentThreadCpuTime();
+                for (int i = 0; i < OPS; i++) {
+                    Lease<Object> lease = pool.borrow();
+                    if (lease.connection() == null) {
+                        sink++;
+                    }
+                    lease.close();
+                }
+                long spent = mx.getCurrentThreadCpuTime() - cpu;
+                if (round >= WARMUP_ROUNDS) {
+                    nanosPerOp[round - WARMUP_ROUNDS] = (double) spent / OPS;
+                }
+            }
+            Arrays.sort(nanosPerOp);
+            System.out.printf("borrow()+close() CPU ns/op: median %.1f (min %.1f, max %.1f)%s%n",
+                    nanosPerOp[ROUNDS / 2], nanosPerOp[0], nanosPerOp[ROUNDS - 1], sink < 0 ? "" : "");
+        } finally {
+            pool.close();
+        }
+    }
+}
