@@ -1,8 +1,5 @@
 package dev.connpool;
 
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * Power of two choices over a cost: of two distinct random candidates, the one with the lower peak-EWMA
  * latency x (leased connections + 1) (see {@link LatencyEstimate}). A server not measured yet costs nothing
@@ -12,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>The latencies are the pool's, kept in its servers' entries; a candidate that is not one of them (a
  * test's, a user calling {@code pick} with candidates of its own) is judged by its leases alone.
  */
-final class LeastLatencyBalancer implements Balancer {
+final class LeastLatencyBalancer extends TwoChoicesBalancer {
 
     static final LeastLatencyBalancer INSTANCE = new LeastLatencyBalancer();
 
@@ -25,19 +22,7 @@ final class LeastLatencyBalancer implements Balancer {
     }
 
     @Override
-    public <S extends Candidate> S pick(List<S> candidates) {
-        int n = candidates.size();
-        if (n == 1) {
-            return candidates.get(0);
-        }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        int i = random.nextInt(n);
-        int j = random.nextInt(n - 1);
-        if (j >= i) {
-            j++;
-        }
-        S a = candidates.get(i);
-        S b = candidates.get(j);
+    <S extends Candidate> S better(S a, S b) {
         int activeA = a.activeConnections();
         int activeB = b.activeConnections();
         if (a instanceof ServerEntry ea && b instanceof ServerEntry eb && ea.latency != null && eb.latency != null) {
@@ -67,10 +52,5 @@ final class LeastLatencyBalancer implements Balancer {
     @Override
     public String name() {
         return "least-latency";
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }
