@@ -12,9 +12,9 @@ package dev.connpool;
  *
  * <p><b>Peak:</b> a filtered sample above the estimate replaces it at once (up to {@link #MAX_RISE} times it),
  * so a server that turned slow looks slow within three leases; one below it moves it by the weight of the
- * time since the last sample ({@code 1 - e^(-elapsed/decay)}), so a server that recovers looks fast again
- * over about the decay window, and does not bounce in and out of favour (the herding of undamped slow-node
- * avoidance).
+ * time since the last sample ({@code 1 - e^(-elapsed/decay)}), and by {@code 1 - }{@link #MAX_KEEP} at
+ * least: with few samples a server that recovers looks fast again over about the decay window; under
+ * traffic a peak its next samples do not confirm is gone within a few dozen leases.
  *
  * <p><b>Failures look slow, never fast:</b> a charged failure (a failed connect, an invalidated lease, a
  * {@link FailureKind#SERVER} failure, a failed trial) records a penalty: at least twice the estimate, at least
@@ -24,10 +24,12 @@ package dev.connpool;
  *
  * <p><b>Staleness:</b> a server nobody picks gets no samples, and its estimate would stay high for good.
  * So the balancer compares two servers as of the fresher of their last samples: the staler estimate is
- * halved for each half-life ({@code decay x ln 2}) it trails by; a slow server is thus tried again now and
- * then, and comes back into favour if it recovered. No clock is read for that. A pick made on a stale
- * estimate asks for a sample ({@link #wantSample()}): the next lease of that server is timed whatever its
- * turn, so one lease, not eight, tells whether it recovered.
+ * halved for each {@link #STALE_STEPS}th of the decay window it trails by; a slow server is thus tried
+ * again now and then (a 10x slower one a few times a second at the default 2 s: one lease in thousands
+ * under load), and comes back into favour if it recovered. No clock is read for that. A pick made on a
+ * stale estimate asks for a sample ({@link #wantSample()}): the next lease of that server is timed whatever
+ * its turn, and a sample that finds the estimate stale replaces it, history and all: one lease, not
+ * eight, tells whether the server recovered.
  *
  * <p><b>Concurrency:</b> two volatile fields written without a lock; two samples that land at once may
  * lose one of them. Never blocks.
@@ -51,18 +53,23 @@ final class LatencyEstimate {
      * for a second after two outliers); with few samples, the decay window rules.
      */
     static final double MAX_KEEP = 7.0 / 8;
+    /** A stale estimate is halved per 1/8 of the decay window it trails by. */
+    static final int STALE_STEPS = 8;
     /** The most one sample multiplies the estimate by. */
     static final long MAX_RISE = 4;
 
     /** 1 / decay, in 1/ns: a multiplication where a division would cost more. */
     private final double perDecayNanos;
+    /** A stale estimate is halved per this much it trails by: the decay window / {@link #STALE_STEPS}. */
     private final long halfLifeNanos;
     /** 1 / half-life, in 1/ns. */
     private final double perHalfLifeNanos;
+    /** ejection.consecutive-failures: a streak this long makes a server failing (see {@link #recovered}). */
+    private final int failingStreak;
     private volatile long estimateNanos;
     /** When the last sample landed; meaningless while {@link #estimateNanos} is 0. */
     private volatile long stampNanos;
-    /** The two samples before the last one, raw (the median filter's history); 0 when forgotten. */
+    /** The last two samples, raw: the median filter's history. */
     private long previous;
     private long beforePrevious;
     /**
@@ -72,9 +79,14 @@ final class LatencyEstimate {
     private boolean sampleWanted;
 
     LatencyEstimate(long decayNanos) {
+        this(decayNanos, Integer.MAX_VALUE);
+    }
+
+    LatencyEstimate(long decayNanos, int failingStreak) {
+        this.failingStreak = failingStreak;
         double decay = Math.max(1, decayNanos);
         this.perDecayNanos = 1 / decay;
-        this.halfLifeNanos = Math.max(1, (long) (decay * Math.log(2)));
+        this.halfLifeNanos = Math.max(1, (long) (decay / STALE_STEPS));
         this.perHalfLifeNanos = 1.0 / halfLifeNanos;
     }
 
@@ -99,26 +111,28 @@ final class LatencyEstimate {
     void sample(long nanos, long now) {
         sampleWanted = false;
         long raw = Math.max(0, nanos);
+        long stamp = stampNanos;
         long estimate = estimateNanos;
-        boolean fresh = estimate != 0 && now - stampNanos < halfLifeNanos;
-        long rtt = fresh ? median(raw, previous, beforePrevious) : raw;
-        beforePrevious = fresh ? previous : raw;
-        previous = raw;
-        if (estimate == 0) {
-            set(Math.max(1, rtt), now);
+        if (estimate == 0 || now - stamp >= halfLifeNanos) { // unmeasured or stale: this sample is all there is
+            beforePrevious = raw;
+            previous = raw;
+            set(Math.max(1, raw), now);
             return;
         }
+        long rtt = median(raw, previous, beforePrevious);
+        beforePrevious = previous;
+        previous = raw;
         if (rtt >= estimate) {
             set(rtt / MAX_RISE > estimate ? estimate * MAX_RISE : rtt, now);
             return;
         }
-        double x = Math.max(0, now - stampNanos) * perDecayNanos;
+        double x = Math.max(0, now - stamp) * perDecayNanos;
         double keep = x < LINEAR_BELOW ? 1 - x : Math.exp(-x); // samples close together: e^-x ~ 1 - x
         keep = Math.min(keep, MAX_KEEP); // and each sample below moves it by 1/8 at least
         set(Math.max(1, (long) (estimate * keep + rtt * (1 - keep))), now);
     }
 
-    /** The median of three samples; a forgotten history (0) counts as the newest sample. */
+    /** The median of three samples; a history not there yet (0: the estimate came from a penalty) counts as {@code a}. */
     private static long median(long a, long b, long c) {
         if (b == 0) {
             return a;
@@ -143,11 +157,23 @@ final class LatencyEstimate {
         set(Math.max(MIN_PENALTY_NANOS, doubled), now);
     }
 
-    /** Forgets every sample (a server re-admitted after an ejection starts over). */
+    /**
+     * A success ended a streak of {@code streak} charged failures: after a streak that made the server
+     * failing, its penalties say nothing about it now, and it is measured afresh, as a re-admitted one is
+     * (else the doubled penalties of a server that hung would keep it out long after it answers again).
+     */
+    void recovered(int streak) {
+        if (streak >= failingStreak) {
+            reset();
+        }
+    }
+
+    /** Forgets every sample (a server re-admitted after an ejection starts over); its next lease is timed. */
     void reset() {
         estimateNanos = 0;
         previous = 0;
         beforePrevious = 0;
+        sampleWanted = true;
     }
 
     /** The estimate in nanoseconds; 0 while nothing was measured. */

@@ -161,8 +161,8 @@ class LeastLatencyBalancerTest {
         estimate.sample(50 * MS, 4);
         estimate.sample(50 * MS, 5);
         assertThat(estimate.nanos()).isEqualTo(50 * MS);
-        estimate.sample(MS, 5 + DECAY); // one decay window later: the history is stale, 1/e of the past remains
-        assertThat(estimate.nanos()).isBetween((long) (50 * MS * 0.36), (long) (50 * MS * 0.38) + MS);
+        estimate.sample(2 * MS, 5 + DECAY / LatencyEstimate.STALE_STEPS); // stale: this one sample replaces it
+        assertThat(estimate.nanos()).isEqualTo(2 * MS);
     }
 
     @Test
@@ -190,7 +190,7 @@ class LeastLatencyBalancerTest {
     void aPickMadeOnAStaleEstimateAsksForASampleThatOneLeaseGives() {
         ServerEntry fresh = entry("fresh", MS);
         ServerEntry stale = entry("stale", 2 * MS);
-        long halfLife = (long) (DECAY * Math.log(2));
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
         fresh.latency.sample(MS, 4 * halfLife); // the stale one trails by four half-lives: 2 ms counts as 0.125
         fresh.addLeased(1);
         assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
@@ -225,7 +225,7 @@ class LeastLatencyBalancerTest {
     void aStaleEstimateIsHalvedPerHalfLifeItTrails() {
         LatencyEstimate estimate = new LatencyEstimate(DECAY);
         estimate.sample(64 * MS, 0);
-        long halfLife = (long) (DECAY * Math.log(2));
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
         assertThat(estimate.nanosAsOf(halfLife - 1)).isEqualTo(64 * MS);
         assertThat(estimate.nanosAsOf(3 * halfLife)).isEqualTo(8 * MS);
     }
