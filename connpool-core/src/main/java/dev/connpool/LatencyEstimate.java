@@ -41,10 +41,10 @@ final class LatencyEstimate {
     /** The most a penalty makes the estimate (penalties double it): one minute. */
     static final long MAX_ESTIMATE_NANOS = 60_000_000_000L;
     /**
-     * One lease in {@code SAMPLE_MASK + 1} of each connection is timed (its first, then every eighth): two
+     * One lease in {@code SAMPLE_MASK + 1} of each connection is timed (its first, then every 32nd): two
      * clock reads per timed lease, none for the others. Failures are always counted.
      */
-    static final int SAMPLE_MASK = 7;
+    static final int SAMPLE_MASK = 31;
     /** Below this fraction of the decay since the last sample, e^-x is taken as 1 - x (off by x^2/2 at most). */
     private static final double LINEAR_BELOW = 1.0 / 64;
     /**

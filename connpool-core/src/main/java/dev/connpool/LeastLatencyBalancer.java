@@ -26,6 +26,12 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
 
     /** Latencies within this factor of each other are equal; a cost must be this much higher to lose. */
     static final long BAND = 2;
+    /**
+     * Latencies less than this apart are equal whatever their ratio: below it what separates two servers is
+     * the client's own scheduling and clock, not the servers (and a pick between them stays one predictable
+     * branch: a borrow of in-memory connections costs the same as least-active's).
+     */
+    static final long FLOOR_NANOS = 50_000;
 
     /** Whether a pool with this balancer must time its leases (read once, when the pool is built). */
     static boolean measures(Balancer balancer) {
@@ -57,7 +63,7 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         long reference = Math.max(stampA, stampB);
         long nanosA = la.decayed(rawA, stampA, reference);
         long nanosB = lb.decayed(rawB, stampB, reference);
-        if (nanosA <= nanosB * BAND && nanosB <= nanosA * BAND) { // equally fast: fewer leases wins
+        if (Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND) { // equally fast: fewer leases wins
             return activeB < activeA ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
         }
         boolean aFaster = nanosA < nanosB;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * The least-latency balancer's shares, on a simulated clock: 16 callers in a closed loop over three servers
  * (each caller picks, holds the server for its latency, gives it back, picks again), latencies and failures
  * as each test sets them, the estimates fed as {@link LeaseLifecycle} and {@link ServerRegistry} feed them
- * (every eighth lease timed, every failure penalised). No socket and no sleep: the balancer sees only the
+ * (one lease in 32 of each server timed, and those a stale pick asks for; every failure penalised). No socket and no sleep: the balancer sees only the
  * entries' leases and estimates, and the clock is the simulation's.
  */
 class LeastLatencyBalancerTest {
