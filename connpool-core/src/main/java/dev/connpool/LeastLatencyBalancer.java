@@ -14,8 +14,10 @@ package dev.connpool;
  *       their load.</li>
  * </ul>
  * A server not measured yet costs nothing while it has no lease out and more than any measured one while it
- * has, so a newcomer gets one lease, then its measure. A pick made on a stale estimate (see
- * {@link LatencyEstimate}) asks for that server's next lease to be timed.
+ * has, so a newcomer gets one lease, then its measure. An estimate goes stale (see {@link LatencyEstimate})
+ * only while the server has no lease out: leases out and no sample means they are taking long (a hung server
+ * holds all its connections and answers nothing), not that nobody asked; a pick made on a stale estimate asks
+ * for that server's next lease to be timed.
  *
  * <p>The latencies are the pool's, kept in its servers' entries; a candidate that is not one of them (a
  * test's, a user calling {@code pick} with candidates of its own) is judged by its leases alone.
@@ -61,8 +63,8 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         long stampA = la.stamp();
         long stampB = lb.stamp();
         long reference = Math.max(stampA, stampB);
-        long nanosA = la.decayed(rawA, stampA, reference);
-        long nanosB = lb.decayed(rawB, stampB, reference);
+        long nanosA = activeA == 0 ? la.decayed(rawA, stampA, reference) : rawA; // leases out: not stale, busy
+        long nanosB = activeB == 0 ? lb.decayed(rawB, stampB, reference) : rawB;
         if (Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND) { // equally fast: fewer leases wins
             return activeB < activeA ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
         }
