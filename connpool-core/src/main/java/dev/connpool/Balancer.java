@@ -23,7 +23,7 @@ public interface Balancer {
     <S extends Candidate> S pick(List<S> candidates);
 
     /** The names {@link #named(String)} accepts, one per built-in balancer, the default first. */
-    List<String> NAMES = List.of("least-active", "round-robin", "random", "least-latency");
+    List<String> NAMES = List.of("least-latency", "least-active", "round-robin", "random");
 
     /**
      * Returns this balancer's name: for a built-in one, the name {@link #named(String)} accepts (as YAML's
@@ -109,18 +109,20 @@ public interface Balancer {
     }
 
     /**
-     * Power of two choices over latency: two random servers, the one with the lower cost wins, the cost
-     * being the server's peak-EWMA latency times (its leased connections + 1), as Finagle's and Linkerd's
-     * balancers weigh them. The latency is the time from borrow to close of its leases (for
-     * {@code execute}, the work), one lease in eight per connection timed; it decays over
-     * {@code least-latency.decay} (see {@link MultiPool.Builder#leastLatencyDecay}). A charged failure (a failed
-     * connect, an invalidated lease, a {@link FailureKind#SERVER} failure) counts as a latency of at least twice
-     * the server's estimate, so quick error replies do not draw traffic.
+     * Power of two choices over latency and load: two random servers, the one with the lower cost wins, the
+     * cost being the server's peak-EWMA latency times (its leased connections + 1), as Finagle's and Linkerd's
+     * balancers weigh them, damped so that noise moves no traffic: latencies within 2x (or 50 us) of each other
+     * count as equal and then fewer leases win, as with {@link #leastActive()}; outside that band the faster
+     * server wins unless its cost is more than twice the other's. The latency is the time from borrow to close
+     * of its leases (for {@code execute}, the work), one lease in 32 per connection timed, after a median-of-three
+     * filter; it decays over {@code least-latency.decay} (see {@link MultiPool.Builder#leastLatencyDecay}). A
+     * charged failure (a failed connect, an invalidated lease, a {@link FailureKind#SERVER} failure) counts as a
+     * latency of at least twice the server's estimate, so quick error replies do not draw traffic.
      *
-     * <p>Trade-off: sends less to a server that is slower, not only to one that is busier, and so keeps the
-     * tail latency of a pool with one slow server near that of the others; the price is two clock reads per
-     * timed lease (the other balancers read none) and a share that follows latency, so servers that are
-     * equal only on average (noisy) keep shares within about 10% rather than equal ones.
+     * <p>The default. Trade-off: sends almost nothing to a server 10x slower than the others (least-active
+     * sends it ~7%, which puts the pool's p99 at that server's latency), and equal servers keep equal shares;
+     * the price is two clock reads per timed lease, about 7 ns per borrow + return on a 2-core VM (see
+     * {@code docs/benchmarks.md}), where {@link #leastActive()} reads no clock.
      *
      * @return the least-latency balancer
      */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * lease is uncounted only once its connection is back in the pool or destroyed, so {@code close()} never
  * returns while a returning connection is still open.
  *
- * <p><b>Latency.</b> With the least-latency balancer, one lease in eight of each connection is timed from
+ * <p><b>Latency.</b> With the least-latency balancer, one lease in 32 of each connection (and the next
+ * lease of a server picked on a stale estimate) is timed from
  * its start here to its end ({@link LatencyEstimate}): a normal return is a sample, an invalidation or a
  * discard may only raise the estimate. With any other balancer no clock is read.
  *
@@ -63,12 +64,16 @@ final class LeaseLifecycle<C> {
         if (id == PooledConnection.NO_OWNER) {
             id = ++pooled.timesLeased;
         }
+        boolean timeIt = timed && (LatencyEstimate.timed(id) || pooled.entry.latency.sampleWanted());
+        if (timed) {
+            pooled.latencyTimed = timeIt;
+        }
         if (leakThresholdNanos > 0) {
             pooled.leasedAtNanos = clock.nanoTime();
             pooled.borrowTrace = new LeakTrace(errors.pool(), pooled.entry.address);
             pooled.leakReported = false;
-        } else if (timed && LatencyEstimate.timed(id)) {
-            pooled.leasedAtNanos = clock.nanoTime(); // one lease in eight is timed, for the balancer
+        } else if (timeIt) {
+            pooled.leasedAtNanos = clock.nanoTime(); // one lease in 32 is timed (or one asked for), for the balancer
         }
         pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
         ServerEntry entry = pooled.entry;
@@ -91,7 +96,7 @@ final class LeaseLifecycle<C> {
                     errors.pool(), entry.address, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - pooled.leasedAtNanos));
         }
         entry.recordSuccess();
-        if (timed && LatencyEstimate.timed(pooled.timesLeased)) {
+        if (timed && pooled.latencyTimed) {
             long now = clock.nanoTime();
             entry.latency.sample(now - pooled.leasedAtNanos, now);
         }
@@ -166,7 +171,7 @@ final class LeaseLifecycle<C> {
 
     /** A timed lease that did not end normally: its time may make the server look slower, never faster. */
     private void timeAtLeast(PooledConnection<C> pooled) {
-        if (timed && LatencyEstimate.timed(pooled.timesLeased)) {
+        if (timed && pooled.latencyTimed) {
             long now = clock.nanoTime();
             pooled.entry.latency.atLeast(now - pooled.leasedAtNanos, now);
         }

@@ -1,10 +1,23 @@
 package dev.connpool;
 
 /**
- * Power of two choices over a cost: of two distinct random candidates, the one with the lower peak-EWMA
- * latency x (leased connections + 1) (see {@link LatencyEstimate}). A server not measured yet costs nothing
- * while it has no lease out and more than any measured one while it has, so a newcomer gets one lease, then
- * its measure. Equal costs (two servers not measured yet) go to the one with fewer leases, as least-active.
+ * Power of two choices over latency and load: of two distinct random candidates, the one that costs less,
+ * where a server's cost is its peak-EWMA latency x (leased connections + 1) (see {@link LatencyEstimate}),
+ * damped in two ways so that noise moves no traffic:
+ * <ul>
+ *   <li><b>A band:</b> two servers whose latencies are within {@link #BAND}x of each other are equally fast;
+ *       the one with fewer leases wins, as with least-active. Equal servers thus keep equal shares, however
+ *       their estimates wander inside the band (scheduling noise on a busy client is 20 to 50% at 1 ms).</li>
+ *   <li><b>Hysteresis:</b> outside the band the faster server wins unless its cost is more than {@link #BAND}x
+ *       the slower one's, that is unless it is so much busier that the slower one answers sooner. A server
+ *       10x slower thus takes traffic only when the fast ones hold 20x its leases, not at every wobble of
+ *       their load.</li>
+ * </ul>
+ * A server not measured yet costs nothing while it has no lease out and more than any measured one while it
+ * has, so a newcomer gets one lease, then its measure. An estimate goes stale (see {@link LatencyEstimate})
+ * only while the server has no lease out: leases out and no sample means they are taking long (a hung server
+ * holds all its connections and answers nothing), not that nobody asked; a pick made on a stale estimate asks
+ * for that server's next lease to be timed.
  *
  * <p>The latencies are the pool's, kept in its servers' entries; a candidate that is not one of them (a
  * test's, a user calling {@code pick} with candidates of its own) is judged by its leases alone.
@@ -13,8 +26,14 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
 
     static final LeastLatencyBalancer INSTANCE = new LeastLatencyBalancer();
 
-    /** What an unmeasured server with leases out costs: more than any measured one. */
-    private static final double UNMEASURED_BUSY = Double.MAX_VALUE;
+    /** Latencies within this factor of each other are equal; a cost must be this much higher to lose. */
+    static final long BAND = 2;
+    /**
+     * Latencies less than this apart are equal whatever their ratio: below it what separates two servers is
+     * the client's own scheduling and clock, not the servers (and a pick between them stays one predictable
+     * branch: a borrow of in-memory connections costs the same as least-active's).
+     */
+    static final long FLOOR_NANOS = 50_000;
 
     /** Whether a pool with this balancer must time its leases (read once, when the pool is built). */
     static boolean measures(Balancer balancer) {
@@ -26,27 +45,44 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         int activeA = a.activeConnections();
         int activeB = b.activeConnections();
         if (a instanceof ServerEntry ea && b instanceof ServerEntry eb && ea.latency != null && eb.latency != null) {
-            LatencyEstimate la = ea.latency;
-            LatencyEstimate lb = eb.latency;
-            long nanosA = la.nanos();
-            long nanosB = lb.nanos();
-            long stampA = la.stamp();
-            long stampB = lb.stamp();
-            long reference = Math.max(nanosA == 0 ? Long.MIN_VALUE : stampA, nanosB == 0 ? Long.MIN_VALUE : stampB);
-            double costA = cost(la.decayed(nanosA, stampA, reference), activeA);
-            double costB = cost(lb.decayed(nanosB, stampB, reference), activeB);
-            if (costA != costB) {
-                return costB < costA ? b : a;
-            }
+            return byLatency(a, b, ea.latency, eb.latency, activeA, activeB);
         }
         return activeB < activeA ? b : a;
     }
 
-    private static double cost(long nanos, int active) {
-        if (nanos == 0) {
-            return active == 0 ? 0 : UNMEASURED_BUSY;
+    private static <S extends Candidate> S byLatency(S a, S b, LatencyEstimate la, LatencyEstimate lb,
+                                                    int activeA, int activeB) {
+        long rawA = la.nanos();
+        long rawB = lb.nanos();
+        if (rawA == 0 || rawB == 0) { // not measured yet: one lease, then its measure
+            if (rawA != rawB) {
+                return rawA == 0 ? (activeA == 0 ? a : b) : (activeB == 0 ? b : a);
+            }
+            return activeB < activeA ? b : a;
         }
-        return (double) nanos * (active + 1);
+        long stampA = la.stamp();
+        long stampB = lb.stamp();
+        long reference = Math.max(stampA, stampB);
+        long nanosA = activeA == 0 ? la.decayed(rawA, stampA, reference) : rawA; // leases out: not stale, busy
+        long nanosB = activeB == 0 ? lb.decayed(rawB, stampB, reference) : rawB;
+        if (Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND) { // equally fast: fewer leases wins
+            return activeB < activeA ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
+        }
+        boolean aFaster = nanosA < nanosB;
+        double costA = (double) nanosA * (activeA + 1);
+        double costB = (double) nanosB * (activeB + 1);
+        if (aFaster) {
+            return costA > costB * BAND ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
+        }
+        return costB > costA * BAND ? wanted(a, la, nanosA, rawA) : wanted(b, lb, nanosB, rawB);
+    }
+
+    /** The pick; when it was made on a stale estimate, that server's next lease is timed. */
+    private static <S extends Candidate> S wanted(S pick, LatencyEstimate estimate, long decayed, long raw) {
+        if (decayed != raw) {
+            estimate.wantSample();
+        }
+        return pick;
     }
 
     @Override

@@ -407,13 +407,13 @@ abstract class PoolSettingSetters<C> {
 
     /**
      * The time constant over which the least-latency balancer forgets ({@code least-latency.decay}): a latency
-     * sample's weight falls to 1/e after it, and a server nobody picks has its estimate halved per
-     * {@code decay x ln 2} it trails the one it is compared with, so it is tried again. Read only with
+     * sample's weight falls to 1/e after it, and a server nobody picks has its estimate halved per eighth of it
+     * that it trails the one it is compared with, so it is tried again. Read only with
      * {@link Balancer#leastLatency()}. Default 2 s. <b>Why 2 s</b> (Finagle and Linkerd take 10 s): the estimate
      * is a peak, so a server that turns slow looks slow within its next leases whatever the decay; the decay
      * says how long a slow moment (a GC pause) keeps a server out of favour and how soon a slow server is tried
-     * again: at 2 s, seconds, not tens of seconds, so equal servers keep equal shares on a noisy host, at the
-     * price of a slow server tried again every few seconds. Longer for servers whose latency swings slowly.
+     * again: at 2 s, a 10x slower one a few times a second (one lease in thousands under load), so that it is
+     * back in favour within a second of recovering. Longer for servers whose latency swings slowly.
      *
      * @param decay positive
      * @return this builder

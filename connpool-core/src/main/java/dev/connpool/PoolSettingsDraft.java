@@ -27,7 +27,7 @@ final class PoolSettingsDraft {
     Duration maxLifetime = Duration.ZERO;
     boolean validateOnBorrow = true;
     boolean validateWhileIdle = true;
-    Balancer balancer = Balancer.leastActive();
+    Balancer balancer = Balancer.leastLatency();
     int retryAttempts = 3;
     Duration backoffMin = Duration.ofMillis(10);
     Duration backoffMax = Duration.ofSeconds(1);

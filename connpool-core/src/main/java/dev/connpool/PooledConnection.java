@@ -40,8 +40,10 @@ final class PooledConnection<C> {
 
     /** Leases handed out so far (also the lease id); written by the one thread that holds it, read by stats. */
     int timesLeased;
-    /** With leak detection: when the current lease began, where it was borrowed, whether it was reported. */
+    /** With leak detection (or a lease timed for the balancer): when the current lease began; with leak detection, where it was borrowed, whether it was reported. */
     long leasedAtNanos;
+    /** Whether the current lease is timed for the least-latency balancer (see {@link LeaseLifecycle}). */
+    boolean latencyTimed;
     LeakTrace borrowTrace;
     volatile boolean leakReported;
 

@@ -280,8 +280,12 @@ final class ServerEntry implements Balancer.Candidate {
 
     /** A lease closed normally: the streak of failures is over (a read first, to not dirty the line). */
     void recordSuccess() {
-        if (failures != 0) {
+        int streak = failures;
+        if (streak != 0) {
             failures = 0;
+            if (latency != null) {
+                latency.recovered(streak);
+            }
         }
     }
 

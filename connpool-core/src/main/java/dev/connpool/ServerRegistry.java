@@ -144,7 +144,7 @@ final class ServerRegistry {
                 changed(entry, ServerState.DRAINING, ServerState.ACTIVE, ADDED);
             } else {
                 entry = new ServerEntry(server, clock.nanoTime(), leasedTotal,
-                        latencyDecayNanos > 0 ? new LatencyEstimate(latencyDecayNanos) : null);
+                        latencyDecayNanos > 0 ? new LatencyEstimate(latencyDecayNanos, failureLimit) : null);
                 members.put(entry);
                 changed(entry, null, ServerState.ACTIVE, ADDED);
             }

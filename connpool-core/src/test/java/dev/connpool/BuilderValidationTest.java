@@ -108,7 +108,7 @@ class BuilderValidationTest {
         assertThat(s.hedge().enabled()).isFalse();
         assertThat(s.ejection().consecutiveFailures()).isEqualTo(3);
         assertThat(s.ejection().maxPercent()).isEqualTo(50);
-        assertThat(s.balancer().name()).isEqualTo("least-active");
+        assertThat(s.balancer().name()).isEqualTo("least-latency");
         assertThat(s.housekeepingInterval()).isEqualTo(Duration.ofSeconds(30));
     }
 

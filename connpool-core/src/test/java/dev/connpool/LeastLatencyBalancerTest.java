@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * The least-latency balancer's shares, on a simulated clock: 16 callers in a closed loop over three servers
  * (each caller picks, holds the server for its latency, gives it back, picks again), latencies and failures
  * as each test sets them, the estimates fed as {@link LeaseLifecycle} and {@link ServerRegistry} feed them
- * (every eighth lease timed, every failure penalised). No socket and no sleep: the balancer sees only the
+ * (one lease in 32 of each server timed, and those a stale pick asks for; every failure penalised). No socket and no sleep: the balancer sees only the
  * entries' leases and estimates, and the clock is the simulation's.
  */
 class LeastLatencyBalancerTest {
@@ -55,7 +55,9 @@ class LeastLatencyBalancerTest {
             picks[i]++;
             e.addLeased(1);
             long took = Math.max(1, (long) (latency[i].applyAsLong(now) * (0.8 + 0.4 * jitter.nextDouble())));
-            ends.add(new long[] {now + took, i, took, ++leaseIds[i]});
+            int id = ++leaseIds[i];
+            boolean timed = LatencyEstimate.timed(id) || e.latency.sampleWanted(); // as LeaseLifecycle decides
+            ends.add(new long[] {now + took, i, took, timed ? 1 : 0});
         }
 
         /** Runs until {@code calls} more leases ended. */
@@ -67,7 +69,7 @@ class LeastLatencyBalancerTest {
                 e.addLeased(-1);
                 if (failing[(int) end[1]]) {
                     e.latency.penalise(now);
-                } else if (LatencyEstimate.timed((int) end[3])) {
+                } else if (end[3] == 1) {
                     e.latency.sample(end[2], now);
                 }
                 start();
@@ -148,16 +150,61 @@ class LeastLatencyBalancerTest {
     }
 
     @Test
-    void aPeakCountsAtOnceButOneOutlierRaisesTheEstimateFourfoldAtMost() {
+    void oneOutlierMovesNothingTwoInARowCountAtOnceFourfoldAtMostPerSample() {
         LatencyEstimate estimate = new LatencyEstimate(DECAY);
         estimate.sample(MS, 0);
-        estimate.sample(50 * MS, 1);
+        estimate.sample(MS, 1);
+        estimate.sample(50 * MS, 2); // one outlier: the median of (1, 1, 50) ms
+        assertThat(estimate.nanos()).isEqualTo(MS);
+        estimate.sample(50 * MS, 3); // two in a row: a peak, at most fourfold per sample
         assertThat(estimate.nanos()).isEqualTo(4 * MS);
-        estimate.sample(50 * MS, 2);
-        estimate.sample(50 * MS, 3);
+        estimate.sample(50 * MS, 4);
+        estimate.sample(50 * MS, 5);
         assertThat(estimate.nanos()).isEqualTo(50 * MS);
-        estimate.sample(MS, 3 + DECAY); // one decay window later: 1/e of the past remains
-        assertThat(estimate.nanos()).isBetween((long) (50 * MS * 0.36), (long) (50 * MS * 0.38) + MS);
+        estimate.sample(2 * MS, 5 + DECAY / LatencyEstimate.STALE_STEPS); // stale: this one sample replaces it
+        assertThat(estimate.nanos()).isEqualTo(2 * MS);
+    }
+
+    @Test
+    void serversWithinTheBandAreEquallyFastAndFewerLeasesWins() {
+        ServerEntry quick = entry("quick", MS);
+        ServerEntry slower = entry("slower", (LeastLatencyBalancer.BAND * MS) - 1);
+        quick.addLeased(3);
+        slower.addLeased(2);
+        for (int i = 0; i < 50; i++) {
+            assertThat(Balancer.leastLatency().pick(List.of(quick, slower))).isSameAs(slower);
+        }
+    }
+
+    @Test
+    void outsideTheBandTheFasterWinsUntilItIsFarBusier() {
+        ServerEntry fast = entry("fast", MS);
+        ServerEntry slow = entry("slow", 10 * MS);
+        fast.addLeased(8); // cost 9 ms against 10 ms: least-latency alone would pick the slow one
+        assertThat(Balancer.leastLatency().pick(List.of(fast, slow))).isSameAs(fast);
+        fast.addLeased(12); // cost 21 ms: more than twice the slow one's 10 ms
+        assertThat(Balancer.leastLatency().pick(List.of(fast, slow))).isSameAs(slow);
+    }
+
+    @Test
+    void aPickMadeOnAStaleEstimateAsksForASampleThatOneLeaseGives() {
+        ServerEntry fresh = entry("fresh", MS);
+        ServerEntry stale = entry("stale", 2 * MS);
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
+        fresh.latency.sample(MS, 4 * halfLife); // the stale one trails by four half-lives: 2 ms counts as 0.125
+        fresh.addLeased(1);
+        assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
+        assertThat(stale.latency.sampleWanted()).isTrue();
+        assertThat(fresh.latency.sampleWanted()).isFalse();
+        stale.latency.sample(3 * MS, 4 * halfLife + 1);
+        assertThat(stale.latency.sampleWanted()).isFalse();
+        assertThat(stale.latency.nanos()).as("a stale history is forgotten: the one sample counts").isEqualTo(3 * MS);
+    }
+
+    private static ServerEntry entry(String host, long latency) {
+        ServerEntry e = new ServerEntry(ServerAddress.of(host, 1), 0, null, new LatencyEstimate(DECAY));
+        e.latency.sample(latency, 0);
+        return e;
     }
 
     @Test
@@ -178,7 +225,7 @@ class LeastLatencyBalancerTest {
     void aStaleEstimateIsHalvedPerHalfLifeItTrails() {
         LatencyEstimate estimate = new LatencyEstimate(DECAY);
         estimate.sample(64 * MS, 0);
-        long halfLife = (long) (DECAY * Math.log(2));
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
         assertThat(estimate.nanosAsOf(halfLife - 1)).isEqualTo(64 * MS);
         assertThat(estimate.nanosAsOf(3 * halfLife)).isEqualTo(8 * MS);
     }

@@ -47,7 +47,7 @@ class PoolFuzzerTest {
     static Stream<Arguments> cases() {
         String only = System.getProperty("fuzz.seed");
         List<Arguments> cases = new ArrayList<>();
-        for (String balancer : List.of("least-active", "round-robin", "random")) {
+        for (String balancer : Balancer.NAMES) {
             for (int maxTotal : new int[] {-1, 5}) {
                 if (only != null) {
                     cases.add(Arguments.of(balancer, maxTotal, Long.parseLong(only)));

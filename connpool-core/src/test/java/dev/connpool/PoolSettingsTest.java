@@ -85,7 +85,7 @@ class PoolSettingsTest {
                 "budget", Map.of("ratio", 0.2, "min-per-second", 10, "window", Duration.ofSeconds(10))));
         assertThat(map.get("ejection")).isEqualTo(Map.of("consecutive-failures", 3, "base-time", Duration.ofSeconds(1),
                 "max-time", Duration.ofSeconds(30), "max-percent", 50));
-        assertThat(map).containsEntry("balancer", "least-active").containsEntry("max-idle", 8)
+        assertThat(map).containsEntry("balancer", "least-latency").containsEntry("max-idle", 8)
                 .containsEntry("servers", List.of());
     }
 

@@ -14,8 +14,16 @@ import java.util.Locale;
 public enum BalancerType {
 
     /**
+     * least-latency: power of two choices over peak-EWMA latency x (leased connections + 1), decaying over
+     * least-latency.decay, damped (latencies within 2x are equal, fewer leases then win). Sends almost nothing
+     * to a server much slower than the others, not only less to a busier one; times one lease in 32. The
+     * default.
+     */
+    LEAST_LATENCY,
+
+    /**
      * least-active: power of two choices, of two random servers the one with fewer leased connections.
-     * Steers away from slow or saturated servers; the default.
+     * Steers away from saturated servers (a slow one keeps a share in proportion to its speed); reads no clock.
      */
     LEAST_ACTIVE,
 
@@ -23,18 +31,12 @@ public enum BalancerType {
     ROUND_ROBIN,
 
     /** random: a uniformly random server. No shared state; evens out only on average. */
-    RANDOM,
-
-    /**
-     * least-latency: power of two choices over peak-EWMA latency x (leased connections + 1), decaying over
-     * least-latency.decay. Sends less to a slower server, not only to a busier one; times one lease in eight.
-     */
-    LEAST_LATENCY;
+    RANDOM;
 
     /**
      * Returns the name core knows this balancer by.
      *
-     * @return {@code least-active}, {@code round-robin}, {@code random} or {@code least-latency}
+     * @return {@code least-latency}, {@code least-active}, {@code round-robin} or {@code random}
      */
     public String key() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

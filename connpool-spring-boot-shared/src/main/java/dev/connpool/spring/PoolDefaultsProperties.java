@@ -48,7 +48,7 @@ public class PoolDefaultsProperties {
     /** Whether to validate idle connections in the background. Default true. */
     private Boolean validateWhileIdle;
 
-    /** How borrow() picks a server: least-active, round-robin, random or least-latency. Default least-active. */
+    /** How borrow() picks a server: least-latency, least-active, round-robin or random. Default least-latency. */
     private BalancerType balancer;
 
     /** How long close() waits for leased connections. Default 10s. */

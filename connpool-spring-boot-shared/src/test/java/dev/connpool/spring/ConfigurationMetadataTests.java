@@ -46,7 +46,7 @@ class ConfigurationMetadataTests {
         SETTINGS.put("max-lifetime", "0s");
         SETTINGS.put("validate-on-borrow", true);
         SETTINGS.put("validate-while-idle", true);
-        SETTINGS.put("balancer", "least-active");
+        SETTINGS.put("balancer", "least-latency");
         SETTINGS.put("retry.attempts", 3);
         SETTINGS.put("retry.backoff.min", "10ms");
         SETTINGS.put("retry.backoff.max", "1s");

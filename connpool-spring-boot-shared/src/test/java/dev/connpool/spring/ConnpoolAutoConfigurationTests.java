@@ -79,7 +79,7 @@ class ConnpoolAutoConfigurationTests {
             assertThat(s.limits().maxWait()).isEqualTo(Duration.ofSeconds(1));
             assertThat(s.lifetime().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
             assertThat(s.retry().attempts()).isEqualTo(3);
-            assertThat(s.balancer().name()).isEqualTo("least-active");
+            assertThat(s.balancer().name()).isEqualTo("least-latency");
             assertThat(s.ejection().maxPercent()).isEqualTo(50);
             assertThat(s.healthCheck().interval()).isEqualTo(Duration.ofSeconds(10));
         });

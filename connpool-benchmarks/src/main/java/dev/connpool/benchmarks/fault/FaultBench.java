@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  * java -cp connpool-benchmarks/target/benchmarks.jar dev.connpool.benchmarks.fault.FaultBench \
- *     [--balancers least-active,round-robin,random] [--phases healthy,slow10,slow100,hang,two-down,flapping] \
+ *     [--balancers least-latency,least-active,round-robin,random] [--phases healthy,slow10,slow100,hang,two-down,flapping] \
  *     [--set slow-start.window=5s]... [--runs 3] [--out DIR]
  * </pre>
  *

@@ -99,7 +99,7 @@ class ConnpoolsEndpointWebIntegrationTests {
         assertThat(settings.get("max-wait").asText()).isEqualTo("250ms");
         assertThat(settings.get("idle-timeout").asText()).isEqualTo("5m");
         assertThat(settings.get("max-lifetime").asText()).isEqualTo("0s");
-        assertThat(settings.get("balancer").asText()).isEqualTo("least-active");
+        assertThat(settings.get("balancer").asText()).isEqualTo("least-latency");
         assertThat(settings.at("/retry/attempts").asInt()).isEqualTo(3);
         assertThat(settings.at("/retry/backoff/min").asText()).isEqualTo("5ms");
         assertThat(settings.at("/retry/backoff/factor").asDouble()).isEqualTo(2.0);
