@@ -201,6 +201,23 @@ class LeastLatencyBalancerTest {
         assertThat(stale.latency.nanos()).as("a stale history is forgotten: the one sample counts").isEqualTo(3 * MS);
     }
 
+    @Test
+    void aServerWithLeasesOutIsNotStaleItIsBusyAndIsNotPickedOnADecayedEstimate() {
+        ServerEntry fast = entry("fast", 2 * MS);
+        ServerEntry hung = entry("hung", MS);
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
+        fast.latency.sample(2 * MS, 4 * halfLife); // hung has answered nothing for four steps
+        fast.addLeased(4);
+        hung.addLeased(8); // every connection held by a call that never returns
+        for (int i = 0; i < 50; i++) {
+            assertThat(Balancer.leastLatency().pick(List.of(fast, hung))).isSameAs(fast);
+        }
+        assertThat(hung.latency.sampleWanted()).isFalse();
+        hung.addLeased(-8); // its calls ended: nobody asked it since, so its estimate is stale now
+        assertThat(Balancer.leastLatency().pick(List.of(fast, hung))).isSameAs(hung);
+        assertThat(hung.latency.sampleWanted()).isTrue();
+    }
+
     private static ServerEntry entry(String host, long latency) {
         ServerEntry e = new ServerEntry(ServerAddress.of(host, 1), 0, null, new LatencyEstimate(DECAY));
         e.latency.sample(latency, 0);
