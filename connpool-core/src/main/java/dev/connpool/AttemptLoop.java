@@ -15,8 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
  * attached as suppressed.
  *
- * <p>Every call of {@link #borrow}, {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget}; every retry on
- * another server withdraws from it, and when it is spent the failure reaches the caller at once
+ * <p>Every call of {@link #borrow}, {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget};
+ * every retry on another server withdraws from it, and when it is spent the failure reaches the caller at once
  * ({@link PoolErrors#retryBudgetSpent}). The second run of the work on a new connection to the same server
  * ({@link ServerAttempt}, after a reused connection broke) is part of its attempt and takes nothing from the
  * budget: it charges nobody, it is at most one per attempt, and it is what makes a pool whose idle connections
@@ -54,8 +54,9 @@ final class AttemptLoop<C> {
 
     /**
      * {@link MultiPool#borrow()}. The common case, the balancer's first pick lending a connection, takes a
-     * short way with nothing but what that case needs (small enough for the JIT to compile into the caller);
-     * anything else goes on in the general loop ({@link #loop}) exactly as if it had run from the start.
+     * short way with nothing but what that case needs: small enough for the JIT to inline where the general
+     * loop is too big to, and free of its bookkeeping. Anything else (a failed connect, a server ejected or
+     * removed meanwhile) goes on in the general loop ({@link #loop}) exactly as if it had run from the start.
      */
     PooledLease<C> borrow() {
         shutdown.ensureOpen();
