@@ -15,8 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
  * attached as suppressed.
  *
- * <p>Every call of {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget}; every retry on
- * another server withdraws from it, and when it is spent the failure reaches the caller at once
+ * <p>Every call of {@link #borrow}, {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget};
+ * every retry on another server withdraws from it, and when it is spent the failure reaches the caller at once
  * ({@link PoolErrors#retryBudgetSpent}). The second run of the work on a new connection to the same server
  * ({@link ServerAttempt}, after a reused connection broke) is part of its attempt and takes nothing from the
  * budget: it charges nobody, it is at most one per attempt, and it is what makes a pool whose idle connections
@@ -53,6 +53,28 @@ final class AttemptLoop<C> {
     }
 
     /**
+     * {@link MultiPool#borrow()}. The common case, the balancer's first pick lending a connection, takes a
+     * short way with nothing but what that case needs: small enough for the JIT to inline where the general
+     * loop is too big to, and free of its bookkeeping. Anything else (a failed connect, a server ejected or
+     * removed meanwhile) goes on in the general loop ({@link #loop}) exactly as if it had run from the start.
+     */
+    PooledLease<C> borrow() {
+        shutdown.ensureOpen();
+        budget.deposit();
+        ServerEntry entry = picker.pick(null, 0); // may take a probing server's trial permit
+        if (entry == null) {
+            throw errors.noServer(registry.all(), null);
+        }
+        PooledLease<C> lease;
+        try {
+            lease = borrower.lend(entry); // gives up or passes on the permit
+        } catch (ConnectFailedException e) { // the borrower charged the server: the loop fails over
+            return loop(null, null, null, entry, new ServerAttempt.Failed(e, null));
+        }
+        return lease != null ? lease : loop(null, null, null, null, null); // skipped: as if from the start
+    }
+
+    /**
      * Runs the loop. The work is {@code plain} or {@code told}, whichever is not null; with neither the
      * result is the lease ({@link MultiPool#borrow()}).
      */
@@ -65,20 +87,35 @@ final class AttemptLoop<C> {
      * {@code side} is null. A side publishes the server it is on; the hedge's side never uses the server it
      * avoids (the first attempt's): when no other server may be used, it fails.
      */
-    @SuppressWarnings("unchecked")
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side) {
         shutdown.ensureOpen();
-        ServerEntry avoid = side == null ? null : side.avoid;
         if (side == null || !side.hedge) {
             budget.deposit(); // a call (or the first side of a hedged one): never the hedge
         }
+        return loop(plain, told, side, null, null);
+    }
+
+    /**
+     * The attempts of {@link #run}, from the first one, or, with {@code firstFailed}, from the failure of a
+     * first attempt already made on {@code firstEntry} ({@link #borrow()}'s).
+     */
+    @SuppressWarnings("unchecked")
+    private <R> R loop(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side,
+                       ServerEntry firstEntry, ServerAttempt.Failed firstFailed) {
+        ServerEntry avoid = side == null ? null : side.avoid;
         ServerEntry[] tried = avoid == null ? null : new ServerEntry[attempts + 1];
         int triedCount = 0;
         if (avoid != null) {
             tried[triedCount++] = avoid;
         }
         List<PoolException> failures = null;
-        for (int n = 1; ; n++) {
+        int n = 1;
+        if (firstFailed != null) {
+            failures = add(null, firstFailed);
+            tried = remember(tried, triedCount++, firstEntry);
+            retryOrThrow(n++, failures, avoid, tried, triedCount);
+        }
+        for (; ; n++) {
             ServerEntry entry = picker.pick(tried, triedCount); // may take a probing server's trial permit
             if (entry == null || avoid != null && contains(tried, triedCount, entry)) {
                 if (entry != null && entry.ownsTrial()) {
@@ -99,17 +136,26 @@ final class AttemptLoop<C> {
             }
             failures = add(failures, failed);
             tried = remember(tried, triedCount++, entry);
-            if (n >= attempts || avoid != null && !anyUntried(tried, triedCount)) { // a hedge: only on other servers
-                throw errors.attemptsFailed(failures);
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                throw errors.interruptedBetweenAttempts(failures);
-            }
-            if (!budget.tryRetry()) {
-                throw errors.retryBudgetSpent(failures, budgetSettings);
-            }
-            pause(n, failures);
+            retryOrThrow(n, failures, avoid, tried, triedCount);
         }
+    }
+
+    /**
+     * After attempt {@code n} failed: throws when no other attempt may follow (the attempts are spent, a hedge
+     * has no other server, the thread is interrupted, the retry budget is spent), else backs off.
+     */
+    private void retryOrThrow(int n, List<PoolException> failures, ServerEntry avoid, ServerEntry[] tried,
+                              int triedCount) {
+        if (n >= attempts || avoid != null && !anyUntried(tried, triedCount)) { // a hedge: only on other servers
+            throw errors.attemptsFailed(failures);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw errors.interruptedBetweenAttempts(failures);
+        }
+        if (!budget.tryRetry()) {
+            throw errors.retryBudgetSpent(failures, budgetSettings);
+        }
+        pause(n, failures);
     }
 
     /**

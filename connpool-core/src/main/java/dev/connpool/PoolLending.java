@@ -39,7 +39,7 @@ abstract class PoolLending<C> {
      * @throws PoolClosedException        after {@link MultiPool#close()}
      */
     public Lease<C> borrow() {
-        return attempts.run(null, null);
+        return attempts.borrow();
     }
 
     /**

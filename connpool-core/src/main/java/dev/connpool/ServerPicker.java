@@ -75,7 +75,15 @@ final class ServerPicker {
         if (!contains(tried, triedCount, first) && admit(first)) {
             return first;
         }
-        // Slow path, after a failure or when a probing server is busy: look for an untried one.
+        return untried(candidates, tried, triedCount);
+    }
+
+    /**
+     * The slow path of {@link #pick}, after a failure or when a probing server is busy: the first untried
+     * server from a random start (one that is not failing first), else any that accepts borrows.
+     */
+    private ServerEntry untried(List<ServerEntry> candidates, ServerEntry[] tried, int triedCount) {
+        int n = candidates.size();
         int start = ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             ServerEntry e = candidates.get((start + i) % n);

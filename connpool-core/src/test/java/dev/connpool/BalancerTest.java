@@ -88,4 +88,20 @@ class BalancerTest {
         assertThat(picks).doesNotContainKey(candidates.get(1));
         assertThat(picks.get(candidates.get(0))).isBetween(19_000, 21_000);
     }
+
+    @org.junit.jupiter.api.Test
+    void twoChoicesScalesRandomBitsEvenlyOverTheBound() {
+        for (int bound : new int[] {1, 2, 3, 7, 1000, Integer.MAX_VALUE}) {
+            assertThat(TwoChoicesBalancer.below(0L, bound)).isZero();
+            assertThat(TwoChoicesBalancer.below(0xFFFF_FFFFL, bound)).isEqualTo(bound - 1);
+        }
+        int[] counts = new int[3];
+        long step = (1L << 32) / 30_000;
+        for (long bits = 0; bits <= 0xFFFF_FFFFL; bits += step) {
+            counts[TwoChoicesBalancer.below(bits, 3)]++;
+        }
+        for (int count : counts) {
+            assertThat(count).isBetween(9_999, 10_001);
+        }
+    }
 }
