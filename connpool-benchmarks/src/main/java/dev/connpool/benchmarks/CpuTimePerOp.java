@@ -1,5 +1,6 @@
 package dev.connpool.benchmarks;
 
+import dev.connpool.Balancer;
 import dev.connpool.ConnectionFactory;
 import dev.connpool.Lease;
 import dev.connpool.MultiPool;
@@ -17,8 +18,10 @@ import java.util.List;
  * median, min and max ns per op of rounds 11 to 25 (5 M ops each; the first ten warm up).
  *
  * <p>It uses only the API every build since the first one has ({@code MultiPool.builder(factory).servers(..)
- * .maxActive(..).build()}, {@code borrow()}, {@code Lease}), so that the same source compiles against an older
- * build's jar and two builds can be compared in one run, alternating; see {@code docs/benchmarks.md}.
+ * .maxActive(..).balancer(..).build()}, {@code Balancer.leastActive()}, {@code borrow()}, {@code Lease}), so that the same source compiles against an older
+ * build's jar and two builds can be compared in one run, alternating; see {@code docs/benchmarks.md}. The
+ * balancer is least-active (the default of the builds compared for issue 11) unless
+ * {@code -Dbalancer=leastLatency} (or another {@link Balancer} factory method) says otherwise.
  */
 public final class CpuTimePerOp {
 
@@ -27,6 +30,19 @@ public final class CpuTimePerOp {
     private static final int ROUNDS = 15;
 
     private CpuTimePerOp() {
+    }
+
+    /**
+     * The balancer of that factory method of {@link Balancer} ({@code leastActive}, the default of the builds this
+     * compares, or e.g. {@code leastLatency}), found by reflection so that the source still compiles against a
+     * build that lacks the newer ones.
+     */
+    private static Balancer balancer(String factoryMethod) {
+        try {
+            return (Balancer) Balancer.class.getMethod(factoryMethod).invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("no balancer Balancer." + factoryMethod + "() in this build", e);
+        }
     }
 
     /**
@@ -48,7 +64,8 @@ public final class CpuTimePerOp {
         };
         List<ServerAddress> servers = List.of(ServerAddress.of("10.0.0.1", 1), ServerAddress.of("10.0.0.2", 1),
                 ServerAddress.of("10.0.0.3", 1));
-        MultiPool<Object> pool = MultiPool.builder(factory).name("cpu").servers(servers).maxActive(8).build();
+        MultiPool<Object> pool = MultiPool.builder(factory).name("cpu").servers(servers).maxActive(8)
+                .balancer(balancer(System.getProperty("balancer", "leastActive"))).build();
         try {
             for (ServerAddress s : servers) { // every connection made and parked before timing
                 List<Lease<Object>> held = new ArrayList<>();
