@@ -35,6 +35,8 @@ final class AttemptLoop<C> {
     private final NanoClock clock;
     private final RetryBudget budget;
     private final RetryBudgetSettings budgetSettings;
+    /** Where a hedged call's attempts find a connection without waiting ({@link HedgedExecute}). */
+    final HedgeRoom<C> room;
 
     AttemptLoop(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerBorrower<C> borrower,
                 ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock, RetryBudget budget) {
@@ -50,6 +52,8 @@ final class AttemptLoop<C> {
         this.clock = clock;
         this.budget = budget;
         this.budgetSettings = settings.retry().budget();
+        this.room = new HedgeRoom<>(registry, borrower, serverAttempt, settings.balancer(),
+                settings.ejection().consecutiveFailures(), attempts);
     }
 
     /**
@@ -61,32 +65,24 @@ final class AttemptLoop<C> {
     }
 
     /**
-     * Runs the loop for one side of a hedged execute ({@link HedgedExecute}), or for a plain call when
-     * {@code side} is null. A side publishes the server it is on; the hedge's side never uses the server it
-     * avoids (the first attempt's): when no other server may be used, it fails.
+     * Runs the loop for the first side of a hedged execute ({@link HedgedExecute}), or for a plain call when
+     * {@code side} is null. A side publishes the server it is on, and does not wait on a full server while
+     * another has room ({@link HedgeRoom#roomier}). The hedge's side does not come here ({@link HedgeRoom#hedge}).
      */
     @SuppressWarnings("unchecked")
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side) {
         shutdown.ensureOpen();
-        ServerEntry avoid = side == null ? null : side.avoid;
-        if (side == null || !side.hedge) {
-            budget.deposit(); // a call (or the first side of a hedged one): never the hedge
-        }
-        ServerEntry[] tried = avoid == null ? null : new ServerEntry[attempts + 1];
+        budget.deposit();
+        ServerEntry[] tried = null;
         int triedCount = 0;
-        if (avoid != null) {
-            tried[triedCount++] = avoid;
-        }
         List<PoolException> failures = null;
         for (int n = 1; ; n++) {
             ServerEntry entry = picker.pick(tried, triedCount); // may take a probing server's trial permit
-            if (entry == null || avoid != null && contains(tried, triedCount, entry)) {
-                if (entry != null && entry.ownsTrial()) {
-                    registry.trialAbandoned(entry);
-                }
+            if (entry == null) {
                 throw errors.noServer(registry.all(), failures);
             }
             if (side != null) {
+                entry = room.roomier(entry, tried, triedCount); // a hedged call: not behind a full server
                 side.current = entry;
             }
             Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
@@ -99,7 +95,7 @@ final class AttemptLoop<C> {
             }
             failures = add(failures, failed);
             tried = remember(tried, triedCount++, entry);
-            if (n >= attempts || avoid != null && !anyUntried(tried, triedCount)) { // a hedge: only on other servers
+            if (n >= attempts) {
                 throw errors.attemptsFailed(failures);
             }
             if (Thread.currentThread().isInterrupted()) {
@@ -159,16 +155,6 @@ final class AttemptLoop<C> {
             }
             pause(n, failures);
         }
-    }
-
-    /** Whether a usable server was not tried yet (before a hedge's retry, so that it takes no token for nothing). */
-    private boolean anyUntried(ServerEntry[] tried, int count) {
-        for (ServerEntry e : registry.usable()) {
-            if (!contains(tried, count, e)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean contains(ServerEntry[] tried, int count, ServerEntry entry) {
