@@ -110,13 +110,14 @@ final class HedgedExecute<C> {
 
     private <R> void hedge(Race<R> race, Side first, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
         ServerEntry busy = first.current;
+        if (!race.tryJoin()) {
+            return; // answered meanwhile
+        }
         if (!room.anyOpen(busy)) {
             if (room.anotherServer(busy)) {
                 budget.hedgeWithoutRoom(); // the others are full (or failing, or ramping): no hedge, and no wait
             }
-            return;
-        }
-        if (!race.tryJoin()) {
+            race.leave();
             return;
         }
         if (!budget.tryHedge()) {
