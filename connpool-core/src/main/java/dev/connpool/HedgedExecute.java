@@ -42,6 +42,11 @@ final class HedgedExecute<C> {
     }
 
     private static final Logger log = LoggerFactory.getLogger(HedgedExecute.class);
+    /** {@link #hedge}'s answers: made (or not to be made: answered, no token, refused), or no room yet. */
+    private static final int DONE = 0;
+    private static final int NO_ROOM = 1;
+    /** The longest pause between two looks for room, doubled from the delay. */
+    private static final long LONGEST_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final AttemptLoop<C> loop;
     private final HedgeRoom<C> room;
@@ -91,16 +96,26 @@ final class HedgedExecute<C> {
 
     /**
      * Waits for an answer until the delay of the server the first side is on has passed since {@code start} (the
-     * delay looked at again when that side has moved meanwhile), then hedges, once.
+     * delay looked at again when that side has moved meanwhile), then hedges, once. When no other server has room
+     * then, it looks again after the delay, twice the delay, four times... (never waiting on a server: a look
+     * only), while the call is unanswered; such a call counts once in {@link RetryStats#hedgesWithoutRoom()}.
      */
     private <R> void awaitOrHedge(Race<R> race, Side first, long start, PoolCallback<C, R> plain,
                                   ServerCallback<C, R> told) throws InterruptedException {
+        long due = start;
+        int looks = 0;
         while (true) {
             long delay = latencies == null ? fixedNanos : latencies.delayNanos(first.current);
-            long left = start + delay - clock.nanoTime();
+            long left = (looks == 0 ? start + delay : due) - clock.nanoTime();
             if (left <= 0) {
-                hedge(race, first, plain, told);
-                return;
+                int outcome = hedge(race, first, looks == 0, plain, told);
+                if (outcome != NO_ROOM) {
+                    return;
+                }
+                long pause = Math.min(Math.max(delay, 1), LONGEST_LOOK_NANOS) << Math.min(looks, 30); // no overflow
+                due = clock.nanoTime() + Math.min(pause, LONGEST_LOOK_NANOS);
+                looks++;
+                continue;
             }
             if (race.await(left)) {
                 return;
@@ -108,21 +123,25 @@ final class HedgedExecute<C> {
         }
     }
 
-    private <R> void hedge(Race<R> race, Side first, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+    private <R> int hedge(Race<R> race, Side first, boolean firstLook, PoolCallback<C, R> plain,
+                          ServerCallback<C, R> told) {
         ServerEntry busy = first.current;
         if (!race.tryJoin()) {
-            return; // answered meanwhile
+            return DONE; // answered meanwhile
         }
         if (!room.anyOpen(busy)) {
-            if (room.anotherServer(busy)) {
-                budget.hedgeWithoutRoom(); // the others are full (or failing, or ramping): no hedge, and no wait
-            }
             race.leave();
-            return;
+            if (!room.anotherServer(busy)) {
+                return DONE;
+            }
+            if (firstLook) {
+                budget.hedgeWithoutRoom(); // the others are full (or failing, or ramping): no hedge now, and no wait
+            }
+            return NO_ROOM;
         }
         if (!budget.tryHedge()) {
             race.leave();
-            return;
+            return DONE;
         }
         try {
             executor.execute(() -> runHedge(race, busy, plain, told));
@@ -131,6 +150,7 @@ final class HedgedExecute<C> {
             budget.hedgeNotMade(false);
             race.leave();
         }
+        return DONE;
     }
 
     private <R> void runSide(Race<R> race, Side side, PoolCallback<C, R> plain, ServerCallback<C, R> told) {

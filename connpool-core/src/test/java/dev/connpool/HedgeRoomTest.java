@@ -145,6 +145,23 @@ class HedgeRoomTest {
     }
 
     @Test
+    void aCallWithNoRoomForItsHedgeLooksAgainAndHedgesOnceAServerHasRoom() throws Exception {
+        order = List.of(a(), b());
+        pool = builder(HedgeDelay.fixed(Duration.ofMillis(20)), List.of(a(), b())).build();
+        held = pool.borrow(b());
+        CompletableFuture<ServerAddress> call = call();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.retryStats().hedgesWithoutRoom() == 1);
+        held.close(); // B has room now: the call's next look finds it
+        held = null;
+        assertThat(answer(call)).as("hedged on B while A's attempt still runs").isEqualTo(b());
+        RetryStats stats = pool.retryStats();
+        assertThat(stats.hedges()).isEqualTo(1);
+        assertThat(stats.hedgesWithoutRoom()).as("counted once per call").isEqualTo(1);
+        slowRelease.countDown();
+        awaitAllBack();
+    }
+
+    @Test
     void aHedgedCallsFirstAttemptPassesOverAFullServerToOneWithRoom() throws Exception {
         slowRelease.countDown(); // A answers at once here
         order = List.of(b(), c(), a());
