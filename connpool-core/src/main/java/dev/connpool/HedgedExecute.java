@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * waits for the other; when both fail, the first side's failure is thrown with the hedge's suppressed. The first
  * side is a whole {@link AttemptLoop#run} (its own failovers, within the budget), which does not wait on a full
  * server while another has room; the hedge is one attempt that never waits for a connection and never uses the
- * server the first side is on ({@link HedgeRoom}). With no server to lend one at once, there is no hedge, counted
- * ({@link RetryStats#hedgesWithoutRoom()}).
+ * server the first side is on ({@link HedgeRoom}). With no server to lend one at once, there is no hedge yet,
+ * counted ({@link RetryStats#hedgesWithoutRoom()}): the caller looks again later.
  *
  * <p><b>The delay</b> is fixed, or a percentile of recent latencies taken over the servers other than the one the
  * first side waits on ({@link LatencyPercentile#delayNanos(ServerEntry)}), looked at again when that side moves to

@@ -79,8 +79,8 @@ abstract class OverloadSettingSetters<C> extends PoolSettingSetters<C> {
      * <p><b>How:</b> the call's attempts run on the executor while the caller waits (one hand-off per call);
      * after the delay, if another server can lend a connection at once and the retry budget gives a token (each
      * hedge withdraws one: the budget is the cap on the extra load), the hedge starts there, on the executor
-     * too. A hedge never waits for a connection: when every other server is full there is none
-     * ({@link RetryStats#hedgesWithoutRoom()}). It is one attempt; the first side fails over as any call does,
+     * too. A hedge never waits for a connection: while every other server is full there is none
+     * ({@link RetryStats#hedgesWithoutRoom()}); the caller looks again later, less and less often. It is one attempt; the first side fails over as any call does,
      * within the budget, and does not wait on a full server while another has room. A failure of one side
      * while the other runs waits for the other; when both fail, the first side's failure is thrown with the
      * hedge's suppressed.

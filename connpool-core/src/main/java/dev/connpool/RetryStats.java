@@ -10,8 +10,9 @@ package dev.connpool;
  * @param budgetExhausted failures that reached the caller at once because the retry budget was spent
  * @param hedges          second attempts a hedged execute started on another server, each withdrawn from the budget
  * @param hedgesWon       hedged executes whose answer was the second attempt's
- * @param hedgesWithoutRoom hedges not made, when their delay had passed, because no other server could lend a
- *                        connection at once (full, or failing, or ramping up): a hedge never waits for one
+ * @param hedgesWithoutRoom hedged executes whose hedge, when due, found no other server that could lend a
+ *                        connection at once (full, or failing, or ramping up): a hedge never waits for one; the
+ *                        call looks again later (and may then hedge), counted once
  */
 public record RetryStats(long calls, long retries, long budgetExhausted, long hedges, long hedgesWon,
                          long hedgesWithoutRoom) {
