@@ -15,8 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * which servers were tried and why each failed ({@link PoolErrors#attemptsFailed}), the earlier failures
  * attached as suppressed.
  *
- * <p>Every call of {@link #borrow}, {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget};
- * every retry on another server withdraws from it, and when it is spent the failure reaches the caller at once
+ * <p>Every call of {@link #run} and {@link #runFor} deposits into the pool's {@link RetryBudget}; every retry on
+ * another server withdraws from it, and when it is spent the failure reaches the caller at once
  * ({@link PoolErrors#retryBudgetSpent}). The second run of the work on a new connection to the same server
  * ({@link ServerAttempt}, after a reused connection broke) is part of its attempt and takes nothing from the
  * budget: it charges nobody, it is at most one per attempt, and it is what makes a pool whose idle connections
@@ -35,6 +35,8 @@ final class AttemptLoop<C> {
     private final NanoClock clock;
     private final RetryBudget budget;
     private final RetryBudgetSettings budgetSettings;
+    /** Where a hedged call's attempts find a connection without waiting ({@link HedgedExecute}). */
+    final HedgeRoom<C> room;
 
     AttemptLoop(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerBorrower<C> borrower,
                 ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock, RetryBudget budget) {
@@ -50,6 +52,8 @@ final class AttemptLoop<C> {
         this.clock = clock;
         this.budget = budget;
         this.budgetSettings = settings.retry().budget();
+        this.room = new HedgeRoom<>(registry, borrower, serverAttempt, settings.balancer(),
+                settings.ejection().consecutiveFailures(), attempts);
     }
 
     /**
@@ -83,15 +87,13 @@ final class AttemptLoop<C> {
     }
 
     /**
-     * Runs the loop for one side of a hedged execute ({@link HedgedExecute}), or for a plain call when
-     * {@code side} is null. A side publishes the server it is on; the hedge's side never uses the server it
-     * avoids (the first attempt's): when no other server may be used, it fails.
+     * Runs the loop for the first side of a hedged execute ({@link HedgedExecute}), or for a plain call when
+     * {@code side} is null. A side publishes the server it is on, and does not wait on a full server while
+     * another has room ({@link HedgeRoom#roomier}). The hedge's side does not come here ({@link HedgeRoom#hedge}).
      */
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side) {
         shutdown.ensureOpen();
-        if (side == null || !side.hedge) {
-            budget.deposit(); // a call (or the first side of a hedged one): never the hedge
-        }
+        budget.deposit();
         return loop(plain, told, side, null, null);
     }
 
@@ -102,28 +104,22 @@ final class AttemptLoop<C> {
     @SuppressWarnings("unchecked")
     private <R> R loop(PoolCallback<C, R> plain, ServerCallback<C, R> told, HedgedExecute.Side side,
                        ServerEntry firstEntry, ServerAttempt.Failed firstFailed) {
-        ServerEntry avoid = side == null ? null : side.avoid;
-        ServerEntry[] tried = avoid == null ? null : new ServerEntry[attempts + 1];
+        ServerEntry[] tried = null;
         int triedCount = 0;
-        if (avoid != null) {
-            tried[triedCount++] = avoid;
-        }
         List<PoolException> failures = null;
         int n = 1;
         if (firstFailed != null) {
             failures = add(null, firstFailed);
             tried = remember(tried, triedCount++, firstEntry);
-            retryOrThrow(n++, failures, avoid, tried, triedCount);
+            retryOrThrow(n++, failures);
         }
         for (; ; n++) {
             ServerEntry entry = picker.pick(tried, triedCount); // may take a probing server's trial permit
-            if (entry == null || avoid != null && contains(tried, triedCount, entry)) {
-                if (entry != null && entry.ownsTrial()) {
-                    registry.trialAbandoned(entry);
-                }
+            if (entry == null) {
                 throw errors.noServer(registry.all(), failures);
             }
             if (side != null) {
+                entry = room.roomier(entry, tried, triedCount); // a hedged call: not behind a full server
                 side.current = entry;
             }
             Object outcome = serverAttempt.run(entry, plain, told, n, attempts); // gives up or passes on the permit
@@ -136,17 +132,16 @@ final class AttemptLoop<C> {
             }
             failures = add(failures, failed);
             tried = remember(tried, triedCount++, entry);
-            retryOrThrow(n, failures, avoid, tried, triedCount);
+            retryOrThrow(n, failures);
         }
     }
 
     /**
-     * After attempt {@code n} failed: throws when no other attempt may follow (the attempts are spent, a hedge
-     * has no other server, the thread is interrupted, the retry budget is spent), else backs off.
+     * After attempt {@code n} failed: throws when no other attempt may follow (the attempts are spent, the
+     * thread is interrupted, the retry budget is spent), else backs off.
      */
-    private void retryOrThrow(int n, List<PoolException> failures, ServerEntry avoid, ServerEntry[] tried,
-                              int triedCount) {
-        if (n >= attempts || avoid != null && !anyUntried(tried, triedCount)) { // a hedge: only on other servers
+    private void retryOrThrow(int n, List<PoolException> failures) {
+        if (n >= attempts) {
             throw errors.attemptsFailed(failures);
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -205,16 +200,6 @@ final class AttemptLoop<C> {
             }
             pause(n, failures);
         }
-    }
-
-    /** Whether a usable server was not tried yet (before a hedge's retry, so that it takes no token for nothing). */
-    private boolean anyUntried(ServerEntry[] tried, int count) {
-        for (ServerEntry e : registry.usable()) {
-            if (!contains(tried, count, e)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean contains(ServerEntry[] tried, int count, ServerEntry entry) {

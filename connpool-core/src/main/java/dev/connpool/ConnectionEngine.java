@@ -93,6 +93,27 @@ final class ConnectionEngine<C> {
     }
 
     /**
+     * A connection of an active server if one can be had at once, never waiting (the hedge of a hedged execute,
+     * {@link HedgeRoom}): a parked one, else a new one within the limits; null when the server is full, or
+     * borrowers wait for it in strict order.
+     */
+    PooledConnection<C> borrowNow(ServerEntry entry) {
+        if (entry.waiting() != 0 && queueOf(entry).starving()) {
+            return null;
+        }
+        PooledConnection<C> pooled = parked.take(entry);
+        return pooled != null ? pooled : tryConnect(entry);
+    }
+
+    /**
+     * Whether a borrow from the server would be served at once now: nobody waits for it and it has a parked
+     * connection or a free slot. A hint only (stale at once), read without taking anything.
+     */
+    boolean hasRoom(ServerEntry entry) {
+        return entry.waiting() == 0 && (!IdleStack.isEmpty(entry) || entry.slots() < settings.limits().maxActive());
+    }
+
+    /**
      * A new connection if the server and the pool have room (making room as described below) and, while
      * the server ramps up, its connect rate allows one ({@link SlowStart#mayConnect}); else null.
      */

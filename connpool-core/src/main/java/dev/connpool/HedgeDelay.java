@@ -11,8 +11,9 @@ import java.util.Objects;
  *   <li>{@code off} ({@link #off()}, the default): no hedging;</li>
  *   <li>a duration such as {@code 20ms} ({@link #fixed(Duration)}): after that long without an answer;</li>
  *   <li>a percentile such as {@code p95} or {@code p99.9} ({@link #percentile(double)}): after that percentile
- *       of the pool's recent attempt latencies (the last 1,024 to 2,048 successful attempts, to within 1/16);
- *       no hedge until 128 attempts have been measured.</li>
+ *       of the pool's recent attempt latencies (the last 1,024 to 2,048 successful attempts, to within 1/16),
+ *       taken over the servers other than the one the call waits on; no hedge until 128 attempts have been
+ *       measured.</li>
  * </ul>
  * Immutable; equal when of the same kind and value.
  */

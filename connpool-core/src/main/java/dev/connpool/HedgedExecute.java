@@ -1,5 +1,6 @@
 package dev.connpool;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,12 +11,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A hedged {@link MultiPool#execute(PoolCallback)} ({@code hedge.delay}): the call's attempts run on the user's
- * executor while the caller waits; when they have not answered after the delay (fixed, or a percentile of recent
- * attempt latencies, {@link LatencyPercentile}), the same work starts on another server, on the executor too, if
- * the retry budget gives a token for it ({@link RetryBudget#tryHedge()}). The first success is the answer. A
- * failure of one side while the other runs waits for the other; when both fail, the first side's failure is thrown
- * with the hedge's suppressed. Each side is a whole {@link AttemptLoop#run} (its own failovers, within the budget);
- * the hedge never uses the server the first side was on when it started.
+ * executor while the caller waits; when they have not answered after the delay, the same work starts on another
+ * server, on the executor too, if one can lend a connection at once and the retry budget gives a token for it
+ * ({@link RetryBudget#tryHedge()}). The first success is the answer. A failure of one side while the other runs
+ * waits for the other; when both fail, the first side's failure is thrown with the hedge's suppressed. The first
+ * side is a whole {@link AttemptLoop#run} (its own failovers, within the budget), which does not wait on a full
+ * server while another has room; the hedge is one attempt that never waits for a connection and never uses the
+ * server the first side is on ({@link HedgeRoom}). With no server to lend one at once, there is no hedge yet,
+ * counted ({@link RetryStats#hedgesWithoutRoom()}): the caller looks again later.
+ *
+ * <p><b>The delay</b> is fixed, or a percentile of recent latencies taken over the servers other than the one the
+ * first side waits on ({@link LatencyPercentile#delayNanos(ServerEntry)}), looked at again when that side moves to
+ * another server: a slow server's latencies never put off the hedges of the calls waiting on it.
  *
  * <p><b>The loser</b> is not interrupted: interrupting a thread blocked in a {@code java.io} socket read closes
  * nothing on a platform thread (on a virtual thread it closes the socket), so it could not be relied on. It runs
@@ -29,25 +36,20 @@ import org.slf4j.LoggerFactory;
  */
 final class HedgedExecute<C> {
 
-    /**
-     * One side of a hedged call: the server it is on now; for the hedge, the server it must not use (null when the
-     * first side had not picked one yet: its task had not started).
-     */
+    /** One side of a hedged call: the server it is on now (null until it picked one). */
     static final class Side {
-        final boolean hedge;
-        final ServerEntry avoid;
         volatile ServerEntry current;
-
-        Side(boolean hedge, ServerEntry avoid) {
-            this.hedge = hedge;
-            this.avoid = avoid;
-        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(HedgedExecute.class);
+    /** {@link #hedge}'s answers: made (or not to be made: answered, no token, refused), or no room yet. */
+    private static final int DONE = 0;
+    private static final int NO_ROOM = 1;
+    /** The longest pause between two looks for room, doubled from the delay. */
+    private static final long LONGEST_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final AttemptLoop<C> loop;
-    private final ServerRegistry registry;
+    private final HedgeRoom<C> room;
     private final RetryBudget budget;
     private final PoolErrors errors;
     private final Executor executor;
@@ -55,10 +57,10 @@ final class HedgedExecute<C> {
     private final long fixedNanos;
     private final LatencyPercentile latencies; // null with a fixed delay
 
-    HedgedExecute(HedgeDelay delay, Executor executor, AttemptLoop<C> loop, ServerRegistry registry,
-                  RetryBudget budget, PoolErrors errors, NanoClock clock) {
+    HedgedExecute(HedgeDelay delay, Executor executor, AttemptLoop<C> loop, RetryBudget budget, PoolErrors errors,
+                  NanoClock clock) {
         this.loop = loop;
-        this.registry = registry;
+        this.room = loop.room;
         this.budget = budget;
         this.errors = errors;
         this.executor = executor;
@@ -69,23 +71,21 @@ final class HedgedExecute<C> {
 
     /** Runs a hedged call. The work is {@code plain} or {@code told}, whichever is not null. */
     <R> R run(PoolCallback<C, R> plain, ServerCallback<C, R> told) {
-        long delay = latencies == null ? fixedNanos : latencies.delayNanos();
-        if (delay < 0) { // no percentile yet: measure, unhedged, on the caller's thread
-            return measured(plain, told, null);
+        if (latencies != null && latencies.delayNanos() < 0) { // no percentile yet: measure, unhedged, on the caller's thread
+            return measured(plain, told, new Side());
         }
         Race<R> race = new Race<>(budget);
-        Side first = new Side(false, null);
+        Side first = new Side();
+        long start = clock.nanoTime();
         try {
-            executor.execute(() -> runSide(race, 0, first, plain, told));
+            executor.execute(() -> runSide(race, first, plain, told));
         } catch (RejectedExecutionException e) {
             log.debug("pool '{}': the hedge executor refused a call; it runs unhedged on the caller's thread",
                     errors.pool(), e);
-            return measured(plain, told, null);
+            return measured(plain, told, new Side());
         }
         try {
-            if (!race.await(delay)) {
-                hedge(race, first, plain, told);
-            }
+            awaitOrHedge(race, first, start, plain, told);
             race.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -94,50 +94,108 @@ final class HedgedExecute<C> {
         return race.outcome();
     }
 
-    private <R> void hedge(Race<R> race, Side first, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+    /**
+     * Waits for an answer until the delay of the server the first side is on has passed since {@code start} (the
+     * delay looked at again when that side has moved meanwhile), then hedges, once. When no other server has room
+     * then, it looks again after the delay, twice the delay, four times... (never waiting on a server: a look
+     * only), while the call is unanswered; such a call counts once in {@link RetryStats#hedgesWithoutRoom()}.
+     */
+    private <R> void awaitOrHedge(Race<R> race, Side first, long start, PoolCallback<C, R> plain,
+                                  ServerCallback<C, R> told) throws InterruptedException {
+        long due = start;
+        int looks = 0;
+        while (true) {
+            long delay = latencies == null ? fixedNanos : latencies.delayNanos(first.current);
+            long left = (looks == 0 ? start + delay : due) - clock.nanoTime();
+            if (left <= 0) {
+                int outcome = hedge(race, first, looks == 0, plain, told);
+                if (outcome != NO_ROOM) {
+                    return;
+                }
+                long pause = Math.min(Math.max(delay, 1), LONGEST_LOOK_NANOS) << Math.min(looks, 30); // no overflow
+                due = clock.nanoTime() + Math.min(pause, LONGEST_LOOK_NANOS);
+                looks++;
+                continue;
+            }
+            if (race.await(left)) {
+                return;
+            }
+        }
+    }
+
+    private <R> int hedge(Race<R> race, Side first, boolean firstLook, PoolCallback<C, R> plain,
+                          ServerCallback<C, R> told) {
         ServerEntry busy = first.current;
-        if (!anotherServer(busy) || !race.tryJoin()) {
-            return;
+        if (!race.tryJoin()) {
+            return DONE; // answered meanwhile
+        }
+        if (!room.anyOpen(busy)) {
+            race.leave();
+            if (!room.anotherServer(busy)) {
+                return DONE;
+            }
+            if (firstLook) {
+                budget.hedgeWithoutRoom(); // the others are full (or failing, or ramping): no hedge now, and no wait
+            }
+            return NO_ROOM;
         }
         if (!budget.tryHedge()) {
             race.leave();
-            return;
+            return DONE;
         }
-        Side second = new Side(true, busy);
         try {
-            executor.execute(() -> runSide(race, 1, second, plain, told));
+            executor.execute(() -> runHedge(race, busy, plain, told));
         } catch (RejectedExecutionException e) {
             log.debug("pool '{}': the hedge executor refused a hedge; none made", errors.pool(), e);
+            budget.hedgeNotMade(false);
             race.leave();
         }
+        return DONE;
     }
 
-    private boolean anotherServer(ServerEntry busy) {
-        for (ServerEntry e : registry.usable()) {
-            if (e != busy) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private <R> void runSide(Race<R> race, int index, Side side, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+    private <R> void runSide(Race<R> race, Side side, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
         R result;
         try {
             result = measured(plain, told, side);
         } catch (Throwable t) { // whatever the work threw: its connection was dealt with by ServerAttempt
-            race.failed(index, t);
+            race.failed(0, t);
             return;
         }
-        race.succeeded(index, result);
+        race.succeeded(0, result);
     }
 
-    /** One side's attempts; a success's time goes into the percentile. */
+    /** The hedge's side: one attempt on a connection had at once, else no hedge (its token given back). */
+    @SuppressWarnings("unchecked")
+    private <R> void runHedge(Race<R> race, ServerEntry busy, PoolCallback<C, R> plain, ServerCallback<C, R> told) {
+        Side side = new Side();
+        long start = latencies == null ? 0 : clock.nanoTime();
+        Object outcome;
+        try {
+            outcome = room.hedge(busy, plain, told, side);
+        } catch (Throwable t) { // whatever the work threw: its connection was dealt with by ServerAttempt
+            race.failed(1, t);
+            return;
+        }
+        if (outcome == ServerAttempt.NO_ROOM) { // the servers open a moment ago are full now
+            budget.hedgeNotMade(true);
+            race.leave();
+        } else if (outcome instanceof ServerAttempt.Failed failed) {
+            race.failed(1, failed.brokenReused() == null ? errors.attemptsFailed(List.of(failed.failure()))
+                    : errors.attemptsFailed(List.of(failed.brokenReused(), failed.failure())));
+        } else {
+            if (latencies != null) {
+                latencies.record(side.current, clock.nanoTime() - start);
+            }
+            race.succeeded(1, (R) outcome);
+        }
+    }
+
+    /** The first side's attempts; a success's time goes into the percentile, under the server that answered. */
     private <R> R measured(PoolCallback<C, R> plain, ServerCallback<C, R> told, Side side) {
         long start = latencies == null ? 0 : clock.nanoTime();
         R result = loop.run(plain, told, side);
         if (latencies != null) {
-            latencies.record(clock.nanoTime() - start);
+            latencies.record(side.current, clock.nanoTime() - start);
         }
         return result;
     }

@@ -77,10 +77,13 @@ abstract class OverloadSettingSetters<C> extends PoolSettingSetters<C> {
      * {@code executeFor} and {@code borrow} never are). Only reads, or writes that may be applied twice.
      *
      * <p><b>How:</b> the call's attempts run on the executor while the caller waits (one hand-off per call);
-     * after the delay, if another server is usable and the retry budget gives a token (each hedge withdraws
-     * one: the budget is the cap on the extra load), the hedge starts there, on the executor too. A failure of
-     * one side while the other runs waits for the other; when both fail, the first side's failure is thrown
-     * with the hedge's suppressed. Each side fails over on its own, within the budget.
+     * after the delay, if another server can lend a connection at once and the retry budget gives a token (each
+     * hedge withdraws one: the budget is the cap on the extra load), the hedge starts there, on the executor
+     * too. A hedge never waits for a connection: while every other server is full there is none
+     * ({@link RetryStats#hedgesWithoutRoom()}); the caller looks again later, less and less often. It is one attempt; the first side fails over as any call does,
+     * within the budget, and does not wait on a full server while another has room. A failure of one side
+     * while the other runs waits for the other; when both fail, the first side's failure is thrown with the
+     * hedge's suppressed.
      *
      * <p><b>Cancellation:</b> the losing side is <em>not</em> interrupted. Interrupting a thread blocked in a
      * {@code java.io} socket read closes nothing on a platform thread, so it would not free anything; the
@@ -90,9 +93,11 @@ abstract class OverloadSettingSetters<C> extends PoolSettingSetters<C> {
      * go on and return their connections when they end.
      *
      * <p><b>The delay:</b> {@link HedgeDelay#fixed(Duration)}, or {@link HedgeDelay#percentile(double)} of the
-     * recent attempt latencies (successes, each side's own time; the loser's too): {@code p95} hedges about 5%
-     * of the calls, so adds about 5% load, and brings the slowest 5% down to about the delay plus one fast
-     * answer. The percentile is known after 128 attempts; until then calls run unhedged on the caller's thread.
+     * recent attempt latencies (successes, each side's own time, the loser's too) of the servers <em>other</em>
+     * than the one the call waits on: a slow server's own latencies never put off the hedges of the calls that
+     * wait on it, whatever its share. With equal servers {@code p95} hedges about 5% of the calls; with a slow
+     * one, about its share as well (within the budget). The percentile is known after 128 attempts; until then
+     * calls run unhedged on the caller's thread.
      *
      * @param delay the delay, a percentile, or off
      * @return this builder

@@ -49,7 +49,7 @@ final class PoolParts<C> {
         this.budget = new RetryBudget(settings.retry().budget(), clock);
         this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock, budget);
         this.hedged = settings.hedge().enabled()
-                ? new HedgedExecute<>(settings.hedge().delay(), hedgeExecutor, attempts, registry, budget, errors, clock)
+                ? new HedgedExecute<>(settings.hedge().delay(), hedgeExecutor, attempts, budget, errors, clock)
                 : null;
         this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
     }

@@ -31,6 +31,7 @@ final class RetryBudget {
     private final LongAdder exhausted = new LongAdder();
     private final LongAdder hedges = new LongAdder();
     private final LongAdder hedgesWon = new LongAdder();
+    private final LongAdder hedgesWithoutRoom = new LongAdder();
     private final double ratio;
     private final double reserve;
     private final long sliceNanos;
@@ -80,6 +81,31 @@ final class RetryBudget {
         return false;
     }
 
+    /** A hedge was not made: no other server could lend a connection at once. */
+    void hedgeWithoutRoom() {
+        hedgesWithoutRoom.increment();
+    }
+
+    /**
+     * A hedge that had its token was not made after all (the executor refused it, or, {@code withoutRoom}, the
+     * servers open to it were full by the time it looked): the hedge is not counted and its token goes back.
+     */
+    void hedgeNotMade(boolean withoutRoom) {
+        hedges.decrement();
+        if (withoutRoom) {
+            hedgesWithoutRoom.increment();
+        }
+        lock.lock();
+        try {
+            account(clock.nanoTime());
+            if (withdrawals[current] > 0) {
+                withdrawals[current]--; // an older slice's withdrawal ages out with its slice: near enough
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A hedge's answer was the call's. */
     void hedgeWon() {
         hedgesWon.increment();
@@ -87,7 +113,8 @@ final class RetryBudget {
 
     /** The counts so far. */
     RetryStats stats() {
-        return new RetryStats(calls.sum(), retries.sum(), exhausted.sum(), hedges.sum(), hedgesWon.sum());
+        return new RetryStats(calls.sum(), retries.sum(), exhausted.sum(), hedges.sum(), hedgesWon.sum(),
+                hedgesWithoutRoom.sum());
     }
 
     /** The tokens there are now (for tests and messages). */

@@ -38,6 +38,9 @@ final class ServerAttempt<C> {
     /** The server was ejected or removed while the attempt borrowed: no attempt was made. */
     static final Object SKIPPED = new Object();
 
+    /** The server had no connection to lend at once ({@link #runAtOnce}): no attempt was made. */
+    static final Object NO_ROOM = new Object();
+
     private static final Logger log = LoggerFactory.getLogger(ServerAttempt.class);
 
     private final PoolErrors errors;
@@ -70,6 +73,25 @@ final class ServerAttempt<C> {
         }
         if (plain == null && told == null) {
             return lease;
+        }
+        return runWork(entry, lease, plain, told, attempt, attempts, true);
+    }
+
+    /**
+     * {@link #run}, for the hedge of a hedged execute: on a connection of {@code entry} (active) that can be had
+     * at once, never waiting for one ({@link ServerBorrower#lendNow}).
+     *
+     * @return the work's result, {@link #NO_ROOM} (also when the server left meanwhile), or a {@link Failed}
+     */
+    Object runAtOnce(ServerEntry entry, PoolCallback<C, ?> plain, ServerCallback<C, ?> told, int attempt, int attempts) {
+        PooledLease<C> lease;
+        try {
+            lease = borrower.lendNow(entry);
+        } catch (ConnectFailedException e) {
+            return new Failed(e, null); // the borrower charged the server
+        }
+        if (lease == null) {
+            return NO_ROOM;
         }
         return runWork(entry, lease, plain, told, attempt, attempts, true);
     }

@@ -66,7 +66,7 @@ final class ServerBorrower<C> {
         boolean trial = entry.ownsTrial();
         PooledLease<C> lease = null;
         try {
-            PooledConnection<C> pooled = acquire(entry, trial);
+            PooledConnection<C> pooled = acquire(entry, trial, true);
             if (pooled != null) {
                 lease = leases.lease(pooled, trial);
                 if (lease == null) {
@@ -79,6 +79,31 @@ final class ServerBorrower<C> {
                 giveUpTrial(entry);
             }
         }
+    }
+
+    /**
+     * A lease of an active server's connection if one can be had at once (a parked one, or a new one within the
+     * limits), never waiting for one: the hedge of a hedged execute ({@link HedgeRoom}). Charges the server for a
+     * failed connect. Takes no trial permit: a probing server is not for hedges.
+     *
+     * @return the lease, or null when the server had none at once, or was ejected or removed meanwhile
+     * @throws PoolClosedException when the pool closed meanwhile
+     */
+    PooledLease<C> lendNow(ServerEntry entry) {
+        PooledConnection<C> pooled = acquire(entry, false, false);
+        if (pooled == null) {
+            return null;
+        }
+        PooledLease<C> lease = leases.lease(pooled, false);
+        if (lease == null) {
+            shutdown.ensureOpen(); // closed meanwhile; else the server is draining
+        }
+        return lease;
+    }
+
+    /** Whether a borrow from the server would be served at once now: a hint ({@link ConnectionEngine#hasRoom}). */
+    boolean hasRoom(ServerEntry entry) {
+        return engine.hasRoom(entry);
     }
 
     /** {@link MultiPool#borrowNew(ServerAddress)}: a newly opened connection (see {@link #lendNew}). */
@@ -106,7 +131,7 @@ final class ServerBorrower<C> {
         PooledLease<C> lease = null;
         try {
             for (int i = 0; i <= settings.limits().maxActive(); i++) {
-                PooledConnection<C> pooled = acquire(entry, trial);
+                PooledConnection<C> pooled = acquire(entry, trial, true);
                 if (pooled == null) {
                     return null;
                 }
@@ -179,14 +204,18 @@ final class ServerBorrower<C> {
     }
 
     /**
-     * Takes a connection of the server. Returns null when the server was ejected or removed meanwhile.
+     * Takes a connection of the server, waiting up to max-wait when {@code wait}, else only one to be had at once.
+     * Returns null when the server was ejected or removed meanwhile (or, not waiting, had none at once).
      * Charges the server for a failed connect; throws what the borrow threw.
      */
-    private PooledConnection<C> acquire(ServerEntry entry, boolean trial) {
+    private PooledConnection<C> acquire(ServerEntry entry, boolean trial, boolean wait) {
         long start = measured ? clock.nanoTime() : 0;
         PooledConnection<C> pooled;
         try {
-            pooled = engine.borrow(entry, trial);
+            pooled = wait ? engine.borrow(entry, trial) : engine.borrowNow(entry);
+            if (pooled == null) {
+                return null;
+            }
         } catch (PoolTimeoutException e) {
             if (measured) {
                 recordTimeout(entry, e);

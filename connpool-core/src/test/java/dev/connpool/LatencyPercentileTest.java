@@ -46,4 +46,42 @@ class LatencyPercentileTest {
         }
         assertThat(p50.delayNanos()).isBetween(1_000_000L, 1_070_000L);
     }
+
+    @Test
+    void theDelayOfACallIsThePercentileOfTheOtherServersLatencies() {
+        ServerEntry fast1 = new ServerEntry(ServerAddress.of("fast1", 1), 0);
+        ServerEntry fast2 = new ServerEntry(ServerAddress.of("fast2", 1), 0);
+        ServerEntry slow = new ServerEntry(ServerAddress.of("slow", 1), 0);
+        LatencyPercentile p95 = new LatencyPercentile(95);
+        for (int i = 0; i < 2 * LatencyPercentile.HALF; i++) {
+            int k = i % 100; // 7% on the slow server at 10 ms, the rest shared by the fast ones at 1 ms
+            p95.record(k < 7 ? slow : k % 2 == 0 ? fast1 : fast2, k < 7 ? 10_000_000L : 1_000_000L);
+        }
+        assertThat(p95.delayNanos()).as("the pool's p95 falls in the slow server's latencies")
+                .isBetween(10_000_000L, 10_700_000L);
+        assertThat(p95.delayNanos(slow)).as("waiting on the slow server: the fast ones' p95")
+                .isBetween(1_000_000L, 1_070_000L);
+        assertThat(p95.delayNanos(fast1)).as("waiting on a fast one: the others hold the slow server's 13%")
+                .isBetween(10_000_000L, 10_700_000L);
+        assertThat(p95.delayNanos(null)).as("not known yet: the smallest").isEqualTo(p95.delayNanos(slow));
+        ServerEntry newcomer = new ServerEntry(ServerAddress.of("new", 1), 0);
+        assertThat(p95.delayNanos(newcomer)).as("no latency of its own: the pool's").isEqualTo(p95.delayNanos());
+    }
+
+    @Test
+    void aServerThatAnswersNoMoreIsForgottenAfterTwoHalves() {
+        ServerEntry gone = new ServerEntry(ServerAddress.of("gone", 1), 0);
+        ServerEntry stays = new ServerEntry(ServerAddress.of("stays", 1), 0);
+        LatencyPercentile p50 = new LatencyPercentile(50);
+        for (int i = 0; i < LatencyPercentile.HALF; i++) {
+            p50.record(i % 2 == 0 ? gone : stays, i % 2 == 0 ? 10_000_000L : 1_000_000L);
+        }
+        assertThat(p50.delayNanos(stays)).isBetween(10_000_000L, 10_700_000L);
+        for (int i = 0; i < 2 * LatencyPercentile.HALF; i++) {
+            p50.record(stays, 1_000_000L);
+        }
+        assertThat(p50.delayNanos(stays)).as("only its own latencies are left: the pool's stands in")
+                .isEqualTo(p50.delayNanos()).isBetween(1_000_000L, 1_070_000L);
+        assertThat(p50.delayNanos(gone)).isEqualTo(p50.delayNanos());
+    }
 }
