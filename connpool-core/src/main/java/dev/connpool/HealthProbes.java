@@ -9,9 +9,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's own checks of its servers, run by the {@link Housekeeper} on its scheduler: the trial of a
- * probing server when its ejection ends, and, with {@code health-check.interval} above zero, the periodic
- * health probe of every server (see {@link MultiPool.Builder#healthCheckInterval} for what a probe is and
- * what its verdict does).
+ * probing server when its ejection ends (whatever {@code health-check.interval} says), and, with
+ * {@code health-check.interval} above zero, the periodic health probe of every server (see
+ * {@link MultiPool.Builder#healthCheckInterval} for what a probe is and what its verdict does).
+ *
+ * <p><b>The trial</b> depends on the factory ({@link ConnectionFactory#probeIsRoundTrip}). When its probe is a
+ * round trip, the trial is the pool's alone (no borrower is given a probing server): a passed probe re-admits
+ * the server, a failed one ejects it again; a trial that ends without a verdict (no room for a connection, the
+ * borrow timed out) is tried again after {@code ejection.base-time}, or at the next health round, so that a
+ * probing server is never left untried. When it is not, a passed probe proves nothing: the trial can only eject
+ * the server again (a refused connect, a failed probe), and the first borrower's lease re-admits it.
  *
  * <p><b>One probe per server at a time.</b> Probes and trials connect, so they run on the scheduler's probe
  * threads ({@link HousekeepingScheduler#executeBlocking}): a hung server holds up neither maintenance nor the
@@ -39,6 +46,8 @@ final class HealthProbes {
 
     private final String pool;
     private final long intervalNanos;
+    /** How long a trial without a verdict waits before the next, when no health round comes (ejection.base-time). */
+    private final long retryNanos;
     private final ServerMembers members;
     private final ConnectionEngine<?> engine;
     private final Later later;
@@ -52,6 +61,7 @@ final class HealthProbes {
                  Random random) {
         this.pool = settings.name();
         this.intervalNanos = settings.healthCheck().interval().toNanos();
+        this.retryNanos = settings.ejection().baseTime().toNanos();
         this.members = members;
         this.engine = engine;
         this.later = later;
@@ -125,16 +135,23 @@ final class HealthProbes {
     }
 
     /**
-     * The trial of a probing server, unless a borrower runs one already: borrow a new connection, have the
-     * factory prove the server answers on it ({@link ConnectionFactory#probe}: a round trip, not a connect
-     * only, so a hung server stays out), and return it.
+     * The trial of a probing server, unless another one runs already (a health round's, or a borrower's when
+     * trials are by lease): a new connection on which the factory must prove the server answers
+     * ({@link ConnectionFactory#probe}). With a round-trip probe, a pass re-admits the server (the connection
+     * is returned to it); without, a pass proves nothing and the server stays on trial for a borrower's lease
+     * (the connection is closed). A failure ejects it again in both cases.
      */
     void trial(ServerRegistry registry, ServerEntry entry) {
-        if (!entry.tryStartTrial()) {
-            return;
+        if (entry.state() != ServerState.PROBING || !entry.tryStartTrial()) {
+            return; // out again, back, or removed meanwhile; or another trial runs
         }
+        boolean byLease = members.trialsByLease();
         try {
-            engine.borrowProveAndReturn(entry);
+            if (byLease) {
+                engine.probe(entry); // connect and probe, then close: only a failure is a verdict
+            } else {
+                engine.borrowProveAndReturn(entry);
+            }
         } catch (PoolClosedException e) {
             registry.trialAbandoned(entry);
             return;
@@ -144,11 +161,33 @@ final class HealthProbes {
         } catch (RuntimeException e) {
             log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
             registry.trialAbandoned(entry);
+            tryAgainLater(registry, entry);
             return;
         } catch (Error e) {
             registry.trialAbandoned(entry); // the permit goes back; the error is logged by the task's guard
+            tryAgainLater(registry, entry);
             throw e;
         }
-        registry.trialSucceeded(entry, Origin.PROBE);
+        if (byLease) {
+            registry.trialAbandoned(entry); // a pass that proves nothing: the next borrower's lease is the trial
+        } else {
+            registry.trialSucceeded(entry, Origin.PROBE);
+        }
+    }
+
+    /**
+     * A trial ended without a verdict: with a round-trip probe no borrower will try the server, so the pool does
+     * again after {@code ejection.base-time}, unless a chain of health probes (whose next round tries it) or
+     * a borrower (trials by lease) will.
+     */
+    private void tryAgainLater(ServerRegistry registry, ServerEntry entry) {
+        if (members.trialsByLease() || intervalNanos > 0) {
+            return;
+        }
+        later.schedule(() -> {
+            if (entry.state() == ServerState.PROBING && members.get(entry.address) == entry && !engine.isClosed()) {
+                blocking.run(() -> trial(registry, entry));
+            }
+        }, retryNanos);
     }
 }
