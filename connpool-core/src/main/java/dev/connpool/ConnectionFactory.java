@@ -75,9 +75,11 @@ public interface ConnectionFactory<C> {
      *       ejects it again for longer. A server that hangs costs callers one wave of timeouts, before its first
      *       ejection, however long it hangs.</li>
      *   <li>{@code false} (the default): a connect or a {@code probe} that passes proves nothing, so the
-     *       pool's own trial can only eject it again (a refused connect, a failed {@code probe}); the trial
-     *       that re-admits it is one borrower's lease: closed normally, or its {@code execute} work
-     *       succeeding. A hung server costs at most one call, of the read timeout, per ejection.</li>
+     *       pool's own trial can eject it again (a refused connect, a failed {@code probe}) but leaves its
+     *       re-admission to one borrower's lease: closed normally, or its {@code execute} work succeeding. A
+     *       hung server costs at most one call, of the read timeout, per ejection. Only when no borrower has
+     *       tried it {@code ejection.base-time} after the pool's trial passed (an idle pool, calls by key) does
+     *       the pool re-admit it on that connect.</li>
      * </ul>
      * Answering {@code true} while inheriting {@code probe} is refused when the pool is built: a hung server
      * would be let back in.

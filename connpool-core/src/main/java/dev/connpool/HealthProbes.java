@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * round trip, the trial is the pool's alone (no borrower is given a probing server): a passed probe re-admits
  * the server, a failed one ejects it again; a trial that ends without a verdict (no room for a connection, the
  * borrow timed out) is tried again after {@code ejection.base-time}, or at the next health round, so that a
- * probing server is never left untried. When it is not, a passed probe proves nothing: the trial can only eject
- * the server again (a refused connect, a failed probe), and the first borrower's lease re-admits it.
+ * probing server is never left untried. When it is not, a passed probe proves nothing: the trial can eject the
+ * server again (a refused connect, a failed probe), and otherwise leaves it to the first borrower's lease; only
+ * when no borrower has tried it {@code ejection.base-time} later does the pool re-admit it on a connect.
  *
  * <p><b>One probe per server at a time.</b> Probes and trials connect, so they run on the scheduler's probe
  * threads ({@link HousekeepingScheduler#executeBlocking}): a hung server holds up neither maintenance nor the
@@ -56,6 +57,8 @@ final class HealthProbes {
     private final Random random;
     /** The servers with a chain of probes. */
     private final Set<ServerEntry> watched = ConcurrentHashMap.newKeySet();
+    /** Trials by lease: the probing servers whose re-admission by the pool waits for a borrower's lease first. */
+    private final Set<ServerEntry> untried = ConcurrentHashMap.newKeySet();
 
     HealthProbes(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, Later later, Blocking blocking,
                  Random random) {
@@ -138,19 +141,24 @@ final class HealthProbes {
      * The trial of a probing server, unless another one runs already (a health round's, or a borrower's when
      * trials are by lease): a new connection on which the factory must prove the server answers
      * ({@link ConnectionFactory#probe}). With a round-trip probe, a pass re-admits the server (the connection
-     * is returned to it); without, a pass proves nothing and the server stays on trial for a borrower's lease
-     * (the connection is closed). A failure ejects it again in both cases.
+     * is returned to it). Without, a pass proves nothing (the connection is closed): the server stays on trial
+     * for a borrower's lease, and only if none has tried it {@code ejection.base-time} later (no traffic through
+     * the balancer: an idle pool, calls by key) does the pool re-admit it on a connect ({@link #untried}). A
+     * failure ejects it again in both cases.
      */
     void trial(ServerRegistry registry, ServerEntry entry) {
+        trial(registry, entry, !members.trialsByLease());
+    }
+
+    private void trial(ServerRegistry registry, ServerEntry entry, boolean readmits) {
         if (entry.state() != ServerState.PROBING || !entry.tryStartTrial()) {
             return; // out again, back, or removed meanwhile; or another trial runs
         }
-        boolean byLease = members.trialsByLease();
         try {
-            if (byLease) {
-                engine.probe(entry); // connect and probe, then close: only a failure is a verdict
-            } else {
+            if (readmits) {
                 engine.borrowProveAndReturn(entry);
+            } else {
+                engine.probe(entry); // connect and probe, then close: only a failure is a verdict
             }
         } catch (PoolClosedException e) {
             registry.trialAbandoned(entry);
@@ -168,26 +176,38 @@ final class HealthProbes {
             tryAgainLater(registry, entry);
             throw e;
         }
-        if (byLease) {
-            registry.trialAbandoned(entry); // a pass that proves nothing: the next borrower's lease is the trial
-        } else {
+        if (readmits) {
             registry.trialSucceeded(entry, Origin.PROBE);
+        } else {
+            registry.trialAbandoned(entry); // a pass that proves nothing: a borrower's lease is the trial
+            untried(registry, entry);
         }
     }
 
     /**
-     * A trial ended without a verdict: with a round-trip probe no borrower will try the server, so the pool does
-     * again after {@code ejection.base-time}, unless a chain of health probes (whose next round tries it) or
-     * a borrower (trials by lease) will.
+     * Trials by lease: a probing server that no borrower has tried {@code ejection.base-time} from now is
+     * re-admitted by the pool's own trial (a connect; the factory's probe proves no more), so that a pool with
+     * no traffic through the balancer (idle, or calling by key only) does not keep it out for good. One pending
+     * per server.
+     */
+    private void untried(ServerRegistry registry, ServerEntry entry) {
+        if (untried.add(entry)) {
+            later.schedule(() -> {
+                untried.remove(entry);
+                blocking.run(() -> trial(registry, entry, true));
+            }, retryNanos);
+        }
+    }
+
+    /**
+     * A trial ended without a verdict: the pool tries again after {@code ejection.base-time} (trials by lease:
+     * a borrower or {@link #untried} will), unless a chain of health probes, whose next round tries it, runs.
      */
     private void tryAgainLater(ServerRegistry registry, ServerEntry entry) {
-        if (members.trialsByLease() || intervalNanos > 0) {
-            return;
+        if (members.trialsByLease()) {
+            untried(registry, entry);
+        } else if (intervalNanos == 0) {
+            later.schedule(() -> blocking.run(() -> trial(registry, entry)), retryNanos);
         }
-        later.schedule(() -> {
-            if (entry.state() == ServerState.PROBING && members.get(entry.address) == entry && !engine.isClosed()) {
-                blocking.run(() -> trial(registry, entry));
-            }
-        }, retryNanos);
     }
 }

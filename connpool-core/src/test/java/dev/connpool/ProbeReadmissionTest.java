@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * on the pool's own housekeeping thread: a hung server (it accepts connections and reads, never answers)
  * stays ejected, trial after trial; once it answers again it comes back. With such a probe the trial is the
  * pool's alone: callers calling all along never reach the hung server after its ejection. Without one, the pool's
- * own trial can only eject it again, and one caller's lease per ejection is its trial. A trial that fails while
+ * own trial can eject it again, and one caller's lease per ejection is its trial (the pool re-admits on a connect
+ * only a server no caller came to try, in a pool without traffic). A trial that fails while
  * {@code ejection.max-percent} forbids another ejection leaves the server {@code ACTIVE} and failing, not on
  * trial for good.
  */
@@ -149,8 +150,26 @@ class ProbeReadmissionTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats(hung.address()).state() == ServerState.ACTIVE);
         after.stop();
         assertThat(readmitted).hasValue(1);
-        assertThat(pool.stats(hung.address()).history().get(0).origin()).as("re-admitted by a caller's lease")
-                .isEqualTo(ServerStateChange.Origin.TRAFFIC);
+        assertThat(after.errors).isEmpty();
+    }
+
+    @Test
+    void withoutARoundTripAndWithoutTrafficTheServerComesBackOnAConnectOnceNoLeaseTriedIt() throws IOException {
+        pool(sockets().build(), Duration.ZERO);
+        TestServer down = servers.get(0);
+        down.stop();
+        assertThat(pool.eject(down.address())).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats(down.address()).ejections() >= 2); // refused
+        assertThat(pool.stats(down.address()).history().get(0).origin()).as("the pool's connect failed")
+                .isEqualTo(ServerStateChange.Origin.PROBE);
+
+        down.restart();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats(down.address()).state() == ServerState.ACTIVE);
+        assertThat(readmitted).hasValue(1);
+        assertThat(pool.stats(down.address()).history().get(0)).satisfies(change -> {
+            assertThat(change.origin()).isEqualTo(ServerStateChange.Origin.PROBE);
+            assertThat(change.reason()).isEqualTo("trial passed");
+        });
     }
 
     @Test
