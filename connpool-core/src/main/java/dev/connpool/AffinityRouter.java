@@ -2,6 +2,7 @@ package dev.connpool;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       would exceed {@code ceil(load-bound x (leased over all servers + 1) / servers accepting borrows)} is
  *       passed over for the next one, so a hot key overflows to its next servers;</li>
  *   <li>when none takes keys: the first {@code ACTIVE} one in the key's order (an unsettled or overloaded
- *       server serves rather than none), else the first probing one, on trial.</li>
+ *       server serves rather than none), else, when trials are by lease ({@link ServerMembers#lends}), the first
+ *       probing one, on trial.</li>
  * </ul>
  *
  * <p><b>Cost.</b> The ring is an immutable snapshot read with one volatile read. It is made on the first pick
@@ -36,6 +38,9 @@ final class AffinityRouter {
 
     private final AffinitySettings settings;
     private final ServerRegistry registry;
+    private final ServerMembers members;
+    /** The leases over all servers (each server adds its own), kept only with a load bound; else null. */
+    private final LongAdder leasedTotal;
     private final PoolErrors errors;
     private final NanoClock clock;
     private final long returnDelayNanos;
@@ -43,13 +48,24 @@ final class AffinityRouter {
     private final ReentrantLock rebuilding = new ReentrantLock();
     private volatile HashRing ring; // null until the first pick
 
-    AffinityRouter(AffinitySettings settings, ServerRegistry registry, PoolErrors errors, NanoClock clock) {
+    AffinityRouter(AffinitySettings settings, ServerRegistry registry, ServerMembers members, LongAdder leasedTotal,
+                   PoolErrors errors, NanoClock clock) {
         this.settings = settings;
         this.registry = registry;
+        this.members = members;
+        this.leasedTotal = leasedTotal;
         this.errors = errors;
         this.clock = clock;
         this.returnDelayNanos = settings.returnDelay().toNanos();
         this.loadBound = settings.loadBound();
+    }
+
+    /**
+     * The pool's count of leases over all its servers, which the {@link ServerRegistry} gives each server to add
+     * to, when {@code affinity.load-bound} needs it (the mean load); else null, and nothing is counted.
+     */
+    static LongAdder leaseTotal(AffinitySettings settings) {
+        return settings.loadBounded() ? new LongAdder() : null;
     }
 
     /** The ring now, made on first use. */
@@ -132,7 +148,10 @@ final class AffinityRouter {
         return fallback(current, hash, takeTrial);
     }
 
-    /** The key's first server in ring order that takes keys; else the first active, else the first probing. */
+    /**
+     * The key's first server in ring order that takes keys; else the first active, else (trials by lease only)
+     * the first probing.
+     */
     private ServerEntry fallback(HashRing current, long hash, boolean takeTrial) {
         List<ServerEntry> servers = current.servers();
         HashRing.Walk walk = current.walk(hash);
@@ -155,7 +174,7 @@ final class AffinityRouter {
         walk = current.walk(hash);
         for (int i = walk.next(); i >= 0; i = walk.next()) {
             ServerEntry entry = servers.get(i);
-            if (entry.state() == ServerState.PROBING && (!takeTrial || entry.tryStartTrial())) {
+            if (entry.state() == ServerState.PROBING && (takeTrial ? members.lends(entry) : members.trialsByLease())) {
                 return entry;
             }
         }
@@ -191,7 +210,7 @@ final class AffinityRouter {
         if (servers <= 1) {
             return false;
         }
-        double cap = Math.ceil(loadBound * (registry.leasedTotal() + 1) / servers);
+        double cap = Math.ceil(loadBound * (leasedTotal.sum() + 1) / servers);
         return entry.leased() + 1 > cap;
     }
 }

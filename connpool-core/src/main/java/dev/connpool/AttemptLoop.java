@@ -38,14 +38,16 @@ final class AttemptLoop<C> {
     /** Where a hedged call's attempts find a connection without waiting ({@link HedgedExecute}). */
     final HedgeRoom<C> room;
 
+    @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
     AttemptLoop(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerBorrower<C> borrower,
-                ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock, RetryBudget budget) {
+                ServerPicker picker, ConnectionFactory<C> factory, Shutdown<C> shutdown, NanoClock clock,
+                RetryBudget budget) {
         this.errors = errors;
         this.registry = registry;
         this.borrower = borrower;
         this.serverAttempt = new ServerAttempt<>(errors, borrower, factory, clock);
         this.shutdown = shutdown;
-        this.picker = new ServerPicker(registry, settings.balancer(), errors, settings.ejection(), clock);
+        this.picker = picker;
         this.backoff = new Backoff(settings.retry().backoff().min(), settings.retry().backoff().max(), settings.retry().backoff().factor(),
                 settings.retry().backoff().jitter());
         this.attempts = settings.retry().attempts();

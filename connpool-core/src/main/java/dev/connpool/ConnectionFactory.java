@@ -52,7 +52,8 @@ public interface ConnectionFactory<C> {
      *
      * <p>Returning {@code false} or throwing fails the probe: the server is charged (a failed trial ejects it
      * again) and the connection is closed. The default calls {@link #validate}, which is no round trip
-     * unless the factory's is: override it, or a server that only accepts connections is let back in.
+     * unless the factory's is: override it, and {@link #probeIsRoundTrip} with it, so that a server that only
+     * accepts connections is not let back in.
      *
      * @param server     the server to prove
      * @param connection a new connection to it
@@ -61,6 +62,32 @@ public interface ConnectionFactory<C> {
      */
     default boolean probe(ServerAddress server, C connection) throws Exception {
         return validate(server, connection);
+    }
+
+    /**
+     * Whether {@link #probe} proves more than {@link #validate}: a round trip that the server must answer. Read
+     * once, when the pool is built; override it together with {@code probe}.
+     *
+     * <p>It decides who tries a server whose ejection is over ({@code PROBING}):
+     * <ul>
+     *   <li>{@code true}: the pool alone, in the background. No borrower is given a probing server (nor its
+     *       trial): the pool's trial, a new connection and {@code probe}, re-admits it (into its slow start) or
+     *       ejects it again for longer. A server that hangs costs callers one wave of timeouts, before its first
+     *       ejection, however long it hangs.</li>
+     *   <li>{@code false} (the default): a connect or a {@code probe} that passes proves nothing, so the
+     *       pool's own trial can eject it again (a refused connect, a failed {@code probe}) but leaves its
+     *       re-admission to one borrower's lease: closed normally, or its {@code execute} work succeeding. A
+     *       hung server costs at most one call, of the read timeout, per ejection. Only when no borrower has
+     *       tried it {@code ejection.base-time} after the pool's trial passed (an idle pool, calls by key) does
+     *       the pool re-admit it on that connect.</li>
+     * </ul>
+     * Answering {@code true} while inheriting {@code probe} is refused when the pool is built: a hung server
+     * would be let back in.
+     *
+     * @return whether {@code probe} makes a round trip the server must answer
+     */
+    default boolean probeIsRoundTrip() {
+        return false;
     }
 
     /**

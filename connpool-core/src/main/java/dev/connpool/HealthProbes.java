@@ -9,9 +9,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's own checks of its servers, run by the {@link Housekeeper} on its scheduler: the trial of a
- * probing server when its ejection ends, and, with {@code health-check.interval} above zero, the periodic
- * health probe of every server (see {@link MultiPool.Builder#healthCheckInterval} for what a probe is and
- * what its verdict does).
+ * probing server when its ejection ends (whatever {@code health-check.interval} says), and, with
+ * {@code health-check.interval} above zero, the periodic health probe of every server (see
+ * {@link MultiPool.Builder#healthCheckInterval} for what a probe is and what its verdict does).
+ *
+ * <p><b>The trial</b> depends on the factory ({@link ConnectionFactory#probeIsRoundTrip}). When its probe is a
+ * round trip, the trial is the pool's alone (no borrower is given a probing server): a passed probe re-admits
+ * the server, a failed one ejects it again; a trial that ends without a verdict (no room for a connection, the
+ * borrow timed out) is tried again after {@code ejection.base-time}, or at the next health round, so that a
+ * probing server is never left untried. When it is not, a passed probe proves nothing: the trial can eject the
+ * server again (a refused connect, a failed probe), and otherwise leaves it to the first borrower's lease; only
+ * when no borrower has tried it {@code ejection.base-time} later does the pool re-admit it on a connect.
  *
  * <p><b>One probe per server at a time.</b> Probes and trials connect, so they run on the scheduler's probe
  * threads ({@link HousekeepingScheduler#executeBlocking}): a hung server holds up neither maintenance nor the
@@ -39,6 +47,8 @@ final class HealthProbes {
 
     private final String pool;
     private final long intervalNanos;
+    /** How long a trial without a verdict waits before the next, when no health round comes (ejection.base-time). */
+    private final long retryNanos;
     private final ServerMembers members;
     private final ConnectionEngine<?> engine;
     private final Later later;
@@ -47,11 +57,14 @@ final class HealthProbes {
     private final Random random;
     /** The servers with a chain of probes. */
     private final Set<ServerEntry> watched = ConcurrentHashMap.newKeySet();
+    /** Trials by lease: the probing servers whose re-admission by the pool waits for a borrower's lease first. */
+    private final Set<ServerEntry> untried = ConcurrentHashMap.newKeySet();
 
     HealthProbes(PoolSettings settings, ServerMembers members, ConnectionEngine<?> engine, Later later, Blocking blocking,
                  Random random) {
         this.pool = settings.name();
         this.intervalNanos = settings.healthCheck().interval().toNanos();
+        this.retryNanos = settings.ejection().baseTime().toNanos();
         this.members = members;
         this.engine = engine;
         this.later = later;
@@ -125,16 +138,28 @@ final class HealthProbes {
     }
 
     /**
-     * The trial of a probing server, unless a borrower runs one already: borrow a new connection, have the
-     * factory prove the server answers on it ({@link ConnectionFactory#probe}: a round trip, not a connect
-     * only, so a hung server stays out), and return it.
+     * The trial of a probing server, unless another one runs already (a health round's, or a borrower's when
+     * trials are by lease): a new connection on which the factory must prove the server answers
+     * ({@link ConnectionFactory#probe}). With a round-trip probe, a pass re-admits the server (the connection
+     * is returned to it). Without, a pass proves nothing (the connection is closed): the server stays on trial
+     * for a borrower's lease, and only if none has tried it {@code ejection.base-time} later (no traffic through
+     * the balancer: an idle pool, calls by key) does the pool re-admit it on a connect ({@link #untried}). A
+     * failure ejects it again in both cases.
      */
     void trial(ServerRegistry registry, ServerEntry entry) {
-        if (!entry.tryStartTrial()) {
-            return;
+        trial(registry, entry, !members.trialsByLease());
+    }
+
+    private void trial(ServerRegistry registry, ServerEntry entry, boolean readmits) {
+        if (entry.state() != ServerState.PROBING || !entry.tryStartTrial()) {
+            return; // out again, back, or removed meanwhile; or another trial runs
         }
         try {
-            engine.borrowProveAndReturn(entry);
+            if (readmits) {
+                engine.borrowProveAndReturn(entry);
+            } else {
+                engine.probe(entry); // connect and probe, then close: only a failure is a verdict
+            }
         } catch (PoolClosedException e) {
             registry.trialAbandoned(entry);
             return;
@@ -144,11 +169,45 @@ final class HealthProbes {
         } catch (RuntimeException e) {
             log.debug("pool '{}': probe of {} ended without a verdict: {}", pool, entry.address, String.valueOf(e));
             registry.trialAbandoned(entry);
+            tryAgainLater(registry, entry);
             return;
         } catch (Error e) {
             registry.trialAbandoned(entry); // the permit goes back; the error is logged by the task's guard
+            tryAgainLater(registry, entry);
             throw e;
         }
-        registry.trialSucceeded(entry, Origin.PROBE);
+        if (readmits) {
+            registry.trialSucceeded(entry, Origin.PROBE);
+        } else {
+            registry.trialAbandoned(entry); // a pass that proves nothing: a borrower's lease is the trial
+            untried(registry, entry);
+        }
+    }
+
+    /**
+     * Trials by lease: a probing server that no borrower has tried {@code ejection.base-time} from now is
+     * re-admitted by the pool's own trial (a connect; the factory's probe proves no more), so that a pool with
+     * no traffic through the balancer (idle, or calling by key only) does not keep it out for good. One pending
+     * per server.
+     */
+    private void untried(ServerRegistry registry, ServerEntry entry) {
+        if (untried.add(entry)) {
+            later.schedule(() -> {
+                untried.remove(entry);
+                blocking.run(() -> trial(registry, entry, true));
+            }, retryNanos);
+        }
+    }
+
+    /**
+     * A trial ended without a verdict: the pool tries again after {@code ejection.base-time} (trials by lease:
+     * a borrower or {@link #untried} will), unless a chain of health probes, whose next round tries it, runs.
+     */
+    private void tryAgainLater(ServerRegistry registry, ServerEntry entry) {
+        if (members.trialsByLease()) {
+            untried(registry, entry);
+        } else if (intervalNanos == 0) {
+            later.schedule(() -> blocking.run(() -> trial(registry, entry)), retryNanos);
+        }
     }
 }

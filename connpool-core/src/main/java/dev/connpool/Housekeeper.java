@@ -88,6 +88,16 @@ final class Housekeeper implements ServerRegistry.Actions {
         schedule(() -> endEjection(registry, entry), nanos);
     }
 
+    /**
+     * Tries a server put on trial while every server fails, once {@code ejection.base-time} has passed since its
+     * last failure (as a failing server's try waits): servers that all fail take turns, never in a tight loop.
+     */
+    @Override
+    public void probing(ServerRegistry registry, ServerEntry entry) {
+        long wait = entry.lastFailureNanos() + settings.ejection().baseTime().toNanos() - clock.nanoTime();
+        schedule(() -> runBlocking(() -> probes.trial(registry, entry)), Math.max(0, wait));
+    }
+
     @Override
     public void usable(ServerRegistry registry, ServerEntry entry) {
         long ramp = slowStart.begin(entry);

@@ -40,7 +40,8 @@ final class PoolErrors {
         String why;
         switch (entry.state()) {
             case PROBING:
-                why = " is on trial after an ejection; one borrow at a time may reach it";
+                why = " is on trial after an ejection; only its trial may reach it (the pool's own when the"
+                        + " factory's probe is a round trip, else one borrow at a time)";
                 break;
             case EJECTED:
                 why = " is ejected for another " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(
@@ -253,6 +254,13 @@ final class PoolErrors {
 
     IllegalArgumentException negativeRetainIdle(int perServer) {
         return new IllegalArgumentException("pool '" + pool + "': retainIdle needs a count >= 0, got " + perServer);
+    }
+
+    /** A factory whose {@code probeIsRoundTrip()} says yes while its {@code probe} is the inherited one. */
+    static String probeInherited(ConnectionFactory<?> factory) {
+        return "factory " + factory + " (" + factory.getClass().getName() + ") says probeIsRoundTrip() but does not"
+                + " override probe(server, connection), which then only validates: a hung server would be let back"
+                + " in. Override probe with a round trip the server must answer, or leave probeIsRoundTrip() false";
     }
 
     /** Rethrows {@code failure} when it is one (it can only be an {@link Error} or a {@link RuntimeException}). */

@@ -3,6 +3,7 @@ package dev.connpool;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Wires one pool's parts together, in the one order their dependencies allow (see {@code docs/architecture.md}),
@@ -36,22 +37,47 @@ final class PoolParts<C> {
         this.clock = clock;
         this.errors = new PoolErrors(name);
         this.listeners = new Listeners(name, listeners);
-        ServerMembers members = new ServerMembers(); // built in one direction: see Housekeeper
+        ServerMembers members = new ServerMembers(trialsByLease(factory)); // built in one direction: see Housekeeper
         this.slowStart = new SlowStart(settings, clock, members);
+        LongAdder leasedTotal = AffinityRouter.leaseTotal(settings.affinity());
         this.engine = new ConnectionEngine<>(settings, errors, factory, members, this.listeners, clock, slowStart);
         this.housekeeper = new Housekeeper(settings, members, engine, clock, this.listeners,
                 scheduler != null ? scheduler : HousekeepingScheduler.thread(name), random, slowStart);
         this.registry = new ServerRegistry(settings, errors, clock, this.listeners, members, housekeeper,
-                factory::classify, EjectionPolicy.of(settings, clock), slowStart);
+                factory::classify, EjectionPolicy.of(settings, clock), leasedTotal);
         this.shutdown = new Shutdown<>(settings, errors, registry, engine, housekeeper, clock);
         this.leases = new LeaseLifecycle<>(settings, errors, registry, engine, shutdown, clock);
-        this.borrower = new ServerBorrower<>(settings, errors, registry, engine, leases, shutdown, metrics, clock);
+        this.borrower = new ServerBorrower<>(settings, errors, registry, members, engine, leases, shutdown, metrics,
+                clock);
         this.budget = new RetryBudget(settings.retry().budget(), clock);
-        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, factory, shutdown, clock, budget);
+        ServerPicker picker = new ServerPicker(members, slowStart, settings.balancer(), errors, settings.ejection(), clock);
+        this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, picker, factory, shutdown, clock, budget);
         this.hedged = settings.hedge().enabled()
                 ? new HedgedExecute<>(settings.hedge().delay(), hedgeExecutor, attempts, budget, errors, clock)
                 : null;
-        this.affinity = new AffinityRouter(settings.affinity(), registry, errors, clock);
+        this.affinity = new AffinityRouter(settings.affinity(), registry, members, leasedTotal, errors, clock);
+    }
+
+    /**
+     * Whether a borrower's lease is the trial of a probing server: unless the factory's probe is a round trip
+     * ({@link ConnectionFactory#probeIsRoundTrip}), when the pool's own trial alone may re-admit it.
+     *
+     * @throws IllegalArgumentException when the factory says its probe is a round trip but inherits it (it only
+     *                                  validates: a hung server would be let back in)
+     */
+    static boolean trialsByLease(ConnectionFactory<?> factory) {
+        if (!factory.probeIsRoundTrip()) {
+            return true;
+        }
+        try {
+            if (factory.getClass().getMethod("probe", ServerAddress.class, Object.class).getDeclaringClass()
+                    == ConnectionFactory.class) {
+                throw new IllegalArgumentException(PoolErrors.probeInherited(factory));
+            }
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("ConnectionFactory.probe not found on " + factory.getClass(), e);
+        }
+        return false;
     }
 
     /** Adds the configured servers and starts the background work; once, at the end of the pool's constructor. */

@@ -24,6 +24,7 @@ final class ServerBorrower<C> {
     private final PoolSettings settings;
     private final PoolErrors errors;
     private final ServerRegistry registry;
+    private final ServerMembers members;
     private final ConnectionEngine<C> engine;
     private final LeaseLifecycle<C> leases;
     private final Shutdown<C> shutdown;
@@ -32,11 +33,14 @@ final class ServerBorrower<C> {
     private final NanoClock clock;
     private volatile boolean metricsFailureLogged;
 
-    ServerBorrower(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ConnectionEngine<C> engine,
-                   LeaseLifecycle<C> leases, Shutdown<C> shutdown, PoolMetrics metrics, NanoClock clock) {
+    @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
+    ServerBorrower(PoolSettings settings, PoolErrors errors, ServerRegistry registry, ServerMembers members,
+                   ConnectionEngine<C> engine, LeaseLifecycle<C> leases, Shutdown<C> shutdown, PoolMetrics metrics,
+                   NanoClock clock) {
         this.settings = settings;
         this.errors = errors;
         this.registry = registry;
+        this.members = members;
         this.engine = engine;
         this.leases = leases;
         this.shutdown = shutdown;
@@ -183,14 +187,14 @@ final class ServerBorrower<C> {
     }
 
     /**
-     * A member that a borrow may use now; a probing one only with its trial permit, which this thread then
-     * holds (and a borrow from it passes on or gives up).
+     * A member that a borrow may use now ({@link ServerMembers#lends}); a probing one only when trials are by
+     * lease, with its trial permit, which this thread then holds (and a borrow from it passes on or gives up).
      *
      * @throws NoServerAvailableException when it is not a member, or is ejected, draining or on trial
      */
     ServerEntry usableEntry(ServerAddress server) {
         ServerEntry entry = registry.member(server);
-        if (ServerPicker.admit(entry)) {
+        if (members.lends(entry)) {
             return entry;
         }
         throw errors.unusable(entry, clock.nanoTime());

@@ -258,7 +258,7 @@ final class ServerEntry implements Balancer.Candidate {
         return (int) FAILURES.getAndAdd(this, 1) + 1;
     }
 
-    /** Charges a failure that counts as at least {@code atLeast} in a row (a failed health probe); returns the count. */
+    /** Charges a failure that counts as at least {@code atLeast} in a row (a failed health probe or trial); returns the count. */
     int recordFailure(Throwable cause, long nowNanos, int atLeast) {
         noteFailure(cause, nowNanos);
         int before;

@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Picks the server of one borrow attempt from the registry's snapshot of servers that accept borrows: the
- * balancer's choice, unless this call tried it already (failover) or it is a probing server whose trial another
- * borrower runs. Two kinds of pick do not always stand, and the balancer picks again ({@link #pickAgain}):
+ * Picks the server of one borrow attempt from the members' snapshot of servers a borrow may use
+ * ({@link ServerMembers#lends}): the balancer's choice, unless this call tried it already (failover) or it is a
+ * probing server whose trial another borrower runs (probing servers are offered only when trials are by lease,
+ * see {@link ConnectionFactory#probeIsRoundTrip}). Two kinds of pick do not always stand, and the balancer picks again ({@link #pickAgain}):
  * <ul>
  *   <li>a <b>ramping</b> server's, only as often as its slow start allows ({@link SlowStart});</li>
  *   <li>a <b>failing</b> server's: one that accepts borrows with at least {@code ejection.consecutive-failures}
@@ -21,16 +22,16 @@ import java.util.concurrent.ThreadLocalRandom;
  *       later than base-time when {@code least-latency.decay} is long).</li>
  * </ul>
  * When no server fails, what the second check costs a pick is one volatile read of the picked server's
- * failures; the clock is read only for a failing one. A {@code PROBING} server is failing too until its trial
- * passes (its failures are cleared then): one whose ejection just ended failed at least base-time ago, so its
- * try is due at once and the pick that claims it takes the trial permit; one whose trial failed while the cap
- * kept it from a new ejection (it stays {@code PROBING}) waits like an active one, rather than drawing a failed
- * trial, and a failover, on every call that picks it. Key affinity ({@link AffinityRouter}) and
+ * failures; the clock is read only for a failing one. With trials by lease, a {@code PROBING} server is failing
+ * too until its trial passes (its failures are cleared then): one whose ejection just ended failed at least
+ * base-time ago, so its try is due at once and the pick that claims it takes the trial permit. One whose trial
+ * failed while the cap kept it from a new ejection is {@code ACTIVE} again, failing, and waits for its try like
+ * any failing server ({@link ServerRegistry}). Key affinity ({@link AffinityRouter}) and
  * pinned calls do not come here: they go where the key goes. Lock-free.
  */
 final class ServerPicker {
 
-    private final ServerRegistry registry;
+    private final ServerMembers members;
     private final Balancer balancer;
     private final PoolErrors errors;
     private final SlowStart slowStart;
@@ -40,12 +41,12 @@ final class ServerPicker {
     /** {@code ejection.base-time}: how long a failing server waits, after its last failure, for a try. */
     private final long failingWaitNanos;
 
-    ServerPicker(ServerRegistry registry, Balancer balancer, PoolErrors errors, EjectionSettings ejection,
-                 NanoClock clock) {
-        this.registry = registry;
+    ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
+                 EjectionSettings ejection, NanoClock clock) {
+        this.members = members;
         this.balancer = balancer;
         this.errors = errors;
-        this.slowStart = registry.slowStart();
+        this.slowStart = slowStart;
         this.clock = clock;
         this.failureLimit = ejection.consecutiveFailures();
         this.failingWaitNanos = ejection.baseTime().toNanos();
@@ -60,7 +61,7 @@ final class ServerPicker {
      * @return the server, or {@code null} when none may be used
      */
     ServerEntry pick(ServerEntry[] tried, int triedCount) {
-        List<ServerEntry> candidates = registry.usable();
+        List<ServerEntry> candidates = members.acceptingBorrows();
         int n = candidates.size();
         if (n == 0) {
             return null;
@@ -157,10 +158,9 @@ final class ServerPicker {
         return rampingOne != null ? rampingOne : first;
     }
 
-    /** Whether a borrow may use the server now; a probing one only with its trial permit, which this thread then holds. */
-    static boolean admit(ServerEntry e) {
-        ServerState state = e.state();
-        return state == ServerState.ACTIVE || state == ServerState.PROBING && e.tryStartTrial();
+    /** Whether a borrow may use the server now (see {@link ServerMembers#lends}): its trial permit, if it takes one, is this thread's. */
+    private boolean admit(ServerEntry e) {
+        return members.lends(e);
     }
 
     private static boolean contains(ServerEntry[] tried, int count, ServerEntry e) {

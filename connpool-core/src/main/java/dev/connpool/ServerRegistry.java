@@ -37,6 +37,9 @@ final class ServerRegistry {
         /** The server was ejected for {@code nanos}: close its idle connections, schedule its trial. */
         void ejected(ServerRegistry registry, ServerEntry entry, long nanos);
 
+        /** The server went on trial without an ejection's end (every server failing): have it tried. */
+        void probing(ServerRegistry registry, ServerEntry entry);
+
         /** The server joined or was re-admitted: fill its min-idle, start its health probes. */
         void usable(ServerRegistry registry, ServerEntry entry);
 
@@ -57,23 +60,22 @@ final class ServerRegistry {
     private final Actions actions;
     private final ServerHistory.Classifier classifier;
     private final int failureLimit;
-    /** The leases over all servers, kept only when key affinity bounds loads (it needs the mean); else null. */
+    /** The leases over all servers, kept only when key affinity bounds loads (see {@link AffinityRouter}); else null. */
     private final LongAdder leasedTotal;
     /** least-latency.decay in nanoseconds when the balancer measures latency; 0 when nothing is timed. */
     private final long latencyDecayNanos;
-    private final SlowStart slowStart;
     private final ReentrantLock lock = new ReentrantLock();
 
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
                    ServerMembers members, Actions actions) {
         this(settings, errors, clock, listeners, members, actions, ServerHistory.Classifier.NONE,
-                EjectionPolicy.of(settings, clock), new SlowStart(settings, clock, members));
+                EjectionPolicy.of(settings, clock), AffinityRouter.leaseTotal(settings.affinity()));
     }
 
     @SuppressWarnings("java:S107") // the parts of the pool it works with, built before it
     ServerRegistry(PoolSettings settings, PoolErrors errors, NanoClock clock, Listeners listeners,
                    ServerMembers members, Actions actions, ServerHistory.Classifier classifier, EjectionPolicy policy,
-                   SlowStart slowStart) {
+                   LongAdder leasedTotal) {
         this.pool = settings.name();
         this.errors = errors;
         this.clock = clock;
@@ -83,15 +85,9 @@ final class ServerRegistry {
         this.classifier = classifier;
         this.policy = policy;
         this.failureLimit = settings.ejection().consecutiveFailures();
-        this.leasedTotal = settings.affinity().loadBounded() ? new LongAdder() : null;
+        this.leasedTotal = leasedTotal;
         this.latencyDecayNanos = LeastLatencyBalancer.measures(settings.balancer())
                 ? settings.leastLatency().decay().toNanos() : 0;
-        this.slowStart = slowStart;
-    }
-
-    /** The pool's slow start, which the picker asks whether a pick of a ramping server stands. */
-    SlowStart slowStart() {
-        return slowStart;
     }
 
     ServerEntry get(ServerAddress server) {
@@ -115,11 +111,6 @@ final class ServerRegistry {
     /** The addresses of every server but the draining ones (the members a user sees). */
     Set<ServerAddress> addresses() {
         return members.addresses();
-    }
-
-    /** The connections leased over all servers now; only kept when loads are bounded (affinity.load-bound). */
-    long leasedTotal() {
-        return leasedTotal == null ? 0 : leasedTotal.sum();
     }
 
     /** The servers a borrow may use now. */
@@ -208,11 +199,13 @@ final class ServerRegistry {
     }
 
     /**
-     * Charges a server one failure. A failed trial ejects a probing server again; otherwise the policy
-     * says whether the failure ejects an active one.
+     * Charges a server one failure. A failed trial counts as many as eject a server (it is failing, whatever its
+     * count was: an operator's ejection has none) and ejects it again; otherwise the policy says whether the
+     * failure ejects an active one.
      */
     void failed(ServerEntry entry, Throwable cause, boolean trial, Origin origin) {
-        int failures = entry.recordFailure(cause, clock.nanoTime());
+        int failures = trial ? entry.recordFailure(cause, clock.nanoTime(), failureLimit)
+                : entry.recordFailure(cause, clock.nanoTime());
         if (trial) {
             try {
                 tryEject(entry, cause, because(origin, "trial failed", entry, cause), false);
@@ -350,7 +343,8 @@ final class ServerRegistry {
 
     /**
      * Ejects a failing server if the policy's cap and the never-all rule allow; else, when
-     * {@code becameFailing}, records that it is failing though kept in.
+     * {@code becameFailing}, records that it is failing though kept in. A probing one kept in (its trial
+     * failed) is {@code ACTIVE} again, failing: it waits for its try like any ({@link ServerPicker}).
      */
     private void tryEject(ServerEntry entry, Throwable failure, Cause cause, boolean becameFailing) {
         long nanos;
@@ -372,8 +366,13 @@ final class ServerRegistry {
                 changed(swappedIn, ServerState.EJECTED, ServerState.PROBING, cause.because("every server failing"));
                 nanos = eject(entry, state, cause);
             } else {
-                if (becameFailing) {
-                    changed(entry, state, state, cause);
+                if (state == ServerState.PROBING) { // not left on trial with no one to try it
+                    entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
+                    entry.state(ServerState.ACTIVE);
+                    members.publish();
+                }
+                if (becameFailing || state == ServerState.PROBING) {
+                    changed(entry, state, entry.state(), cause);
                 }
                 log.debug("pool '{}': server {} keeps failing but {} of {} servers are ejected already, the most {} allows",
                         pool, entry.address, room.ejected(), room.members(), policy);
@@ -390,6 +389,7 @@ final class ServerRegistry {
         if (swappedIn != null) {
             log.warn("pool '{}': every server is failing; server {}, which failed least recently, is back on trial",
                     pool, swappedIn.address);
+            actions.probing(this, swappedIn);
         }
         ejected(entry, nanos, failure);
     }

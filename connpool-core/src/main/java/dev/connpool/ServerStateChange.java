@@ -23,7 +23,9 @@ import java.time.Instant;
  *   <li>{@code "probe failed"}: a health probe ({@code health-check.interval}) could not connect or the new
  *       connection failed validation ({@link Origin#PROBE});</li>
  *   <li>{@code "trial failed"}, {@code "trial passed"}: the one trial of a probing server, by a borrow
- *       ({@link Origin#TRAFFIC}) or by the pool ({@link Origin#PROBE});</li>
+ *       ({@link Origin#TRAFFIC}, only when the factory's probe is no round trip, see
+ *       {@link ConnectionFactory#probeIsRoundTrip}) or by the pool ({@link Origin#PROBE}); a failed trial goes
+ *       to {@code ACTIVE}, failing, when {@code ejection.max-percent} forbids another ejection;</li>
  *   <li>{@code "probe passed"}: a failing server that was not ejected answered a health probe
  *       ({@link Origin#PROBE});</li>
  *   <li>{@code "ejection over"}: its ejection time ended, it is on trial ({@link Origin#TIMER});</li>

@@ -26,7 +26,8 @@ import javax.net.ssl.SSLSocket;
  * <p>{@link #probe}, the pool's proof that a server serves (the trial that re-admits an ejected server, the
  * health probe), is a round trip when {@link Builder#probe(String, String)} says what to send and what the
  * reply starts with (a line protocol: {@code PING\r\n} and {@code +PONG} for Redis, {@code version\r\n} and
- * {@code VERSION} for memcached); without it, only {@link #validate}, which a hung server passes.
+ * {@code VERSION} for memcached); without it, only {@link #validate}, which a hung server passes, and a
+ * borrower's lease is the trial ({@link #probeIsRoundTrip}).
  *
  * <p>Immutable and thread-safe.
  */
@@ -132,6 +133,15 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
         }
     }
 
+    /**
+     * True with {@link Builder#probe(String, String)}: then the pool alone tries a server whose ejection is over
+     * (see {@link ConnectionFactory#probeIsRoundTrip}); without, a borrower's lease is its trial.
+     */
+    @Override
+    public boolean probeIsRoundTrip() {
+        return probeRequest != null;
+    }
+
     @Override
     public void destroy(ServerAddress server, SocketConnection connection) throws IOException {
         connection.close();
@@ -168,8 +178,9 @@ public final class SocketConnectionFactory implements ConnectionFactory<SocketCo
          * ({@code socket.probe.request}, {@code socket.probe.reply}): {@code request} is sent as it is (in
          * UTF-8, its line end included), and the reply's first line must start with {@code replyPrefix}. So
          * the trial that re-admits an ejected server, and each health probe, see the server answer, not just
-         * accept a connection. Default none: a probe only {@linkplain SocketConnectionFactory#validate
-         * validates}, and a hung server that accepts connections is let back in.
+         * accept a connection, and the trial is the pool's alone: no borrower is given a server on trial.
+         * Default none: a probe only {@linkplain SocketConnectionFactory#validate validates}, so the trial
+         * that re-admits a server is a borrower's lease (a hung server costs that call the read timeout).
          *
          * @param request     what to send, e.g. {@code "PING\r\n"}; not empty
          * @param replyPrefix what the reply's first line starts with, e.g. {@code "+PONG"}; not empty, no line feed

@@ -26,6 +26,10 @@ class IdleMaintenanceTest {
         }
 
         @Override
+        public void probing(ServerRegistry registry, ServerEntry entry) {
+        }
+
+        @Override
         public void usable(ServerRegistry registry, ServerEntry entry) {
         }
 

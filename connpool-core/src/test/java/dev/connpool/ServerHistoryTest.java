@@ -82,7 +82,10 @@ class ServerHistoryTest {
 
         down.restartQuietly();
         clock.advance(Duration.ofSeconds(1)); // ejection.base-time
-        scheduler.runDue(); // the ejection ends, the pool's trial passes
+        scheduler.runDue(); // the ejection ends; the pool's trial connects, which proves nothing (no round-trip probe)
+        assertThat(history(down).get(0).reason()).isEqualTo("ejection over");
+        clock.advance(Duration.ofSeconds(1)); // no borrower's lease came to try it within base-time
+        scheduler.runDue(); // so the pool's trial re-admits it
 
         List<ServerStateChange> history = history(down);
         assertThat(history).extracting(ServerStateChange::reason)

@@ -25,17 +25,23 @@ class ServerRegistryTest {
     private final FakeClock clock = new FakeClock();
     private final List<String> actions = new CopyOnWriteArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
-    /** The ejection settings of the last registry made. */
-    private EjectionSettings ejection;
+    /** The settings and members of the last registry made. */
+    private PoolSettings settings;
+    private ServerMembers members;
 
     private ServerPicker picker(ServerRegistry registry, Balancer balancer) {
-        return new ServerPicker(registry, balancer, new PoolErrors("reg"), ejection, clock);
+        return new ServerPicker(members, new SlowStart(settings, clock, members), balancer, new PoolErrors("reg"),
+                settings.ejection(), clock);
     }
 
     private ServerRegistry registry(int failures, int maxPercent, String... servers) {
-        PoolSettings settings = MultiPool.builder(NO_FACTORY).name("reg")
+        return registry(true, failures, maxPercent, servers);
+    }
+
+    private ServerRegistry registry(boolean trialsByLease, int failures, int maxPercent, String... servers) {
+        settings = MultiPool.builder(NO_FACTORY).name("reg")
                 .ejection(failures, Duration.ofSeconds(1), Duration.ofSeconds(10), maxPercent).settings();
-        ejection = settings.ejection();
+        members = new ServerMembers(trialsByLease);
         Listeners listeners = new Listeners("reg", List.of(new PoolListener() {
             @Override
             public void serverEjected(String pool, ServerAddress server, Duration duration, Throwable lastFailure) {
@@ -48,10 +54,15 @@ class ServerRegistryTest {
             }
         }));
         ServerRegistry registry = new ServerRegistry(settings, new PoolErrors("reg"), clock, listeners,
-                new ServerMembers(), new ServerRegistry.Actions() {
+                members, new ServerRegistry.Actions() {
             @Override
             public void ejected(ServerRegistry registry, ServerEntry entry, long nanos) {
                 actions.add("ejected " + entry.address);
+            }
+
+            @Override
+            public void probing(ServerRegistry registry, ServerEntry entry) {
+                actions.add("probing " + entry.address);
             }
 
             @Override
@@ -213,11 +224,79 @@ class ServerRegistryTest {
         fail(registry, c, 1);  // c is the last one: a, which failed least recently, takes its place
         assertThat(c.state()).isEqualTo(ServerState.EJECTED);
         assertThat(a.state()).isEqualTo(ServerState.PROBING);
+        assertThat(actions).as("the housekeeper is told to try it").contains("probing a:1");
         assertThat(registry.usable()).containsExactly(a);
         a.tryStartTrial();
         registry.failed(a, null, true); // a fails its trial: b (least recently failed now) comes in
         assertThat(registry.usable()).containsExactly(b);
         assertThat(registry.all()).filteredOn(e -> e.state().acceptsBorrows()).hasSize(1);
+    }
+
+    @Test
+    void aProbingServerWhoseTrialFailsWhileTheCapIsReachedIsActiveAndFailingNotLeftOnTrial() {
+        ServerRegistry registry = registry(1, 50, "a:1", "b:1", "c:1"); // at most one of three out
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        ServerEntry c = entry(registry, "c:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(registry.expire(a)).isZero();
+        fail(registry, b, 1); // a on trial is not out: b takes the one place
+        assertThat(b.state()).isEqualTo(ServerState.EJECTED);
+        assertThat(a.tryStartTrial()).isTrue();
+        registry.failed(a, new IOException("still hung"), true); // no room to eject a again
+
+        assertThat(a.state()).isEqualTo(ServerState.ACTIVE);
+        assertThat(a.failures()).as("failing: not usable").isGreaterThanOrEqualTo(1);
+        assertThat(a.ownsTrial()).as("its trial is over").isFalse();
+        assertThat(a.history.snapshot(clock.nanoTime(), java.time.Instant.now()).get(0)).satisfies(change -> {
+            assertThat(change.from()).isEqualTo(ServerState.PROBING);
+            assertThat(change.to()).isEqualTo(ServerState.ACTIVE);
+            assertThat(change.reason()).isEqualTo("trial failed");
+        });
+        assertThat(events).as("not re-admitted").doesNotContain("readmitted a:1");
+        Balancer alwaysA = new Balancer() {
+            @Override
+            public <S extends Candidate> S pick(List<S> candidates) {
+                return candidates.stream().filter(x -> x.server().toString().equals("a:1")).findFirst().orElseThrow();
+            }
+        };
+        assertThat(picker(registry, alwaysA).pick(null, 0)).as("c while a's try is not due").isSameAs(c);
+        clock.advance(Duration.ofSeconds(1)); // base-time after its failed trial: its try
+        assertThat(picker(registry, alwaysA).pick(null, 0)).isSameAs(a);
+        assertThat(a.ownsTrial()).as("a try of an active server, no permit").isFalse();
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(registry.expire(b)).isZero();
+        b.tryStartTrial();
+        registry.trialSucceeded(b);
+        fail(registry, a, 1); // room again: its next failure ejects it, for longer than the first time
+        assertThat(a.state()).isEqualTo(ServerState.EJECTED);
+        assertThat(Duration.ofNanos(a.ejectedUntilNanos - clock.nanoTime())).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void withBackgroundTrialsAProbingServerIsOfferedToNoBorrower() {
+        ServerRegistry registry = registry(false, 1, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(registry.expire(a)).isZero();
+        assertThat(a.state()).isEqualTo(ServerState.PROBING);
+        assertThat(registry.usable()).containsExactly(b);
+        assertThat(members.lends(a)).isFalse();
+        assertThat(a.ownsTrial()).isFalse();
+        Balancer first = new Balancer() {
+            @Override
+            public <S extends Candidate> S pick(List<S> candidates) {
+                return candidates.get(0);
+            }
+        };
+        assertThat(picker(registry, first).pick(new ServerEntry[] {b}, 1)).as("b tried already: still not a").isSameAs(b);
+        assertThat(a.tryStartTrial()).as("the permit is the housekeeper's to take").isTrue();
+        registry.trialSucceeded(a, ServerStateChange.Origin.PROBE);
+        assertThat(registry.usable()).containsExactly(a, b);
     }
 
     @Test

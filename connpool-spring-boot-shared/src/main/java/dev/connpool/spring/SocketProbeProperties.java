@@ -8,8 +8,10 @@ package dev.connpool.spring;
 public class SocketProbeProperties {
 
     /**
-     * What a probe sends, its line end included (such as "PING\r\n"); unset: a probe only checks the new
-     * connection is open, and a hung server that accepts connections is let back in.
+     * What a probe sends, its line end included (such as "PING\r\n"); set, the pool's own trial alone re-admits an
+     * ejected server and no caller is given one on trial; unset: a probe only checks the new connection is open,
+     * so a caller's call is the trial (a hung server costs that call the read timeout, once per ejection; with no
+     * call within ejection.base-time the pool re-admits it on a connect).
      */
     private String request;
 

@@ -47,6 +47,16 @@ final class CountingFactory implements ConnectionFactory<SocketConnection> {
     }
 
     @Override
+    public boolean probe(ServerAddress server, SocketConnection connection) throws Exception {
+        return delegate.probe(server, connection);
+    }
+
+    @Override
+    public boolean probeIsRoundTrip() {
+        return delegate.probeIsRoundTrip(); // a wrapper says what its delegate's probe is
+    }
+
+    @Override
     public void destroy(ServerAddress server, SocketConnection connection) throws Exception {
         destroyed.incrementAndGet();
         delegate.destroy(server, connection);

@@ -26,15 +26,19 @@ import java.util.Map;
  * @param balancers   the balancers by the names {@link Balancer#named} takes
  * @param faults      the phases, in order
  * @param settings    builder settings for every pool, YAML key to value ({@link BuilderSettings})
+ * @param probe       whether the socket factory carries the line protocol's probe ({@code PING}, {@code PONG}), as a
+ *                    user's factory would (a Redis one {@code PING}s); {@code socket.probe.*} in the settings
+ *                    override it
  * @param runs        how often everything is run; the tables show the medians
  * @param out         where report.md goes
  */
 record FaultOptions(int servers, int threads, Duration readTimeout, Duration baseDelay, Duration warmup,
                     Duration measure, Duration lead, Duration hang, Duration flap, Duration watch,
-                    List<String> balancers, List<Fault> faults, Map<String, String> settings, int runs, Path out) {
+                    List<String> balancers, List<Fault> faults, Map<String, String> settings, boolean probe, int runs,
+                    Path out) {
 
     static final String USAGE = "usage: FaultBench [--balancers " + String.join(",", Balancer.NAMES) + "]"
-            + " [--phases " + String.join(",", Fault.keys()) + "] [--set key=value]... [--runs 1]"
+            + " [--phases " + String.join(",", Fault.keys()) + "] [--set key=value]... [--probe on|off] [--runs 1]"
             + " [--servers 3] [--threads 16] [--read-timeout 1s] [--base-delay 1ms] [--warmup 1s] [--measure 5s]"
             + " [--lead 1s] [--hang 4s] [--flap 2s] [--watch 4s] [--out connpool-benchmarks/target/fault]";
 
@@ -76,6 +80,7 @@ record FaultOptions(int servers, int threads, Duration readTimeout, Duration bas
         List<String> balancers = new ArrayList<>(Balancer.NAMES);
         List<Fault> faults = Arrays.asList(Fault.values());
         Map<String, String> settings = new LinkedHashMap<>();
+        boolean probe = true;
         Path out = Paths.get("connpool-benchmarks", "target", "fault");
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
@@ -96,6 +101,7 @@ record FaultOptions(int servers, int threads, Duration readTimeout, Duration bas
                     }
                     settings.put(value.substring(0, eq).strip(), value.substring(eq + 1).strip());
                 }
+                case "--probe" -> probe = onOff(option, value);
                 case "--runs" -> runs = integer(option, value);
                 case "--servers" -> servers = integer(option, value);
                 case "--threads" -> threads = integer(option, value);
@@ -112,13 +118,36 @@ record FaultOptions(int servers, int threads, Duration readTimeout, Duration bas
             }
         }
         return new FaultOptions(servers, threads, readTimeout, baseDelay, warmup, measure, lead, hang, flap, watch,
-                balancers, faults, settings, runs, out);
+                balancers, faults, settings, probe, runs, out);
     }
 
     /** The same options with a longer watch (to see a slow start to its end). */
     FaultOptions withWatch(Duration longer) {
         return new FaultOptions(servers, threads, readTimeout, baseDelay, warmup, measure, lead, hang, flap, longer,
-                balancers, faults, settings, runs, out);
+                balancers, faults, settings, probe, runs, out);
+    }
+
+    /**
+     * The socket factory's probe request and reply prefix: those of {@code socket.probe.*} in the settings, else the
+     * line protocol's ({@code --probe on}, the default), else none.
+     *
+     * @return request and reply, or null for no probe (a trial by lease, see {@code ConnectionFactory.probeIsRoundTrip})
+     */
+    String[] probeLine() {
+        String request = settings.get("socket.probe.request");
+        if (request != null) {
+            String reply = settings.get("socket.probe.reply");
+            return new String[] {request, reply == null ? "" : reply};
+        }
+        return probe ? new String[] {"PING\n", "PONG"} : null;
+    }
+
+    private static boolean onOff(String option, String value) {
+        return switch (value.strip()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(option + " takes on or off, got '" + value + "'");
+        };
     }
 
     private static int integer(String option, String value) {

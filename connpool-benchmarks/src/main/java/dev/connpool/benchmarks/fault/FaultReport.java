@@ -38,14 +38,22 @@ final class FaultReport {
         line("- JDK: %s %s", System.getProperty("java.vm.name"), System.getProperty("java.vm.version"));
         line("- command: `%s`", command);
         line("- %d loopback servers at %s a request (server 0 is the faulty one; 0 and 1 in two-down), %d caller "
-                        + "threads of `execute()`, `SocketConnectionFactory` with read timeout %s, default pool settings%s",
-                o.servers(), Fault.millis(o.baseDelay()), o.threads(), Fault.seconds(o.readTimeout()),
+                        + "threads of `execute()`, `SocketConnectionFactory` with read timeout %s and %s, default pool "
+                        + "settings%s",
+                o.servers(), Fault.millis(o.baseDelay()), o.threads(), Fault.seconds(o.readTimeout()), probe(o),
                 o.settings().isEmpty() ? "" : " but " + new TreeMap<>(o.settings()));
         line("- each phase: %s warm-up, then %s measured (a hang or the flapping starts %s in; the hang phase lasts "
                         + "until its server has been watched %s after it answers again); %d run(s), medians shown",
                 Fault.seconds(o.warmup()), Fault.seconds(o.measure()), Fault.seconds(o.lead()), Fault.seconds(o.watch()),
                 o.runs());
         line("");
+    }
+
+    /** The factory's probe as the header tells it: a round trip re-admits servers, else a borrower's lease does. */
+    private static String probe(FaultOptions o) {
+        String[] line = o.probeLine();
+        return line == null ? "no probe (`--probe off`: a trial by lease)"
+                : "the probe `" + line[0].strip() + "` → `" + line[1] + "` (trials in the background)";
     }
 
     /** One balancer's table and its targets. */

@@ -25,7 +25,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Runs one phase with one balancer: resets the servers and puts the steady fault in place, builds a pool on
- * default settings (but for the balancer and the {@code --set} ones) over the counting socket factory, has the
+ * default settings (but for the balancer and the {@code --set} ones) over the counting socket factory (with the
+ * line protocol's {@code PING} probe unless {@code --probe off}), has the
  * callers call {@code execute()} through the warm-up and the measurement while the fault takes its course, and
  * closes the pool. A new pool per phase, so no phase inherits another's ejections.
  */
@@ -50,10 +51,11 @@ final class PhaseRunner {
         fault.before(servers, options);
         Map<String, String> poolSettings = new LinkedHashMap<>(options.settings());
         SocketConnectionFactory.Builder socket = SocketConnectionFactory.builder().readTimeout(options.readTimeout());
-        String probeRequest = poolSettings.remove("socket.probe.request"); // the factory's, as the starter's keys say
-        String probeReply = poolSettings.remove("socket.probe.reply");
-        if (probeRequest != null) {
-            socket.probe(probeRequest, probeReply == null ? "" : probeReply);
+        poolSettings.remove("socket.probe.request"); // the factory's, as the starter's keys say
+        poolSettings.remove("socket.probe.reply");
+        String[] probe = options.probeLine();
+        if (probe != null) {
+            socket.probe(probe[0], probe[1]);
         }
         CountingFactory factory = new CountingFactory(socket.build());
         AtomicReference<PhaseRecorder> listening = new AtomicReference<>();

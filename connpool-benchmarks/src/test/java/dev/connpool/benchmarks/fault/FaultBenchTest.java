@@ -77,6 +77,16 @@ class FaultBenchTest {
     }
 
     @Test
+    void theFactoryCarriesTheLineProtocolsProbeUnlessToldNot() {
+        assertThat(FaultOptions.parse(new String[0]).probeLine()).containsExactly("PING\n", "PONG");
+        assertThat(FaultOptions.parse(new String[] {"--probe", "off"}).probeLine()).isNull();
+        assertThat(FaultOptions.parse(new String[] {"--probe", "off", "--set", "socket.probe.request=HI",
+            "--set", "socket.probe.reply=HO"}).probeLine()).as("socket.probe.* wins").containsExactly("HI", "HO");
+        assertThatThrownBy(() -> FaultOptions.parse(new String[] {"--probe", "yes"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--probe takes on or off");
+    }
+
+    @Test
     void settingsReachTheBuilderByTheirYamlKey() {
         assertThat(BuilderSettings.candidateNames("retry.backoff.min")).containsExactly("retryBackoffMin", "backoffMin");
         assertThat(BuilderSettings.candidateNames("slow-start.window")).containsExactly("slowStartWindow");
