@@ -100,6 +100,21 @@ public final class RedisConnectionFactory implements ConnectionFactory<Jedis> {
         return connection.isConnected() && !connection.isBroken();
     }
 
+    /**
+     * The re-admission trial's and the health probe's check: {@code PING} answered with {@code PONG}, a round
+     * trip that a hung server (one that accepts connections and answers nothing) fails by the read timeout.
+     */
+    @Override
+    public boolean probe(ServerAddress server, Jedis connection) {
+        return "PONG".equals(connection.ping());
+    }
+
+    /** {@link #probe} is a round trip: the pool's own trial, never a caller's call, re-admits an ejected server. */
+    @Override
+    public boolean probeIsRoundTrip() {
+        return true;
+    }
+
     @Override
     public void destroy(ServerAddress server, Jedis connection) {
         connection.close();
