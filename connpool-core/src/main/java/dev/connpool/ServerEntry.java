@@ -224,7 +224,15 @@ final class ServerEntry implements Balancer.Candidate {
         return state;
     }
 
+    /**
+     * Sets its state (under the registry's lock). A server put on trial ({@code PROBING}) has its latency
+     * estimate forgotten: its penalties say nothing of whether it serves now, and least-latency must offer it
+     * its trial as an unmeasured server (else a borrower never takes the trial, which trials by lease need).
+     */
     void state(ServerState newState) {
+        if (newState == ServerState.PROBING && latency != null) {
+            latency.reset();
+        }
         this.state = newState;
     }
 
