@@ -53,6 +53,16 @@ final class CountingJedisFactory implements ConnectionFactory<Jedis> {
     }
 
     @Override
+    public boolean probe(ServerAddress server, Jedis connection) {
+        return redis.probe(server, connection);
+    }
+
+    @Override
+    public boolean probeIsRoundTrip() {
+        return redis.probeIsRoundTrip();
+    }
+
+    @Override
     public void destroy(ServerAddress server, Jedis connection) {
         if (!open.remove(connection)) {
             mistakes.add("destroy of a connection to " + server + " that is not open: " + connection);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.connpool.FailureKind;
 import dev.connpool.NoServerAvailableException;
 import dev.connpool.ServerAddress;
+import dev.connpool.ServerState;
 import dev.connpool.ServerStateChange;
 import dev.connpool.ServerStats;
 import java.io.IOException;
@@ -181,6 +182,10 @@ class JedisFaultTest {
                 .isLessThanOrEqualTo(JedisFaultRun.READ_TIMEOUT.toMillis() + 200);
         assertThat(run.load.failedCalls()).as("failed calls: none of execute, pinned ones only to " + victim)
                 .allMatch(f -> f.pinned() && f.target().equals(victim));
+        // the factory's probe is a PING round trip: a frozen redis is re-admitted by the pool's own trial only
+        assertThat(run.stats(victim).history()).as("state changes of " + victim)
+                .filteredOn(c -> c.to() == ServerState.ACTIVE && c.from() != null)
+                .isNotEmpty().allSatisfy(c -> assertThat(c.origin()).as(c.toString()).isEqualTo(ServerStateChange.Origin.PROBE));
     }
 
     @Test
