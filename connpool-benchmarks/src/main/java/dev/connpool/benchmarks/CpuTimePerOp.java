@@ -10,6 +10,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code borrow()} + {@code close()} on 3 servers x 8 warm in-memory connections, one thread, timed in the
@@ -49,8 +50,9 @@ public final class CpuTimePerOp {
      * Runs the measurement and prints one line.
      *
      * @param args none
+     * @throws InterruptedException when interrupted while waiting for the threads of a round
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         ConnectionFactory<Object> factory = new ConnectionFactory<>() {
             @Override
             public Object create(ServerAddress server) {
@@ -74,6 +76,11 @@ public final class CpuTimePerOp {
                 }
                 held.forEach(Lease::close);
             }
+            int threads = Integer.getInteger("threads", 1);
+            if (threads > 1) {
+                report(threads, threaded(pool, threads));
+                return;
+            }
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             double[] nanosPerOp = new double[ROUNDS];
             int sink = 0;
@@ -91,11 +98,50 @@ public final class CpuTimePerOp {
                     nanosPerOp[round - WARMUP_ROUNDS] = (double) spent / OPS;
                 }
             }
-            Arrays.sort(nanosPerOp);
-            System.out.printf("borrow()+close() CPU ns/op: median %.1f (min %.1f, max %.1f)%s%n",
-                    nanosPerOp[ROUNDS / 2], nanosPerOp[0], nanosPerOp[ROUNDS - 1], sink < 0 ? "" : "");
+            if (sink < 0) {
+                System.out.println(sink);
+            }
+            report(1, nanosPerOp);
         } finally {
             pool.close();
         }
+    }
+
+    private static void report(int threads, double[] nanosPerOp) {
+        Arrays.sort(nanosPerOp);
+        System.out.printf("borrow()+close() CPU ns/op%s: median %.1f (min %.1f, max %.1f)%n",
+                threads == 1 ? "" : " (" + threads + " threads, all their CPU time)",
+                nanosPerOp[ROUNDS / 2], nanosPerOp[0], nanosPerOp[ROUNDS - 1]);
+    }
+
+    /**
+     * The rounds with {@code threads} threads ({@code -Dthreads=8}), each doing its share of a round's ops: the
+     * CPU time of all of them per op, waiting for a connection and contention on shared state included.
+     */
+    private static double[] threaded(MultiPool<Object> pool, int threads) throws InterruptedException {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        int perThread = OPS / threads;
+        double[] nanosPerOp = new double[ROUNDS];
+        for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+            AtomicLong cpu = new AtomicLong();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(new Thread(() -> {
+                    long start = mx.getCurrentThreadCpuTime();
+                    for (int i = 0; i < perThread; i++) {
+                        pool.borrow().close();
+                    }
+                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - start);
+                }));
+            }
+            workers.forEach(Thread::start);
+            for (Thread w : workers) {
+                w.join();
+            }
+            if (round >= WARMUP_ROUNDS) {
+                nanosPerOp[round - WARMUP_ROUNDS] = (double) cpu.get() / ((long) perThread * threads);
+            }
+        }
+        return nanosPerOp;
     }
 }
