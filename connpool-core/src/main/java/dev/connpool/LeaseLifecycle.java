@@ -64,7 +64,9 @@ final class LeaseLifecycle<C> {
         if (id == PooledConnection.NO_OWNER) {
             id = ++pooled.timesLeased;
         }
-        boolean timeIt = timed && (LatencyEstimate.timed(id) || pooled.entry.latency.sampleWanted());
+        // '|', not '||': no branch of its own for a sample asked for, whose first one, late in a run, deoptimises
+        // the compiled borrow (see docs/benchmarks.md)
+        boolean timeIt = timed && (LatencyEstimate.timed(id) | pooled.entry.latency.sampleWanted());
         if (timed) {
             pooled.latencyTimed = timeIt;
         }
