@@ -21,7 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       picks it only once its failures' penalty has decayed below the others' cost, see {@link LatencyEstimate}:
  *       later than base-time when {@code least-latency.decay} is long).</li>
  * </ul>
- * When no server fails, what the second check costs a pick is one volatile read of the picked server's
+ * A pick of a <b>full</b> server (max-active leases out, so its borrow would wait) gets one more draw, taken when
+ * it has room ({@link #roomier}). When no server fails, what the second check costs a pick is one volatile read of the picked server's
  * failures; the clock is read only for a failing one. With trials by lease, a {@code PROBING} server is failing
  * too until its trial passes (its failures are cleared then): one whose ejection just ended failed at least
  * base-time ago, so its try is due at once and the pick that claims it takes the trial permit. One whose trial
@@ -40,9 +41,11 @@ final class ServerPicker {
     private final int failureLimit;
     /** {@code ejection.base-time}: how long a failing server waits, after its last failure, for a try. */
     private final long failingWaitNanos;
+    /** {@code max-active}: a server with that many leases out is full, and a borrow of it would wait. */
+    private final int maxActive;
 
     ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
-                 EjectionSettings ejection, NanoClock clock) {
+                 EjectionSettings ejection, int maxActive, NanoClock clock) {
         this.members = members;
         this.balancer = balancer;
         this.errors = errors;
@@ -50,6 +53,7 @@ final class ServerPicker {
         this.clock = clock;
         this.failureLimit = ejection.consecutiveFailures();
         this.failingWaitNanos = ejection.baseTime().toNanos();
+        this.maxActive = maxActive;
     }
 
     /**
@@ -72,6 +76,9 @@ final class ServerPicker {
         }
         if (!stands(first)) {
             first = pickAgain(candidates, first);
+        }
+        if (first.activeConnections() >= maxActive && n > 1) { // full: its borrow would wait for a connection
+            first = roomier(candidates, first);
         }
         if (!contains(tried, triedCount, first) && admit(first)) {
             return first;
@@ -156,6 +163,18 @@ final class ServerPicker {
             }
         }
         return rampingOne != null ? rampingOne : first;
+    }
+
+    /**
+     * The balancer's pick is full (max-active leases out): the balancer picks once more, and that pick is taken
+     * when it has room and stands; else the full one, and the borrow waits its turn there. Power of two choices
+     * sees two servers only: a full fast one and a slow one, while the other fast one has room, is the case
+     * this is for (a latency-aware pick keeps the fast one and its caller waits; round-robin and random walk into
+     * full servers blindly).
+     */
+    private ServerEntry roomier(List<ServerEntry> candidates, ServerEntry full) {
+        ServerEntry again = balancer.pick(candidates);
+        return again != null && again != full && again.activeConnections() < maxActive && stands(again) ? again : full;
     }
 
     /** Whether a borrow may use the server now (see {@link ServerMembers#lends}): its trial permit, if it takes one, is this thread's. */
