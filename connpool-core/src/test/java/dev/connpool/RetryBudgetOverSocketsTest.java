@@ -6,10 +6,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,32 +64,7 @@ class RetryBudgetOverSocketsTest {
 
     /** Runs the calls; returns the failures the callers saw. */
     private List<Throwable> load() throws Exception {
-        ExecutorService threads = Executors.newFixedThreadPool(THREADS);
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger answered = new AtomicInteger();
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                done.add(threads.submit(() -> {
-                    for (int i = 0; i < CALLS_PER_THREAD; i++) {
-                        try {
-                            String answer = pool.execute(c -> Lines.roundTrip(c, "PING"));
-                            assertThat(answer).isEqualTo("PONG");
-                            answered.incrementAndGet();
-                        } catch (PoolException e) {
-                            failures.add(e);
-                        }
-                    }
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-        assertThat(answered.get() + failures.size()).isEqualTo(THREADS * CALLS_PER_THREAD);
-        return failures;
+        return PingLoad.run(pool, THREADS, CALLS_PER_THREAD);
     }
 
     @Test
