@@ -114,7 +114,7 @@ public interface Balancer {
      * balancers weigh them, damped so that noise moves no traffic: latencies within 2x (or 50 us) of each other
      * count as equal and then fewer leases win, as with {@link #leastActive()}; outside that band the faster
      * server wins unless its cost is more than twice the other's. The latency is the time from borrow to close
-     * of its leases (for {@code execute}, the work), one lease in 32 per connection timed, after a median-of-three
+     * of its leases (for {@code execute}, the work), one lease in 64 per connection timed, after a median-of-three
      * filter; it decays over {@code least-latency.decay} (see {@link MultiPool.Builder#leastLatencyDecay}). A
      * charged failure (a failed connect, an invalidated lease, a {@link FailureKind#SERVER} failure) counts as a
      * latency of at least twice the server's estimate, so quick error replies do not draw traffic.

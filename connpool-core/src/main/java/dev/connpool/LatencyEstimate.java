@@ -59,10 +59,10 @@ final class LatencyEstimate {
     /** The most a penalty makes the estimate (penalties double it): one minute. */
     static final long MAX_ESTIMATE_NANOS = 60_000_000_000L;
     /**
-     * One lease in {@code SAMPLE_MASK + 1} of each connection is timed (its first, then every 32nd): two
+     * One lease in {@code SAMPLE_MASK + 1} of each connection is timed (its first, then every 64th): two
      * clock reads per timed lease, none for the others. Failures are always counted.
      */
-    static final int SAMPLE_MASK = 31;
+    static final int SAMPLE_MASK = 63;
     /** Below this fraction of the decay since the last sample, e^-x is taken as 1 - x (off by x^2/2 at most). */
     private static final double LINEAR_BELOW = 1.0 / 64;
     /**
@@ -204,22 +204,21 @@ final class LatencyEstimate {
         return stampNanos;
     }
 
-    /** The estimate as of {@code reference} (a later stamp): halved per half-life it trails by. */
+    /** The estimate as of {@code reference} (a later stamp): halved per half-life it trails by; 0 while unmeasured. */
     long nanosAsOf(long reference) {
-        return decayed(estimateNanos, stampNanos, reference);
+        long estimate = estimateNanos;
+        return estimate == 0 ? 0 : decayed(estimate, stampNanos, reference);
     }
 
     /**
-     * {@code estimate}, last sampled at {@code stamp}, as of {@code reference}: halved per half-life it trails
-     * by (the balancer reads the two fields once and passes them).
+     * {@code estimate} (a measured one, not 0), last sampled at {@code stamp}, as of {@code reference} (a later
+     * stamp): halved per half-life it trails by, 1 at least (the balancer reads the two fields once and passes
+     * them). Without a branch: an estimate turns stale a while into a run, and a branch first taken then would
+     * throw away the compiled borrow that holds it (see docs/benchmarks.md).
      */
     long decayed(long estimate, long stamp, long reference) {
-        long behind = reference - stamp;
-        if (estimate == 0 || behind < halfLifeNanos) {
-            return estimate;
-        }
-        long halvings = (long) (behind * perHalfLifeNanos);
-        return halvings >= 63 ? 0 : Math.max(1, estimate >>> halvings);
+        long halvings = (long) (Math.max(0, reference - stamp) * perHalfLifeNanos); // 0 while less than a half-life behind
+        return Math.max(1, estimate >>> Math.min(63, halvings));
     }
 
     private void set(long estimate, long now) {

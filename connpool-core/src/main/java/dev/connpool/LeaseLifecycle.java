@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * lease is uncounted only once its connection is back in the pool or destroyed, so {@code close()} never
  * returns while a returning connection is still open.
  *
- * <p><b>Latency.</b> With the least-latency balancer, one lease in 32 of each connection (and the next
+ * <p><b>Latency.</b> With the least-latency balancer, one lease in 64 of each connection (and the next
  * lease of a server picked on a stale estimate) is timed from
  * its start here to its end ({@link LatencyEstimate}): a normal return is a sample, an invalidation or a
  * discard may only raise the estimate. With any other balancer no clock is read.
@@ -75,7 +75,7 @@ final class LeaseLifecycle<C> {
             pooled.borrowTrace = new LeakTrace(errors.pool(), pooled.entry.address);
             pooled.leakReported = false;
         } else if (timeIt) {
-            pooled.leasedAtNanos = clock.nanoTime(); // one lease in 32 is timed (or one asked for), for the balancer
+            pooled.leasedAtNanos = clock.nanoTime(); // one lease in 64 is timed (or one asked for), for the balancer
         }
         pooled.releaseOwner(id); // the lease reaches other threads only through a hand-off of their own
         ServerEntry entry = pooled.entry;

@@ -17,7 +17,9 @@ package dev.connpool;
  * has, so a newcomer gets one lease, then its measure. An estimate goes stale (see {@link LatencyEstimate})
  * only while the server has no lease out: leases out and no sample means they are taking long (a hung server
  * holds all its connections and answers nothing), not that nobody asked; a pick made on a stale estimate asks
- * for that server's next lease to be timed.
+ * for that server's next lease to be timed. Staleness is looked at only for two servers not equal by their
+ * raw estimates: decay only lowers the staler one, so two equal ones stay equal, and the pick between them
+ * (the common case) reads two estimates and no stamp.
  *
  * <p>The latencies are the pool's, kept in its servers' entries; a candidate that is not one of them (a
  * test's, a user calling {@code pick} with candidates of its own) is judged by its leases alone.
@@ -45,15 +47,22 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         int activeA = a.activeConnections();
         int activeB = b.activeConnections();
         if (a instanceof ServerEntry ea && b instanceof ServerEntry eb && ea.latency != null && eb.latency != null) {
-            return byLatency(a, b, ea.latency, eb.latency, activeA, activeB);
+            LatencyEstimate la = ea.latency;
+            LatencyEstimate lb = eb.latency;
+            long rawA = la.nanos();
+            long rawB = lb.nanos();
+            // the common case, decided here on the raw estimates alone; the rest (a server not measured yet, or
+            // one faster than the other) in a method of its own, which keeps this one small enough to inline
+            if (rawA == 0 || rawB == 0 || !equallyFast(rawA, rawB)) {
+                return unequal(a, b, la, lb, rawA, rawB, activeA, activeB);
+            }
         }
         return activeB < activeA ? b : a;
     }
 
-    private static <S extends Candidate> S byLatency(S a, S b, LatencyEstimate la, LatencyEstimate lb,
-                                                    int activeA, int activeB) {
-        long rawA = la.nanos();
-        long rawB = lb.nanos();
+    /** Two servers not equally fast by their raw estimates, or one of them not measured yet. */
+    private static <S extends Candidate> S unequal(S a, S b, LatencyEstimate la, LatencyEstimate lb,
+                                                  long rawA, long rawB, int activeA, int activeB) {
         if (rawA == 0 || rawB == 0) { // not measured yet: one lease, then its measure
             if (rawA != rawB) {
                 return rawA == 0 ? (activeA == 0 ? a : b) : (activeB == 0 ? b : a);
@@ -65,7 +74,7 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         long reference = Math.max(stampA, stampB);
         long nanosA = activeA == 0 ? la.decayed(rawA, stampA, reference) : rawA; // leases out: not stale, busy
         long nanosB = activeB == 0 ? lb.decayed(rawB, stampB, reference) : rawB;
-        if (Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND) { // equally fast: fewer leases wins
+        if (equallyFast(nanosA, nanosB)) { // equally fast once the staler one decayed: fewer leases wins
             return activeB < activeA ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
         }
         boolean aFaster = nanosA < nanosB;
@@ -75,6 +84,16 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
             return costA > costB * BAND ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
         }
         return costB > costA * BAND ? wanted(a, la, nanosA, rawA) : wanted(b, lb, nanosB, rawB);
+    }
+
+    /**
+     * Whether two latencies count as equal: less than {@link #FLOOR_NANOS} apart, or within {@link #BAND}x of each
+     * other. Decided first on the raw estimates, before any staleness: decay only lowers the staler of the two,
+     * and only while it has no lease out, so a server equal to the other already loses nothing by being judged on
+     * its leases (it has none, the fewest there are); its stale estimate is replaced when it next is timed.
+     */
+    private static boolean equallyFast(long nanosA, long nanosB) {
+        return Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND;
     }
 
     /** The pick; when it was made on a stale estimate, that server's next lease is timed. */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * The least-latency balancer's shares, on a simulated clock: 16 callers in a closed loop over three servers
  * (each caller picks, holds the server for its latency, gives it back, picks again), latencies and failures
  * as each test sets them, the estimates fed as {@link LeaseLifecycle} and {@link ServerRegistry} feed them
- * (one lease in 32 of each server timed, and those a stale pick asks for; every failure penalised). No socket and no sleep: the balancer sees only the
+ * (one lease in 64 of each connection timed, and those a stale pick asks for; every failure penalised). No socket and no sleep: the balancer sees only the
  * entries' leases and estimates, and the clock is the simulation's.
  */
 class LeastLatencyBalancerTest {
@@ -189,9 +189,9 @@ class LeastLatencyBalancerTest {
     @Test
     void aPickMadeOnAStaleEstimateAsksForASampleThatOneLeaseGives() {
         ServerEntry fresh = entry("fresh", MS);
-        ServerEntry stale = entry("stale", 2 * MS);
+        ServerEntry stale = entry("stale", 4 * MS); // out of the band: 4x slower when last measured
         long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
-        fresh.latency.sample(MS, 4 * halfLife); // the stale one trails by four half-lives: 2 ms counts as 0.125
+        fresh.latency.sample(MS, 4 * halfLife); // the stale one trails by four half-lives: 4 ms counts as 0.25
         fresh.addLeased(1);
         assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
         assertThat(stale.latency.sampleWanted()).isTrue();
@@ -203,10 +203,10 @@ class LeastLatencyBalancerTest {
 
     @Test
     void aServerWithLeasesOutIsNotStaleItIsBusyAndIsNotPickedOnADecayedEstimate() {
-        ServerEntry fast = entry("fast", 2 * MS);
-        ServerEntry hung = entry("hung", MS);
+        ServerEntry fast = entry("fast", MS);
+        ServerEntry hung = entry("hung", 4 * MS);
         long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
-        fast.latency.sample(2 * MS, 4 * halfLife); // hung has answered nothing for four steps
+        fast.latency.sample(MS, 4 * halfLife); // hung has answered nothing for four steps: 4 ms would count as 0.25
         fast.addLeased(4);
         hung.addLeased(8); // every connection held by a call that never returns
         for (int i = 0; i < 50; i++) {
@@ -216,6 +216,32 @@ class LeastLatencyBalancerTest {
         hung.addLeased(-8); // its calls ended: nobody asked it since, so its estimate is stale now
         assertThat(Balancer.leastLatency().pick(List.of(fast, hung))).isSameAs(hung);
         assertThat(hung.latency.sampleWanted()).isTrue();
+    }
+
+    @Test
+    void serversEqualByTheirRawEstimatesAreJudgedByTheirLeasesWhateverTheirAge() {
+        ServerEntry fresh = entry("fresh", MS);
+        ServerEntry stale = entry("stale", LeastLatencyBalancer.BAND * MS); // within the band: equally fast
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
+        fresh.latency.sample(MS, 4 * halfLife);
+        stale.addLeased(1);
+        assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(fresh);
+        stale.addLeased(-1);
+        fresh.addLeased(1);
+        assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
+        assertThat(stale.latency.sampleWanted()).as("no sample asked: equal already, it is picked as often as its leases allow").isFalse();
+    }
+
+    @Test
+    void aStaleEstimateDecaysByHalfPerHalfLifeWithoutABranchAndNeverToZero() {
+        LatencyEstimate estimate = new LatencyEstimate(DECAY);
+        long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
+        estimate.sample(64 * MS, 0);
+        assertThat(estimate.decayed(64 * MS, 0, halfLife - 1)).isEqualTo(64 * MS);
+        assertThat(estimate.decayed(64 * MS, 0, halfLife)).isEqualTo(32 * MS);
+        assertThat(estimate.decayed(64 * MS, 0, 5 * halfLife + 1)).isEqualTo(2 * MS);
+        assertThat(estimate.decayed(64 * MS, 0, 1000 * halfLife)).isEqualTo(1);
+        assertThat(estimate.decayed(64 * MS, 10, 0)).as("a reference older than the stamp: no decay").isEqualTo(64 * MS);
     }
 
     private static ServerEntry entry(String host, long latency) {

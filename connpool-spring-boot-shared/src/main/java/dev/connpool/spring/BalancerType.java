@@ -16,7 +16,7 @@ public enum BalancerType {
     /**
      * least-latency: power of two choices over peak-EWMA latency x (leased connections + 1), decaying over
      * least-latency.decay, damped (latencies within 2x are equal, fewer leases then win). Sends almost nothing
-     * to a server much slower than the others, not only less to a busier one; times one lease in 32. The
+     * to a server much slower than the others, not only less to a busier one; times one lease in 64. The
      * default.
      */
     LEAST_LATENCY,
