@@ -30,7 +30,7 @@ import java.lang.invoke.VarHandle;
  * halved for each {@link #STALE_STEPS}th of the decay window it trails by; a slow server is thus tried
  * again now and then (a 10x slower one a few times a second at the default 2 s: one lease in thousands
  * under load), and comes back into favour if it recovered. No clock is read for that. A pick made on a
- * stale estimate asks for a sample ({@link #wantSample()}): the next lease of that server is timed whatever
+ * stale estimate asks for a sample ({@link ServerEntry#wantLatencySample()}): the next lease of that server is timed whatever
  * its turn, and a sample that finds the estimate stale replaces it, history and all: one lease, not
  * eight, tells whether the server recovered.
  *
@@ -90,12 +90,6 @@ final class LatencyEstimate {
     /** The last two samples, raw: the median filter's history. */
     private long previous;
     private long beforePrevious;
-    /**
-     * Set by a pick made on a stale estimate, cleared by the next sample: the server's next lease is timed.
-     * Plain: a lost or late write costs one lease timed more or less.
-     */
-    private boolean sampleWanted;
-
     LatencyEstimate(long decayNanos) {
         this(decayNanos, Integer.MAX_VALUE);
     }
@@ -113,21 +107,8 @@ final class LatencyEstimate {
         return (leaseId & SAMPLE_MASK) == 1;
     }
 
-    /** Asks for the server's next lease to be timed (a pick was made on a stale estimate). */
-    void wantSample() {
-        if (!sampleWanted) {
-            sampleWanted = true;
-        }
-    }
-
-    /** Whether a lease starting now should be timed although it is not its turn. */
-    boolean sampleWanted() {
-        return sampleWanted;
-    }
-
     /** A lease of {@code nanos} ended normally at {@code now}. */
     void sample(long nanos, long now) {
-        sampleWanted = false;
         long raw = Math.max(0, nanos);
         long stamp = stampNanos;
         long estimate = estimateNanos;
@@ -179,19 +160,24 @@ final class LatencyEstimate {
      * A success ended a streak of {@code streak} charged failures: after a streak that made the server
      * failing, its penalties say nothing about it now, and it is measured afresh, as a re-admitted one is
      * (else the doubled penalties of a server that hung would keep it out long after it answers again).
+     * Returns whether it was forgotten (the caller then asks for a sample).
      */
-    void recovered(int streak) {
+    boolean recovered(int streak) {
         if (streak >= failingStreak) {
             reset();
+            return true;
         }
+        return false;
     }
 
-    /** Forgets every sample (a server re-admitted after an ejection starts over); its next lease is timed. */
+    /**
+     * Forgets every sample (a server re-admitted after an ejection starts over); the caller asks for its next
+     * lease to be timed ({@link ServerEntry#forgetLatency()}).
+     */
     void reset() {
         estimateNanos = 0;
         previous = 0;
         beforePrevious = 0;
-        sampleWanted = true;
     }
 
     /** The estimate in nanoseconds; 0 while nothing was measured. */

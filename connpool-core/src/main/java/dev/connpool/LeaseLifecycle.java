@@ -66,7 +66,7 @@ final class LeaseLifecycle<C> {
         }
         // '|', not '||': no branch of its own for a sample asked for, whose first one, late in a run, deoptimises
         // the compiled borrow (see docs/benchmarks.md)
-        boolean timeIt = timed && (LatencyEstimate.timed(id) | pooled.entry.latency.sampleWanted());
+        boolean timeIt = timed && (LatencyEstimate.timed(id) | pooled.entry.latencySampleWanted());
         if (timed) {
             pooled.latencyTimed = timeIt;
         }
@@ -100,7 +100,7 @@ final class LeaseLifecycle<C> {
         entry.recordSuccess();
         if (timed && pooled.latencyTimed) {
             long now = clock.nanoTime();
-            entry.latency.sample(now - pooled.leasedAtNanos, now);
+            entry.latencySample(now - pooled.leasedAtNanos, now);
         }
         long epoch = entry.useEpoch();
         if (pooled.goodEpoch != epoch) {

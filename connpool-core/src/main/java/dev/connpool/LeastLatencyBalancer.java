@@ -54,14 +54,14 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
             // the common case, decided here on the raw estimates alone; the rest (a server not measured yet, or
             // one faster than the other) in a method of its own, which keeps this one small enough to inline
             if (rawA == 0 || rawB == 0 || !equallyFast(rawA, rawB)) {
-                return unequal(a, b, la, lb, rawA, rawB, activeA, activeB);
+                return unequal(a, b, ea, eb, rawA, rawB, activeA, activeB);
             }
         }
         return activeB < activeA ? b : a;
     }
 
     /** Two servers not equally fast by their raw estimates, or one of them not measured yet. */
-    private static <S extends Candidate> S unequal(S a, S b, LatencyEstimate la, LatencyEstimate lb,
+    private static <S extends Candidate> S unequal(S a, S b, ServerEntry ea, ServerEntry eb,
                                                   long rawA, long rawB, int activeA, int activeB) {
         if (rawA == 0 || rawB == 0) { // not measured yet: one lease, then its measure
             if (rawA != rawB) {
@@ -69,21 +69,23 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
             }
             return activeB < activeA ? b : a;
         }
+        LatencyEstimate la = ea.latency;
+        LatencyEstimate lb = eb.latency;
         long stampA = la.stamp();
         long stampB = lb.stamp();
         long reference = Math.max(stampA, stampB);
         long nanosA = activeA == 0 ? la.decayed(rawA, stampA, reference) : rawA; // leases out: not stale, busy
         long nanosB = activeB == 0 ? lb.decayed(rawB, stampB, reference) : rawB;
         if (equallyFast(nanosA, nanosB)) { // equally fast once the staler one decayed: fewer leases wins
-            return activeB < activeA ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
+            return activeB < activeA ? wanted(b, eb, nanosB, rawB) : wanted(a, ea, nanosA, rawA);
         }
         boolean aFaster = nanosA < nanosB;
         double costA = (double) nanosA * (activeA + 1);
         double costB = (double) nanosB * (activeB + 1);
         if (aFaster) {
-            return costA > costB * BAND ? wanted(b, lb, nanosB, rawB) : wanted(a, la, nanosA, rawA);
+            return costA > costB * BAND ? wanted(b, eb, nanosB, rawB) : wanted(a, ea, nanosA, rawA);
         }
-        return costB > costA * BAND ? wanted(a, la, nanosA, rawA) : wanted(b, lb, nanosB, rawB);
+        return costB > costA * BAND ? wanted(a, ea, nanosA, rawA) : wanted(b, eb, nanosB, rawB);
     }
 
     /**
@@ -97,9 +99,9 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
     }
 
     /** The pick; when it was made on a stale estimate, that server's next lease is timed. */
-    private static <S extends Candidate> S wanted(S pick, LatencyEstimate estimate, long decayed, long raw) {
+    private static <S extends Candidate> S wanted(S pick, ServerEntry entry, long decayed, long raw) {
         if (decayed != raw) {
-            estimate.wantSample();
+            entry.wantLatencySample();
         }
         return pick;
     }

@@ -410,7 +410,7 @@ final class ServerRegistry {
     private void activate(ServerEntry entry, ServerState from, Cause cause) {
         entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
         if (entry.latency != null) {
-            entry.latency.reset(); // measured afresh: what it was before its ejection says nothing now
+            entry.forgetLatency(); // measured afresh: what it was before its ejection says nothing now
         }
         entry.state(ServerState.ACTIVE);
         entry.resetFailures();

@@ -56,7 +56,7 @@ class LeastLatencyBalancerTest {
             e.addLeased(1);
             long took = Math.max(1, (long) (latency[i].applyAsLong(now) * (0.8 + 0.4 * jitter.nextDouble())));
             int id = ++leaseIds[i];
-            boolean timed = LatencyEstimate.timed(id) || e.latency.sampleWanted(); // as LeaseLifecycle decides
+            boolean timed = LatencyEstimate.timed(id) || e.latencySampleWanted(); // as LeaseLifecycle decides
             ends.add(new long[] {now + took, i, took, timed ? 1 : 0});
         }
 
@@ -70,7 +70,7 @@ class LeastLatencyBalancerTest {
                 if (failing[(int) end[1]]) {
                     e.latency.penalise(now);
                 } else if (end[3] == 1) {
-                    e.latency.sample(end[2], now);
+                    e.latencySample(end[2], now); // as LeaseLifecycle records it
                 }
                 start();
             }
@@ -194,10 +194,10 @@ class LeastLatencyBalancerTest {
         fresh.latency.sample(MS, 4 * halfLife); // the stale one trails by four half-lives: 4 ms counts as 0.25
         fresh.addLeased(1);
         assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
-        assertThat(stale.latency.sampleWanted()).isTrue();
-        assertThat(fresh.latency.sampleWanted()).isFalse();
-        stale.latency.sample(3 * MS, 4 * halfLife + 1);
-        assertThat(stale.latency.sampleWanted()).isFalse();
+        assertThat(stale.latencySampleWanted()).isTrue();
+        assertThat(fresh.latencySampleWanted()).isFalse();
+        stale.latencySample(3 * MS, 4 * halfLife + 1);
+        assertThat(stale.latencySampleWanted()).isFalse();
         assertThat(stale.latency.nanos()).as("a stale history is forgotten: the one sample counts").isEqualTo(3 * MS);
     }
 
@@ -212,10 +212,10 @@ class LeastLatencyBalancerTest {
         for (int i = 0; i < 50; i++) {
             assertThat(Balancer.leastLatency().pick(List.of(fast, hung))).isSameAs(fast);
         }
-        assertThat(hung.latency.sampleWanted()).isFalse();
+        assertThat(hung.latencySampleWanted()).isFalse();
         hung.addLeased(-8); // its calls ended: nobody asked it since, so its estimate is stale now
         assertThat(Balancer.leastLatency().pick(List.of(fast, hung))).isSameAs(hung);
-        assertThat(hung.latency.sampleWanted()).isTrue();
+        assertThat(hung.latencySampleWanted()).isTrue();
     }
 
     @Test
@@ -229,7 +229,7 @@ class LeastLatencyBalancerTest {
         stale.addLeased(-1);
         fresh.addLeased(1);
         assertThat(Balancer.leastLatency().pick(List.of(fresh, stale))).isSameAs(stale);
-        assertThat(stale.latency.sampleWanted()).as("no sample asked: equal already, it is picked as often as its leases allow").isFalse();
+        assertThat(stale.latencySampleWanted()).as("no sample asked: equal already, it is picked as often as its leases allow").isFalse();
     }
 
     @Test
