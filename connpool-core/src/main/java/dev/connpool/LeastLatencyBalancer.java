@@ -76,16 +76,25 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
         long reference = Math.max(stampA, stampB);
         long nanosA = activeA == 0 ? la.decayed(rawA, stampA, reference) : rawA; // leases out: not stale, busy
         long nanosB = activeB == 0 ? lb.decayed(rawB, stampB, reference) : rawB;
+        boolean pickA;
         if (equallyFast(nanosA, nanosB)) { // equally fast once the staler one decayed: fewer leases wins
-            return activeB < activeA ? wanted(b, eb, nanosB, rawB) : wanted(a, ea, nanosA, rawA);
+            pickA = activeA <= activeB;
+        } else { // the faster wins unless its cost is more than BAND x the other's
+            double costA = (double) nanosA * (activeA + 1);
+            double costB = (double) nanosB * (activeB + 1);
+            pickA = nanosA < nanosB ? costA <= costB * BAND : costB > costA * BAND;
         }
-        boolean aFaster = nanosA < nanosB;
-        double costA = (double) nanosA * (activeA + 1);
-        double costB = (double) nanosB * (activeB + 1);
-        if (aFaster) {
-            return costA > costB * BAND ? wanted(b, eb, nanosB, rawB) : wanted(a, ea, nanosA, rawA);
+        // a pick made on a stale estimate asks for that server's next lease to be timed
+        if (pickA) {
+            if (nanosA != rawA) {
+                ea.wantLatencySample();
+            }
+            return a;
         }
-        return costB > costA * BAND ? wanted(a, ea, nanosA, rawA) : wanted(b, eb, nanosB, rawB);
+        if (nanosB != rawB) {
+            eb.wantLatencySample();
+        }
+        return b;
     }
 
     /**
@@ -96,14 +105,6 @@ final class LeastLatencyBalancer extends TwoChoicesBalancer {
      */
     private static boolean equallyFast(long nanosA, long nanosB) {
         return Math.abs(nanosA - nanosB) <= FLOOR_NANOS || nanosA <= nanosB * BAND && nanosB <= nanosA * BAND;
-    }
-
-    /** The pick; when it was made on a stale estimate, that server's next lease is timed. */
-    private static <S extends Candidate> S wanted(S pick, ServerEntry entry, long decayed, long raw) {
-        if (decayed != raw) {
-            entry.wantLatencySample();
-        }
-        return pick;
     }
 
     @Override
