@@ -121,8 +121,8 @@ public interface Balancer {
      *
      * <p>The default. Trade-off: sends almost nothing to a server 10x slower than the others (least-active
      * sends it ~7%, which puts the pool's p99 at that server's latency), and equal servers keep equal shares;
-     * the price is two clock reads per timed lease, about 7 ns per borrow + return on a 2-core VM (see
-     * {@code docs/benchmarks.md}), where {@link #leastActive()} reads no clock.
+     * the price is two clock reads per timed lease and a comparison of two estimates per pick, about 3.5 ns per
+     * borrow + return on a 2-core VM (see {@code docs/benchmarks.md}), where {@link #leastActive()} reads no clock.
      *
      * @return the least-latency balancer
      */
