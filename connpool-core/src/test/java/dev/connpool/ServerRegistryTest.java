@@ -300,6 +300,46 @@ class ServerRegistryTest {
     }
 
     @Test
+    void withBackgroundTrialsAProbingServerIsOutForTheNeverAllRuleAndTheCap() {
+        ServerRegistry registry = registry(false, 1, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        registry.expire(a);
+        assertThat(a.state()).isEqualTo(ServerState.PROBING); // the housekeeper's to try: no borrower gets it
+        fail(registry, b, 1);
+        assertThat(b.state()).as("the only server a borrower may use is not ejected").isEqualTo(ServerState.ACTIVE);
+        assertThat(registry.usable()).containsExactly(b);
+
+        ServerRegistry three = registry(false, 1, 50, "a:1", "b:1", "c:1"); // 50% of 3: one out at most
+        ServerEntry a3 = entry(three, "a:1");
+        fail(three, a3, 1);
+        clock.advance(Duration.ofSeconds(1));
+        three.expire(a3);
+        assertThat(a3.state()).isEqualTo(ServerState.PROBING);
+        fail(three, entry(three, "b:1"), 1);
+        assertThat(entry(three, "b:1").state()).as("a probing server counts against the cap").isEqualTo(ServerState.ACTIVE);
+        assertThat(a3.tryStartTrial()).isTrue();
+        three.failed(a3, new IOException("no answer"), true, ServerStateChange.Origin.PROBE); // out again: no more room than it had
+        assertThat(a3.state()).isEqualTo(ServerState.EJECTED);
+    }
+
+    @Test
+    void withTrialsByLeaseAProbingServerIsUsableSoTheOtherMayBeEjected() {
+        ServerRegistry registry = registry(true, 1, 50, "a:1", "b:1");
+        ServerEntry a = entry(registry, "a:1");
+        ServerEntry b = entry(registry, "b:1");
+        fail(registry, a, 1);
+        clock.advance(Duration.ofSeconds(1));
+        registry.expire(a);
+        assertThat(a.state()).isEqualTo(ServerState.PROBING); // a borrower's lease is its trial
+        fail(registry, b, 1);
+        assertThat(b.state()).isEqualTo(ServerState.EJECTED);
+        assertThat(registry.usable()).containsExactly(a);
+    }
+
+    @Test
     void singleServerIsNeverEjected() {
         ServerRegistry registry = registry(1, 100, "a:1");
         fail(registry, entry(registry, "a:1"), 10);
