@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * them. It also registers each pool's {@code connpool.connections.acquire} timer and
  * {@code connpool.connections.timeout} counter (tag {@code pool}), so that they show before the first
  * borrow; the pool's {@link dev.connpool.PoolMetrics} records into them. And per pool the function counters
- * {@code connpool.retries}, {@code connpool.retry.budget.exhausted}, {@code connpool.hedges} and
- * {@code connpool.hedges.won} (tag {@code pool}), read from {@link MultiPool#retryStats()}.
+ * {@code connpool.retries}, {@code connpool.retry.budget.exhausted}, {@code connpool.hedges},
+ * {@code connpool.hedges.won} and {@code connpool.hedges.without.room} (tag {@code pool}), read from
+ * {@link MultiPool#retryStats()}.
  *
  * <p>The meters hold the pools weakly. Each gauge reads its server's live counters, in O(1) whatever the
  * number of servers ({@link MultiPool#stats(dev.connpool.ServerAddress)}): no snapshot, no cache, so a

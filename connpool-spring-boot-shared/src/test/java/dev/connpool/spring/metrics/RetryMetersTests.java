@@ -2,8 +2,11 @@ package dev.connpool.spring.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.connpool.ConnectFailedException;
+import dev.connpool.HedgeDelay;
+import dev.connpool.Lease;
 import dev.connpool.Lines;
 import dev.connpool.MultiPool;
 import dev.connpool.SocketConnection;
@@ -13,9 +16,17 @@ import dev.connpool.spring.MultiPoolRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The retry meters read the pool's RetryStats: a failover, and a failure the spent budget let through. */
+/**
+ * The retry meters read the pool's RetryStats: a failover, a failure the spent budget let through, and a hedged
+ * call that found no room for its second attempt.
+ */
 class RetryMetersTests {
 
     @Test
@@ -39,6 +50,36 @@ class RetryMetersTests {
                 assertThat(count(registry, "connpool.hedges")).isZero();
                 assertThat(count(registry, "connpool.hedges.won")).isZero();
             }
+        }
+    }
+
+    @Test
+    void theHedgesWithoutRoomCounterShouldCountAHedgedCallWhoseOtherServerIsFull() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService executor = Executors.newCachedThreadPool();
+        try (TestServer slow = TestServer.start(); TestServer full = TestServer.start();
+             MultiPool<SocketConnection> pool = MultiPool.builder(SocketConnectionFactory.builder().build())
+                     .name("retrying").servers(List.of(slow.address(), full.address())).maxActive(1)
+                     .balancer(new DeadFirst(slow)).hedgeDelay(HedgeDelay.fixed(Duration.ofMillis(20)))
+                     .hedgeExecutor(executor).build();
+             ConnpoolMeterBinder binder = new ConnpoolMeterBinder(new MultiPoolRegistry(List.of(pool)))) {
+            binder.bindTo(registry);
+            CompletableFuture<String> call;
+            try (Lease<SocketConnection> held = pool.borrow(full.address())) { // its one connection: no room
+                call = CompletableFuture.supplyAsync(() -> pool.execute(c -> {
+                    assertThat(release.await(30, TimeUnit.SECONDS)).isTrue(); // the first attempt outlasts the delay
+                    return Lines.roundTrip(c, "PING");
+                }), executor);
+                await().atMost(Duration.ofSeconds(10)).until(() -> count(registry, "connpool.hedges.without.room") == 1);
+                assertThat(count(registry, "connpool.hedges")).isZero();
+            }
+            release.countDown();
+            assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo("PONG");
+            assertThat(count(registry, "connpool.hedges.without.room")).as("counted once per call").isEqualTo(1);
+        } finally {
+            release.countDown();
+            executor.shutdownNow();
         }
     }
 
