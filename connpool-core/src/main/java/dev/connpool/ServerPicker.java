@@ -19,7 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       is usable again); one that fails starts the wait again. So a capped server proves it recovered within
  *       about base-time even with {@code health-check.interval} 0, one call at a time, never a wave (least-latency
  *       picks it only once its failures' penalty has decayed below the others' cost, see {@link LatencyEstimate}:
- *       later than base-time when {@code least-latency.decay} is long).</li>
+ *       later than base-time when {@code least-latency.decay} is long). With a round-trip probe and health probes
+ *       on, the try is the health probe's instead: no caller's pick of it stands while another server can be
+ *       had, and a passed probe makes it usable again within {@code health-check.interval}.</li>
  * </ul>
  * A pick of a <b>full</b> server (max-active leases out, so its borrow would wait) gets one more draw, taken when
  * it has room ({@link #roomier}). When no server fails, what the second check costs a pick is one volatile read of the picked server's
@@ -43,9 +45,26 @@ final class ServerPicker {
     private final long failingWaitNanos;
     /** {@code max-active}: a server with that many leases out is full, and a borrow of it would wait. */
     private final int maxActive;
+    /**
+     * Whether a failing server's try is the health probe's alone: with a round-trip probe
+     * ({@link ConnectionFactory#probeIsRoundTrip}) and health probes on, a passed probe clears its failures
+     * ({@link ServerRegistry#probePassed}), so no caller need spend a read timeout on a server that may still hang.
+     */
+    private final boolean probesTryFailing;
 
+    /** A picker whose failing servers get their try from a borrower (see the class comment). */
     ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
                  EjectionSettings ejection, int maxActive, NanoClock clock) {
+        this(members, slowStart, balancer, errors, ejection, maxActive, clock, false);
+    }
+
+    /**
+     * @param probesTryFailing whether health probes that prove the server answers (a round-trip probe, a
+     *                         health-check.interval above zero) give a failing server its try, rather than a borrower
+     */
+    ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
+                 EjectionSettings ejection, int maxActive, NanoClock clock, boolean probesTryFailing) {
+        this.probesTryFailing = probesTryFailing;
         this.members = members;
         this.balancer = balancer;
         this.errors = errors;
@@ -123,8 +142,14 @@ final class ServerPicker {
         return (!slowStart.anyRamping() || slowStart.admits(e)) && (e.failures() < failureLimit || mayTry(e));
     }
 
-    /** A failing server's pick stands: its try is due (base-time since its last failure) and this pick claims it. */
+    /**
+     * A failing server's pick stands: its try is due (base-time since its last failure) and this pick claims it;
+     * never when health probes that prove an answer give it its try.
+     */
     private boolean mayTry(ServerEntry e) {
+        if (probesTryFailing) {
+            return false;
+        }
         long last = e.lastFailureNanos();
         long now = clock.nanoTime();
         return now - last >= failingWaitNanos && e.claimFailingTry(last, now);

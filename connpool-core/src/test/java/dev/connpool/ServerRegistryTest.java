@@ -340,6 +340,29 @@ class ServerRegistryTest {
     }
 
     @Test
+    void aFailingServersTryIsABorrowersUnlessHealthProbesThatProveAnAnswerGiveIt() {
+        ServerRegistry registry = registry(false, 1, 50, "a:1", "b:1", "c:1"); // 50% of 3: one out at most
+        fail(registry, entry(registry, "a:1"), 1);
+        ServerEntry b = entry(registry, "b:1");
+        fail(registry, b, 1); // kept in by the cap: failing
+        assertThat(b.state()).isEqualTo(ServerState.ACTIVE);
+        clock.advance(Duration.ofSeconds(1)); // base-time since its failure: its try is due
+        Balancer bFirst = new Balancer() {
+            @Override
+            public <S extends Candidate> S pick(List<S> candidates) {
+                return candidates.stream().filter(c -> c == b).findFirst().orElse(candidates.get(0));
+            }
+        };
+        ServerPicker byProbes = new ServerPicker(members, new SlowStart(settings, clock, members), bFirst,
+                new PoolErrors("reg"), settings.ejection(), settings.limits().maxActive(), clock, true);
+        for (int i = 0; i < 5; i++) {
+            assertThat(byProbes.pick(new ServerEntry[0], 0)).as("no caller's pick of b stands").isNotSameAs(b);
+        }
+        assertThat(picker(registry, bFirst).pick(new ServerEntry[0], 0)).as("a borrower takes its try").isSameAs(b);
+        assertThat(picker(registry, bFirst).pick(new ServerEntry[0], 0)).as("one try per base-time").isNotSameAs(b);
+    }
+
+    @Test
     void singleServerIsNeverEjected() {
         ServerRegistry registry = registry(1, 100, "a:1");
         fail(registry, entry(registry, "a:1"), 10);
