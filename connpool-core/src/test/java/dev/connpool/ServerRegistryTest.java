@@ -85,6 +85,16 @@ class ServerRegistryTest {
         return registry.get(ServerAddress.parse(server));
     }
 
+    /** Ejects the server (one failure ejects in these tests' registries) and ends its ejection: it is probing. */
+    private ServerEntry probing(ServerRegistry registry, String server) {
+        ServerEntry e = entry(registry, server);
+        fail(registry, e, 1);
+        clock.advance(Duration.ofSeconds(1));
+        registry.expire(e);
+        assertThat(e.state()).isEqualTo(ServerState.PROBING);
+        return e;
+    }
+
     private static void fail(ServerRegistry registry, ServerEntry e, int times) {
         for (int i = 0; i < times; i++) {
             registry.failed(e, new IOException("refused"), false);
@@ -302,22 +312,14 @@ class ServerRegistryTest {
     @Test
     void withBackgroundTrialsAProbingServerIsOutForTheNeverAllRuleAndTheCap() {
         ServerRegistry registry = registry(false, 1, 50, "a:1", "b:1");
-        ServerEntry a = entry(registry, "a:1");
+        probing(registry, "a:1"); // the housekeeper's to try: no borrower gets it
         ServerEntry b = entry(registry, "b:1");
-        fail(registry, a, 1);
-        clock.advance(Duration.ofSeconds(1));
-        registry.expire(a);
-        assertThat(a.state()).isEqualTo(ServerState.PROBING); // the housekeeper's to try: no borrower gets it
         fail(registry, b, 1);
         assertThat(b.state()).as("the only server a borrower may use is not ejected").isEqualTo(ServerState.ACTIVE);
         assertThat(registry.usable()).containsExactly(b);
 
         ServerRegistry three = registry(false, 1, 50, "a:1", "b:1", "c:1"); // 50% of 3: one out at most
-        ServerEntry a3 = entry(three, "a:1");
-        fail(three, a3, 1);
-        clock.advance(Duration.ofSeconds(1));
-        three.expire(a3);
-        assertThat(a3.state()).isEqualTo(ServerState.PROBING);
+        ServerEntry a3 = probing(three, "a:1");
         fail(three, entry(three, "b:1"), 1);
         assertThat(entry(three, "b:1").state()).as("a probing server counts against the cap").isEqualTo(ServerState.ACTIVE);
         assertThat(a3.tryStartTrial()).isTrue();
@@ -328,12 +330,8 @@ class ServerRegistryTest {
     @Test
     void withTrialsByLeaseAProbingServerIsUsableSoTheOtherMayBeEjected() {
         ServerRegistry registry = registry(true, 1, 50, "a:1", "b:1");
-        ServerEntry a = entry(registry, "a:1");
+        ServerEntry a = probing(registry, "a:1"); // a borrower's lease is its trial
         ServerEntry b = entry(registry, "b:1");
-        fail(registry, a, 1);
-        clock.advance(Duration.ofSeconds(1));
-        registry.expire(a);
-        assertThat(a.state()).isEqualTo(ServerState.PROBING); // a borrower's lease is its trial
         fail(registry, b, 1);
         assertThat(b.state()).isEqualTo(ServerState.EJECTED);
         assertThat(registry.usable()).containsExactly(a);
