@@ -1,7 +1,5 @@
 package dev.connpool;
 
-import java.util.Collection;
-
 /**
  * Where the other servers of a pool stand when one is about to be ejected: how many are members and how many
  * are out (against the policy's cap), whether another one can still serve (the never-all rule), and
@@ -20,13 +18,13 @@ import java.util.Collection;
  */
 record EjectionRoom(int members, int ejected, boolean otherUsable, ServerEntry leastRecentlyFailed) {
 
-    /** Counts the servers around {@code candidate}; with {@code trialsByLease} a probing server is usable. */
-    static EjectionRoom around(ServerEntry candidate, Collection<ServerEntry> servers, boolean trialsByLease) {
+    /** Counts the members around {@code candidate}; out is what {@link ServerMembers#offers} leaves out. */
+    static EjectionRoom around(ServerEntry candidate, ServerMembers servers) {
         int members = 0;
         int ejected = 0;
         boolean otherUsable = false;
         ServerEntry leastRecentlyFailed = null;
-        for (ServerEntry e : servers) {
+        for (ServerEntry e : servers.all()) {
             ServerState s = e.state();
             if (s == ServerState.DRAINING) {
                 continue;
@@ -38,10 +36,10 @@ record EjectionRoom(int members, int ejected, boolean otherUsable, ServerEntry l
                     leastRecentlyFailed = e;
                 }
             } else if (e != candidate) { // the candidate counts as a member only: its ejection is being decided
-                if (s == ServerState.PROBING && !trialsByLease) {
-                    ejected++; // on the pool's own trial: out until it passes, and not one to swap in
-                } else {
+                if (servers.offers(s)) {
                     otherUsable = true;
+                } else {
+                    ejected++; // probing on the pool's own trial: out until it passes, and not one to swap in
                 }
             }
         }

@@ -50,9 +50,8 @@ final class PoolParts<C> {
         this.borrower = new ServerBorrower<>(settings, errors, registry, members, engine, leases, shutdown, metrics,
                 clock);
         this.budget = new RetryBudget(settings.retry().budget(), clock);
-        boolean probesTryFailing = !members.trialsByLease() && !settings.healthCheck().interval().isZero();
         ServerPicker picker = new ServerPicker(members, slowStart, settings.balancer(), errors, settings.ejection(),
-                settings.limits().maxActive(), clock, probesTryFailing);
+                settings.limits().maxActive(), clock, !settings.healthCheck().interval().isZero());
         this.attempts = new AttemptLoop<>(settings, errors, registry, borrower, picker, factory, shutdown, clock, budget);
         this.hedged = settings.hedge().enabled()
                 ? new HedgedExecute<>(settings.hedge().delay(), hedgeExecutor, attempts, budget, errors, clock)

@@ -57,7 +57,15 @@ final class ServerMembers {
      */
     boolean lends(ServerEntry e) {
         ServerState state = e.state();
-        return state == ServerState.ACTIVE || state == ServerState.PROBING && trialsByLease && e.tryStartTrial();
+        return offers(state) && (state == ServerState.ACTIVE || e.tryStartTrial());
+    }
+
+    /**
+     * Whether a server in this state is offered to borrowers: an {@code ACTIVE} one, a {@code PROBING} one with
+     * trials by lease. Any other is out (ejection's cap and never-all rule count it so, see {@link EjectionRoom}).
+     */
+    boolean offers(ServerState state) {
+        return state == ServerState.ACTIVE || state == ServerState.PROBING && trialsByLease;
     }
 
     /** The member with this address, or null. */
@@ -103,8 +111,7 @@ final class ServerMembers {
         List<ServerEntry> joined = List.copyOf(ordered.values());
         List<ServerEntry> open = new ArrayList<>(joined.size());
         for (ServerEntry e : joined) {
-            ServerState state = e.state();
-            if (state == ServerState.ACTIVE || state == ServerState.PROBING && trialsByLease) {
+            if (offers(e.state())) {
                 open.add(e);
             }
         }

@@ -59,12 +59,12 @@ final class ServerPicker {
     }
 
     /**
-     * @param probesTryFailing whether health probes that prove the server answers (a round-trip probe, a
-     *                         health-check.interval above zero) give a failing server its try, rather than a borrower
+     * @param healthProbes whether health probes run ({@code health-check.interval} above zero); with trials that
+     *                     are not by lease (a round-trip probe) they give a failing server its try, not a borrower
      */
     ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
-                 EjectionSettings ejection, int maxActive, NanoClock clock, boolean probesTryFailing) {
-        this.probesTryFailing = probesTryFailing;
+                 EjectionSettings ejection, int maxActive, NanoClock clock, boolean healthProbes) {
+        this.probesTryFailing = healthProbes && !members.trialsByLease();
         this.members = members;
         this.balancer = balancer;
         this.errors = errors;

@@ -279,7 +279,7 @@ final class ServerRegistry {
         try {
             ServerState state = entry.state();
             if (!state.acceptsBorrows() || members.get(entry.address) != entry
-                    || !EjectionRoom.around(entry, members.all(), members.trialsByLease()).otherUsable()) {
+                    || !EjectionRoom.around(entry, members).otherUsable()) {
                 return false;
             }
             nanos = eject(entry, state, Cause.of(Origin.OPERATOR, "ejected by operator"));
@@ -355,7 +355,7 @@ final class ServerRegistry {
             if (!state.acceptsBorrows() || members.get(entry.address) != entry) {
                 return;
             }
-            EjectionRoom room = EjectionRoom.around(entry, members.all(), members.trialsByLease());
+            EjectionRoom room = EjectionRoom.around(entry, members);
             int cap = policy.maxEjected(room.members());
             if (room.ejected() < cap) {
                 nanos = eject(entry, state, cause);
