@@ -16,11 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -147,8 +146,10 @@ class RedisSampleTest {
     @Test
     @Order(2)
     void aKeyIsWrittenToItsShardAndReadBackFromIt() throws Exception {
-        Set<String> shardsUsed = new HashSet<>();
-        for (int i = 0; i < 12; i++) {
+        // Keys until each of the three servers owns four: which server owns a key depends on the servers' ports,
+        // so a fixed dozen keys may all land on two of them (one run in forty or so).
+        Map<String, Integer> keysOf = new HashMap<>();
+        for (int i = 0; i < 200 && keysOf.values().stream().filter(n -> n >= 4).count() < 3; i++) {
             String key = "key-" + i;
             String value = "value " + i + " with spaces,\r\nCRLF and ü";
             String owner = service.shard(key).toString();
@@ -167,9 +168,9 @@ class RedisSampleTest {
                 Object stored = rawGet(server.port(), key);
                 assertThat(stored).as("%s on %s", key, server).isEqualTo(server.toString().equals(owner) ? value : null);
             }
-            shardsUsed.add(owner);
+            keysOf.merge(owner, 1, Integer::sum);
         }
-        assertThat(shardsUsed).as("12 keys spread over the three servers").hasSize(3);
+        assertThat(keysOf).as("keys on every server").hasSize(3).allSatisfy((server, n) -> assertThat(n).isGreaterThanOrEqualTo(4));
 
         JsonNode missing = getJson("/api/kv/no-such-key", 404);
         assertThat(missing.get("value").isNull()).isTrue();
