@@ -28,6 +28,8 @@ final class CountingJedisFactory implements ConnectionFactory<Jedis> {
     private final Set<Jedis> open = ConcurrentHashMap.newKeySet();
     private final Queue<FailedConnect> failedConnects = new ConcurrentLinkedQueue<>();
     private final Queue<String> mistakes = new ConcurrentLinkedQueue<>();
+    /** Per thread: its connects that failed on a timeout (the connect's, or the new connection's PING's). */
+    private final ThreadLocal<int[]> timedOutConnectsHere = ThreadLocal.withInitial(() -> new int[1]);
 
     CountingJedisFactory(RedisConnectionFactory redis) {
         this.redis = redis;
@@ -40,6 +42,9 @@ final class CountingJedisFactory implements ConnectionFactory<Jedis> {
             jedis = redis.create(server);
         } catch (RuntimeException e) {
             failedConnects.add(new FailedConnect(server, System.nanoTime(), e));
+            if (JedisLoad.timedOut(e)) {
+                timedOutConnectsHere.get()[0]++;
+            }
             throw e;
         }
         open.add(jedis);
@@ -92,6 +97,11 @@ final class CountingJedisFactory implements ConnectionFactory<Jedis> {
     /** Connects to {@code server} that failed at or after {@code sinceNanos}. */
     long failedConnects(ServerAddress server, long sinceNanos) {
         return failedConnects.stream().filter(f -> f.server().equals(server) && f.nanos() - sinceNanos >= 0).count();
+    }
+
+    /** Connects made by the calling thread that failed on a timeout, so far. */
+    int timedOutConnectsOnThisThread() {
+        return timedOutConnectsHere.get()[0];
     }
 
     /** Destroys of a connection that was not open (closed twice, or never opened here). */

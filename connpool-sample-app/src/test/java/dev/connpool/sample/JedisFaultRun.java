@@ -73,7 +73,7 @@ final class JedisFaultRun implements AutoCloseable {
                     }
                 })
                 .build();
-        load = new JedisLoad(pool, servers, THREADS);
+        load = new JedisLoad(pool, factory, servers, THREADS);
     }
 
     /** A pool over the servers on {@code ports}, under load, once every server has served calls. */
@@ -145,9 +145,10 @@ final class JedisFaultRun implements AutoCloseable {
         long executeErrors = failed.stream().filter(f -> !f.pinned()).count();
         long pinnedErrors = failed.stream().filter(JedisLoad.FailedCall::pinned).count();
         String line = String.format("figures | %-22s | execute errors %d | pinned errors %d | ejections %d (%s: %d)"
-                        + " | worst execute %d ms | worst pinned %d ms | failed attempts on %s: %d work + %d connect"
-                        + " | calls %d", fault, executeErrors, pinnedErrors, ejections(null).size(), faulted,
-                ejections(faulted).size(), load.worstExecuteMillis(), load.worstPinnedMillis(), faulted,
+                        + " | worst execute %d ms (timeouts %d) | worst pinned %d ms | failed attempts on %s: %d work"
+                        + " + %d connect | calls %d", fault, executeErrors, pinnedErrors, ejections(null).size(), faulted,
+                ejections(faulted).size(), load.worstExecuteMillis(), load.mostTimeoutsInOneExecute(),
+                load.worstPinnedMillis(), faulted,
                 load.failedAttempts(faulted, sinceNanos).size(), factory.failedConnects(faulted, sinceNanos),
                 load.completed());
         System.out.println(line);

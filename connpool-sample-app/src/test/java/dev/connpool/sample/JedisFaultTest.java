@@ -178,8 +178,7 @@ class JedisFaultTest {
         assertThat(run.ejections(victim)).as("ejections of " + victim).isNotEmpty()
                 .allMatch(e -> e.nanos() - freeze.nanos() > 0);
         assertThat(run.ejections(null)).as("ejections").allMatch(e -> e.server().equals(victim));
-        assertThat(run.load.worstExecuteMillis()).as("worst execute (ms)")
-                .isLessThanOrEqualTo(JedisFaultRun.READ_TIMEOUT.toMillis() + 200);
+        assertNoExecuteWaitedOutMoreThanOneReadTimeout();
         assertThat(run.load.failedCalls()).as("failed calls: none of execute, pinned ones only to " + victim)
                 .allMatch(f -> f.pinned() && f.target().equals(victim));
         // the factory's probe is a PING round trip: a frozen redis is re-admitted by the pool's own trial only
@@ -216,7 +215,18 @@ class JedisFaultTest {
             assertThat(change.exception()).isEqualTo(JedisConnectionException.class.getName());
         }).noneMatch(change -> change.kind() == FailureKind.CONNECTION);
         assertThat(run.ejections(null)).as("ejections").allMatch(e -> e.server().equals(victim));
+        assertNoExecuteWaitedOutMoreThanOneReadTimeout();
+    }
+
+    /**
+     * No {@code execute} waited out more than one timeout: counted, each call's timed-out works and connects,
+     * and timed, under two read timeouts. (The bound was one read timeout + 200 ms: the one timeout takes 500
+     * ms, so a thread descheduled for 200 ms on a busy CI machine after it failed it.)
+     */
+    private void assertNoExecuteWaitedOutMoreThanOneReadTimeout() {
+        assertThat(run.load.mostTimeoutsInOneExecute()).as("most timeouts one execute waited out")
+                .isLessThanOrEqualTo(1);
         assertThat(run.load.worstExecuteMillis()).as("worst execute (ms)")
-                .isLessThanOrEqualTo(JedisFaultRun.READ_TIMEOUT.toMillis() + 200);
+                .isLessThan(2 * JedisFaultRun.READ_TIMEOUT.toMillis());
     }
 }

@@ -2,6 +2,7 @@ package dev.connpool.sample;
 
 import dev.connpool.MultiPool;
 import dev.connpool.ServerAddress;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,9 @@ import redis.clients.jedis.Jedis;
  *
  * <p>Recorded: successful calls (and per server, those pinned to it), every failed call (with its times and
  * error), every failed run of the work on a server (an attempt that reached the server and failed), and the
- * longest call of each kind since {@link #resetWorst()}. Times are {@link System#nanoTime()}.
+ * longest call of each kind since {@link #resetWorst()}, and the most timeouts one {@code execute(work)} waited
+ * out (its work's read timeouts and, through {@link CountingJedisFactory}, its connects' timeouts). Times are
+ * {@link System#nanoTime()}.
  */
 final class JedisLoad implements AutoCloseable {
 
@@ -34,7 +37,11 @@ final class JedisLoad implements AutoCloseable {
     }
 
     private final MultiPool<Jedis> pool;
+    private final CountingJedisFactory factory;
     private final List<ServerAddress> servers;
+    /** Per thread: its works that failed on a timeout, so far. */
+    private final ThreadLocal<int[]> timedOutWorksHere = ThreadLocal.withInitial(() -> new int[1]);
+    private final AtomicLong mostTimeoutsInOneExecute = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private final LongAdder executed = new LongAdder();
     private final LongAdder pinned = new LongAdder();
@@ -46,8 +53,9 @@ final class JedisLoad implements AutoCloseable {
     private final AtomicLong worstPinnedNanos = new AtomicLong();
     private volatile boolean stopped;
 
-    JedisLoad(MultiPool<Jedis> pool, List<ServerAddress> servers, int threadCount) {
+    JedisLoad(MultiPool<Jedis> pool, CountingJedisFactory factory, List<ServerAddress> servers, int threadCount) {
         this.pool = pool;
+        this.factory = factory;
         this.servers = List.copyOf(servers);
         for (ServerAddress server : servers) {
             pinnedServed.put(server, new LongAdder());
@@ -69,6 +77,7 @@ final class JedisLoad implements AutoCloseable {
         for (long n = 0; !stopped; n++) {
             String text = "t" + index + "-" + n;
             long start = System.nanoTime();
+            int timeoutsBefore = timeoutsOnThisThread();
             try {
                 ServerAddress server = pool.execute((jedis, at) -> echo(jedis, at, text + "-e"));
                 executed.increment();
@@ -77,6 +86,7 @@ final class JedisLoad implements AutoCloseable {
                 failedCalls.add(new FailedCall(false, null, start, System.nanoTime(), e));
             } finally {
                 worstExecuteNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
+                mostTimeoutsInOneExecute.accumulateAndGet(timeoutsOnThisThread() - timeoutsBefore, Math::max);
             }
             ServerAddress target = servers.get((int) ((index + n) % servers.size()));
             start = System.nanoTime();
@@ -103,8 +113,26 @@ final class JedisLoad implements AutoCloseable {
             return server;
         } catch (RuntimeException e) {
             failedAttempts.add(new FailedAttempt(server, System.nanoTime(), e));
+            if (timedOut(e)) {
+                timedOutWorksHere.get()[0]++;
+            }
             throw e;
         }
+    }
+
+    /** Timeouts the calling thread has waited out so far: its works' and its connects'. */
+    private int timeoutsOnThisThread() {
+        return timedOutWorksHere.get()[0] + factory.timedOutConnectsOnThisThread();
+    }
+
+    /** Whether a failure was a wait that timed out (a read, or a connect). */
+    static boolean timedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Successful calls so far, of both kinds. */
@@ -143,10 +171,16 @@ final class JedisLoad implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(worstPinnedNanos.get());
     }
 
+    /** The most timeouts one {@code execute(work)} waited out since {@link #resetWorst()}. */
+    long mostTimeoutsInOneExecute() {
+        return mostTimeoutsInOneExecute.get();
+    }
+
     /** Forgets the longest calls so far (the warm-up's): the next figures are the fault's. */
     void resetWorst() {
         worstExecuteNanos.set(0);
         worstPinnedNanos.set(0);
+        mostTimeoutsInOneExecute.set(0);
     }
 
     /** Stops the threads after their current call and waits for them. */
