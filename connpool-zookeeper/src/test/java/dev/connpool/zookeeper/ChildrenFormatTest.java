@@ -28,7 +28,12 @@ import dev.connpool.TestServer;
 class ChildrenFormatTest {
 
     private static final String PATH = "/services/echo";
-    private static final Duration FOLLOW = Duration.ofSeconds(1);
+    /**
+     * How long the source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
+     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The source has no periodic read,
+     * so a change it missed is never followed: the wait still fails then.
+     */
+    private static final Duration FOLLOW = Duration.ofSeconds(5);
 
     private TestingServer zk;
     private CuratorFramework client;

@@ -27,14 +27,19 @@ import dev.connpool.TestServer;
  * {@code ZookeeperInstance} payload, the status in {@code payload.metadata.instance_status}, no
  * {@code enabled} field), written into a real ZooKeeper, behind real servers: an instance set
  * {@code OUT_OF_SERVICE} (what {@code POST /actuator/serviceregistry} does: the node's data rewritten) leaves
- * the pool within a second, with the default removal delay, and gets no call after; back to {@code UP}, it
- * returns. Calls are made one at a time, so no call is under way when a count is read.
+ * the pool at once (within {@link #FOLLOW}), with the default removal delay, and gets no call after; back to
+ * {@code UP}, it returns. Calls are made one at a time, so no call is under way when a count is read.
  */
 class SpringCloudStatusTest {
 
     private static final String BASE = "/services"; // Spring Cloud Zookeeper's default root
     private static final String SERVICE = "orders-service";
-    private static final Duration FOLLOW = Duration.ofSeconds(1);
+    /**
+     * How long the source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
+     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The source has no periodic read,
+     * so a change it missed is never followed: the wait still fails then.
+     */
+    private static final Duration FOLLOW = Duration.ofSeconds(5);
 
     private TestingServer zk;
     private CuratorFramework client;
@@ -101,7 +106,7 @@ class SpringCloudStatusTest {
     }
 
     @Test
-    void anInstanceOutOfServiceLeavesThePoolWithinASecondAndGetsNoCallsUntilItIsUpAgain() throws Exception {
+    void anInstanceOutOfServiceLeavesThePoolAtOnceAndGetsNoCallsUntilItIsUpAgain() throws Exception {
         TestServer a = server();
         TestServer b = server();
         TestServer parked = server();
