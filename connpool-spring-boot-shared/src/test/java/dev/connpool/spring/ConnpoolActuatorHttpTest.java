@@ -150,7 +150,8 @@ class ConnpoolActuatorHttpTest {
 
     @Test
     void metricsShouldShowTheConnectionsLeasedUnderLoad() throws Exception {
-        assertThat(activeConnections()).isZero();
+        // awaited: a health probe (every 10 s by default, on each server) holds a connection for its round trip
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(activeConnections()).isZero());
         List<Lease<SocketConnection>> held = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
