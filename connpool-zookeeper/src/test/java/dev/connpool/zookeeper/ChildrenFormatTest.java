@@ -28,12 +28,6 @@ import dev.connpool.TestServer;
 class ChildrenFormatTest {
 
     private static final String PATH = "/services/echo";
-    /**
-     * How long the source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
-     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The source has no periodic read,
-     * so a change it missed is never followed: the wait still fails then.
-     */
-    private static final Duration FOLLOW = Duration.ofSeconds(5);
 
     private TestingServer zk;
     private CuratorFramework client;
@@ -100,10 +94,10 @@ class ChildrenFormatTest {
         assertThat(Lines.roundTrip(held.connection(), "PING")).isEqualTo("PONG");
 
         register(c);
-        within(FOLLOW).until(() -> pool.servers().contains(c));
+        within(Zk.FOLLOW).until(() -> pool.servers().contains(c));
 
         deregister(a);
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(b, c)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(b, c)));
         assertThat(source.state().servers()).containsExactlyInAnyOrder(b, c);
 
         // the lease on the removed server goes on working, then its connection is closed as it comes back
@@ -124,7 +118,7 @@ class ChildrenFormatTest {
         assertThat(pool.servers()).containsExactly(a);
 
         deregister(a);
-        within(FOLLOW).until(() -> pool.servers().isEmpty());
+        within(Zk.FOLLOW).until(() -> pool.servers().isEmpty());
         assertThat(Zk.nodeCount(source.state())).isZero();
         assertThat(source.state().lastError()).isNull();
     }
@@ -142,17 +136,17 @@ class ChildrenFormatTest {
         assertThat(state.synced()).isFalse();
 
         register(b); // creates the path too
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
         assertThat(source.state().lastError()).isNull();
         assertThat(source.state().synced()).isTrue();
 
         // the path deleted again: the servers are kept, and a new path is followed
         deregister(b);
-        within(FOLLOW).until(() -> pool.servers().isEmpty());
+        within(Zk.FOLLOW).until(() -> pool.servers().isEmpty());
         client.delete().forPath(PATH);
-        within(FOLLOW).until(() -> source.state().lastError() != null);
+        within(Zk.FOLLOW).until(() -> source.state().lastError() != null);
         register(a);
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(a)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(a)));
     }
 
     @Test
@@ -173,11 +167,11 @@ class ChildrenFormatTest {
             // more changes: the bad ones are not logged again
             ServerAddress other = server().address();
             register(other);
-            within(FOLLOW).until(() -> pool.servers().contains(other));
+            within(Zk.FOLLOW).until(() -> pool.servers().contains(other));
             deregister(other);
-            within(FOLLOW).until(() -> !pool.servers().contains(other));
+            within(Zk.FOLLOW).until(() -> !pool.servers().contains(other));
             client.create().withMode(CreateMode.PERSISTENT).forPath(PATH + "/also:bad:name");
-            within(FOLLOW).until(() -> Zk.skippedNames(source.state()).contains("also:bad:name"));
+            within(Zk.FOLLOW).until(() -> Zk.skippedNames(source.state()).contains("also:bad:name"));
             assertThat(pool.<String>execute(conn -> Lines.roundTrip(conn, "PING"))).isEqualTo("PONG");
 
             assertThat(log.count("skipped node " + PATH + "/not-a-port:")).isEqualTo(1);

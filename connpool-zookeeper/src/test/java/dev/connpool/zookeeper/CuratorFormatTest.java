@@ -31,12 +31,6 @@ class CuratorFormatTest {
     private static final String BASE = "/discovery";
     private static final String SERVICE = "echo";
     private static final String SERVICE_PATH = BASE + "/" + SERVICE;
-    /**
-     * How long the source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
-     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The source has no periodic read,
-     * so a change it missed is never followed: the wait still fails then.
-     */
-    private static final Duration FOLLOW = Duration.ofSeconds(5);
 
     private TestingServer zk;
     private CuratorFramework client;
@@ -93,7 +87,7 @@ class CuratorFormatTest {
         assertThat(Zk.nodeCount(state)).isEqualTo(1);
 
         registrations.add(ZooKeeperRegistration.curator(client, BASE, SERVICE, b));
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(a, b)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(a, b)));
         assertThat(pool.<String>execute(c -> Lines.roundTrip(c, "PING"))).isEqualTo("PONG");
         // what ZooKeeperRegistration wrote, Curator reads
         assertThat(discovery.queryForInstances(SERVICE)).extracting(ServiceInstance::getPort)
@@ -102,12 +96,12 @@ class CuratorFormatTest {
         // an instance's data changes: the server is replaced
         discovery.updateService(ServiceInstance.<String>builder().id(instance.getId())
                 .name(SERVICE).address(moved.host()).port(moved.port()).build());
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(moved, b)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(moved, b)));
 
         discovery.unregisterService(instance);
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(b)));
         registrations.get(0).close();
-        within(FOLLOW).until(() -> pool.servers().isEmpty());
+        within(Zk.FOLLOW).until(() -> pool.servers().isEmpty());
         assertThat(Zk.nodeCount(source.state())).isZero();
     }
 
@@ -143,10 +137,10 @@ class CuratorFormatTest {
             // other changes: read again, the bad ones are not logged again
             ServerAddress other = server();
             registrations.add(ZooKeeperRegistration.curator(client, BASE, SERVICE, other));
-            within(FOLLOW).until(() -> pool.servers().contains(other));
+            within(Zk.FOLLOW).until(() -> pool.servers().contains(other));
             // fixing a bad instance brings it in, and it is no longer listed
             client.setData().forPath(SERVICE_PATH + "/broken", json(fixed));
-            within(FOLLOW).until(() -> pool.servers().contains(fixed));
+            within(Zk.FOLLOW).until(() -> pool.servers().contains(fixed));
             assertThat(Zk.skippedNames(source.state())).containsExactlyInAnyOrder("no-address", "no-port", "bad-port",
                     "empty", "disabled");
             assertThat(pool.servers()).containsExactlyInAnyOrder(spring, ssl, other, fixed);

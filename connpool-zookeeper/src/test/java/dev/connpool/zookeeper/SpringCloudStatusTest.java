@@ -27,19 +27,13 @@ import dev.connpool.TestServer;
  * {@code ZookeeperInstance} payload, the status in {@code payload.metadata.instance_status}, no
  * {@code enabled} field), written into a real ZooKeeper, behind real servers: an instance set
  * {@code OUT_OF_SERVICE} (what {@code POST /actuator/serviceregistry} does: the node's data rewritten) leaves
- * the pool at once (within {@link #FOLLOW}), with the default removal delay, and gets no call after; back to
+ * the pool at once (within {@link Zk#FOLLOW}), with the default removal delay, and gets no call after; back to
  * {@code UP}, it returns. Calls are made one at a time, so no call is under way when a count is read.
  */
 class SpringCloudStatusTest {
 
     private static final String BASE = "/services"; // Spring Cloud Zookeeper's default root
     private static final String SERVICE = "orders-service";
-    /**
-     * How long the source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
-     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The source has no periodic read,
-     * so a change it missed is never followed: the wait still fails then.
-     */
-    private static final Duration FOLLOW = Duration.ofSeconds(5);
 
     private TestingServer zk;
     private CuratorFramework client;
@@ -125,17 +119,17 @@ class SpringCloudStatusTest {
 
         long changed = System.nanoTime();
         setStatus(bId, b.address(), "OUT_OF_SERVICE");
-        within(FOLLOW).until(() -> !pool.servers().contains(b.address()));
+        within(Zk.FOLLOW).until(() -> !pool.servers().contains(b.address()));
         Duration followedIn = Duration.ofNanos(System.nanoTime() - changed);
         assertThat(source.state().removing()).as("not kept for the removal delay").isEmpty();
         int bBefore = b.requests();
         call(40);
         assertThat(b.requests()).as("calls to an OUT_OF_SERVICE instance").isEqualTo(bBefore);
         assertThat(parked.requests()).isZero();
-        assertThat(followedIn).isLessThan(FOLLOW);
+        assertThat(followedIn).isLessThan(Zk.FOLLOW);
 
         setStatus(bId, b.address(), "UP");
-        within(FOLLOW).until(() -> pool.servers().equals(Set.of(a.address(), b.address())));
+        within(Zk.FOLLOW).until(() -> pool.servers().equals(Set.of(a.address(), b.address())));
         call(40);
         assertThat(b.requests()).as("back in service").isGreaterThan(bBefore);
     }

@@ -27,6 +27,13 @@ final class Zk {
     }
 
     /**
+     * How long a source may take to follow a change in ZooKeeper (a watch, then a read): it takes some 10 to
+     * 150 ms; 1 s, as it was, left too little for a busy 2-core CI machine. The sources have no periodic read,
+     * so a change one missed is never followed: a wait for it still fails.
+     */
+    static final Duration FOLLOW = Duration.ofSeconds(5);
+
+    /**
      * A ZooKeeper server with a 100 ms tick: sessions of 200 ms to 2 s are allowed, so that tests can let a
      * session expire quickly.
      */
