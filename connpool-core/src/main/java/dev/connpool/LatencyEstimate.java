@@ -190,12 +190,6 @@ final class LatencyEstimate {
         return stampNanos;
     }
 
-    /** The estimate as of {@code reference} (a later stamp): halved per half-life it trails by; 0 while unmeasured. */
-    long nanosAsOf(long reference) {
-        long estimate = estimateNanos;
-        return estimate == 0 ? 0 : decayed(estimate, stampNanos, reference);
-    }
-
     /**
      * {@code estimate} (a measured one, not 0), last sampled at {@code stamp}, as of {@code reference} (a later
      * stamp): halved per half-life it trails by, 1 at least (the balancer reads the two fields once and passes

@@ -237,7 +237,7 @@ final class ServerEntry implements Balancer.Candidate {
      * its trial as an unmeasured server (else a borrower never takes the trial, which trials by lease need).
      */
     void state(ServerState newState) {
-        if (newState == ServerState.PROBING && latency != null) {
+        if (newState == ServerState.PROBING) {
             forgetLatency();
         }
         this.state = newState;
@@ -304,10 +304,15 @@ final class ServerEntry implements Balancer.Candidate {
         }
     }
 
-    /** Forgets its latency estimate (see {@link LatencyEstimate#reset()}); its next lease is timed. */
+    /**
+     * Forgets its latency estimate (see {@link LatencyEstimate#reset()}); its next lease is timed. Nothing to do
+     * when no latency is measured.
+     */
     void forgetLatency() {
-        latency.reset();
-        latencySampleWanted = true;
+        if (latency != null) {
+            latency.reset();
+            latencySampleWanted = true;
+        }
     }
 
     /** Asks for its next lease to be timed (a pick was made on a stale estimate). */

@@ -52,12 +52,6 @@ final class ServerPicker {
      */
     private final boolean probesTryFailing;
 
-    /** A picker whose failing servers get their try from a borrower (see the class comment). */
-    ServerPicker(ServerMembers members, SlowStart slowStart, Balancer balancer, PoolErrors errors,
-                 EjectionSettings ejection, int maxActive, NanoClock clock) {
-        this(members, slowStart, balancer, errors, ejection, maxActive, clock, false);
-    }
-
     /**
      * @param healthProbes whether health probes run ({@code health-check.interval} above zero); with trials that
      *                     are not by lease (a round-trip probe) they give a failing server its try, not a borrower

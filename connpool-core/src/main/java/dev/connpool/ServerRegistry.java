@@ -409,9 +409,7 @@ final class ServerRegistry {
     /** Makes an ejected or probing server active again, under the lock. */
     private void activate(ServerEntry entry, ServerState from, Cause cause) {
         entry.cameBack(clock.nanoTime()); // before the state: see ServerEntry.activeSinceNanos
-        if (entry.latency != null) {
-            entry.forgetLatency(); // measured afresh: what it was before its ejection says nothing now
-        }
+        entry.forgetLatency(); // measured afresh: what it was before its ejection says nothing now
         entry.state(ServerState.ACTIVE);
         entry.resetFailures();
         changed(entry, from, ServerState.ACTIVE, cause);

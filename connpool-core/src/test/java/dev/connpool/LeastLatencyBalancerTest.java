@@ -269,8 +269,8 @@ class LeastLatencyBalancerTest {
         LatencyEstimate estimate = new LatencyEstimate(DECAY);
         estimate.sample(64 * MS, 0);
         long halfLife = DECAY / LatencyEstimate.STALE_STEPS;
-        assertThat(estimate.nanosAsOf(halfLife - 1)).isEqualTo(64 * MS);
-        assertThat(estimate.nanosAsOf(3 * halfLife)).isEqualTo(8 * MS);
+        assertThat(estimate.decayed(estimate.nanos(), estimate.stamp(), halfLife - 1)).isEqualTo(64 * MS);
+        assertThat(estimate.decayed(estimate.nanos(), estimate.stamp(), 3 * halfLife)).isEqualTo(8 * MS);
     }
 
     @Test

@@ -31,7 +31,7 @@ class ServerRegistryTest {
 
     private ServerPicker picker(ServerRegistry registry, Balancer balancer) {
         return new ServerPicker(members, new SlowStart(settings, clock, members), balancer, new PoolErrors("reg"),
-                settings.ejection(), settings.limits().maxActive(), clock);
+                settings.ejection(), settings.limits().maxActive(), clock, false); // no health probes
     }
 
     private ServerRegistry registry(int failures, int maxPercent, String... servers) {
